@@ -1,0 +1,259 @@
+//! Authorization rules, in one place: who may do what, and which agencies a caller may see.
+//!
+//! The service layer builds an [`Actor`] for every request (from a session or an API token)
+//! and asks it; storage applies the resulting [`Visibility`] inside queries.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Role;
+
+/// Which agencies' records a query may return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Every agency (system administrators).
+    All,
+    /// Agencies whose tree path starts with one of these prefixes: an agency and everything
+    /// below it. Paths look like `/1/4/9/`.
+    Subtrees(Vec<String>),
+    /// These agencies only, not their subtrees.
+    Agencies(Vec<i64>),
+    /// Nothing.
+    Nothing,
+}
+
+/// A role held in an agency, with the agency's tree path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub agency_id: i64,
+    pub agency_path: String,
+}
+
+/// What an API token may be used for. A session carries every scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// Read agencies, units and users.
+    #[serde(rename = "org:read")]
+    OrgRead,
+    /// Create and change agencies, units, users, positions and roles.
+    #[serde(rename = "org:write")]
+    OrgWrite,
+    /// Read the audit trail.
+    #[serde(rename = "audit:read")]
+    AuditRead,
+    /// Read and change one's own profile.
+    #[serde(rename = "profile")]
+    Profile,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: &'static [Scope] = &[
+        Scope::OrgRead,
+        Scope::OrgWrite,
+        Scope::AuditRead,
+        Scope::Profile,
+    ];
+
+    /// Wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::OrgRead => "org:read",
+            Scope::OrgWrite => "org:write",
+            Scope::AuditRead => "audit:read",
+            Scope::Profile => "profile",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.iter().copied().find(|sc| sc.as_str() == s)
+    }
+}
+
+/// Who is acting: the signed-in person, their grants, and (for API tokens) the token's scopes.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub agency_id: i64,
+    pub grants: Vec<Grant>,
+    /// `None` for a browser session (all scopes); the token's scopes otherwise.
+    pub scopes: Option<Vec<Scope>>,
+}
+
+/// Does `path` lie in the subtree rooted at `root` (inclusive)?
+fn within(path: &str, root: &str) -> bool {
+    path.starts_with(root)
+}
+
+impl Actor {
+    /// True when the actor may use `scope` (sessions may use all).
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.scopes.as_ref().is_none_or(|s| s.contains(&scope))
+    }
+
+    /// Holds the system administrator role.
+    pub fn is_system_admin(&self) -> bool {
+        self.grants.iter().any(|g| g.role == Role::SystemAdmin)
+    }
+
+    /// Holds `role` anywhere.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// Agencies whose organisation and accounts this actor administers.
+    pub fn admin_visibility(&self) -> Visibility {
+        if self.is_system_admin() {
+            return Visibility::All;
+        }
+        let roots: Vec<String> = self
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::AgencyAdmin)
+            .map(|g| g.agency_path.clone())
+            .collect();
+        if roots.is_empty() {
+            Visibility::Nothing
+        } else {
+            Visibility::Subtrees(roots)
+        }
+    }
+
+    /// Agencies whose organisation pages (units, people) this actor may read: what they
+    /// administer, and always their own agency.
+    pub fn org_visibility(&self) -> Visibility {
+        match self.admin_visibility() {
+            Visibility::Nothing => Visibility::Agencies(vec![self.agency_id]),
+            v => v,
+        }
+    }
+
+    /// May administer the agency at `agency_path` (its data, units, people).
+    pub fn can_admin_agency(&self, agency_path: &str) -> bool {
+        match self.admin_visibility() {
+            Visibility::All => true,
+            Visibility::Subtrees(roots) => roots.iter().any(|r| within(agency_path, r)),
+            Visibility::Agencies(_) | Visibility::Nothing => false,
+        }
+    }
+
+    /// May create a top-level agency or change which agency is whose parent at the top.
+    pub fn can_create_root_agency(&self) -> bool {
+        self.is_system_admin()
+    }
+
+    /// May give `role` in the agency at `agency_path`. Only system administrators create
+    /// system administrators; agency administrators give any other role inside their subtree.
+    pub fn can_grant(&self, role: Role, agency_path: &str) -> bool {
+        if role == Role::SystemAdmin {
+            return self.is_system_admin();
+        }
+        self.can_admin_agency(agency_path)
+    }
+
+    /// May manage the account of a person whose home agency is at `home_path` and who holds
+    /// `grants`: the home agency is in reach, and every role they hold could have been given
+    /// by this actor (an agency administrator cannot take over a system administrator).
+    pub fn can_manage_user(&self, home_path: &str, grants: &[Grant]) -> bool {
+        self.can_admin_agency(home_path)
+            && grants
+                .iter()
+                .all(|g| self.can_grant(g.role, &g.agency_path))
+    }
+
+    /// May read the audit trail.
+    pub fn can_read_audit(&self) -> bool {
+        self.is_system_admin() && self.allows(Scope::AuditRead)
+    }
+
+    /// May change security policies (which roles need a second factor).
+    pub fn can_manage_security(&self) -> bool {
+        self.is_system_admin()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(grants: &[(Role, &str)]) -> Actor {
+        Actor {
+            user_id: 1,
+            username: "a".into(),
+            agency_id: 1,
+            grants: grants
+                .iter()
+                .enumerate()
+                .map(|(i, (role, path))| Grant {
+                    role: *role,
+                    agency_id: i as i64,
+                    agency_path: path.to_string(),
+                })
+                .collect(),
+            scopes: None,
+        }
+    }
+
+    #[test]
+    fn agency_admin_reaches_only_own_subtree() {
+        let a = actor(&[(Role::AgencyAdmin, "/1/4/")]);
+        assert!(a.can_admin_agency("/1/4/"));
+        assert!(a.can_admin_agency("/1/4/9/"));
+        assert!(!a.can_admin_agency("/1/"));
+        assert!(!a.can_admin_agency("/1/5/"));
+        // A sibling whose id starts with the same digit is not inside.
+        assert!(!a.can_admin_agency("/1/41/"));
+        assert_eq!(
+            a.admin_visibility(),
+            Visibility::Subtrees(vec!["/1/4/".into()])
+        );
+    }
+
+    #[test]
+    fn only_system_admin_grants_system_admin() {
+        let a = actor(&[(Role::AgencyAdmin, "/1/")]);
+        assert!(!a.can_grant(Role::SystemAdmin, "/1/"));
+        assert!(a.can_grant(Role::Clerk, "/1/2/"));
+        let s = actor(&[(Role::SystemAdmin, "/1/")]);
+        assert!(s.can_grant(Role::SystemAdmin, "/7/"));
+        assert_eq!(s.admin_visibility(), Visibility::All);
+    }
+
+    #[test]
+    fn agency_admin_cannot_manage_a_system_admin_in_their_agency() {
+        let a = actor(&[(Role::AgencyAdmin, "/1/")]);
+        let target = [Grant {
+            role: Role::SystemAdmin,
+            agency_id: 1,
+            agency_path: "/1/".into(),
+        }];
+        assert!(!a.can_manage_user("/1/", &target));
+        let clerk = [Grant {
+            role: Role::Clerk,
+            agency_id: 2,
+            agency_path: "/1/2/".into(),
+        }];
+        assert!(a.can_manage_user("/1/2/", &clerk));
+        let outside = [Grant {
+            role: Role::Clerk,
+            agency_id: 3,
+            agency_path: "/3/".into(),
+        }];
+        assert!(!a.can_manage_user("/1/2/", &outside));
+    }
+
+    #[test]
+    fn plain_roles_administer_nothing_and_token_scopes_limit() {
+        let mut a = actor(&[(Role::Specialist, "/1/")]);
+        assert_eq!(a.admin_visibility(), Visibility::Nothing);
+        assert!(!a.can_admin_agency("/1/"));
+        a.scopes = Some(vec![Scope::OrgRead]);
+        assert!(a.allows(Scope::OrgRead));
+        assert!(!a.allows(Scope::OrgWrite));
+        for s in Scope::ALL {
+            assert_eq!(Scope::parse(s.as_str()), Some(*s));
+        }
+    }
+}

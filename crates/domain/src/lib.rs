@@ -1,0 +1,58 @@
+//! Pure domain types and rules of the egov platform: validated values, enums and the audit hash chain.
+//!
+//! This crate does no I/O: no database, no network, no clock, no async. Everything here can be
+//! unit-tested in isolation and reused by the storage, service and web crates.
+#![forbid(unsafe_code)]
+
+pub mod agency_code;
+pub mod audit;
+pub mod authz;
+pub mod error;
+pub mod lang;
+pub mod org;
+pub mod page;
+pub mod person;
+pub mod text;
+
+pub use agency_code::{AgencyCode, CodeForm};
+pub use error::FieldError;
+pub use lang::Lang;
+pub use org::{Level, Position, Role};
+
+/// Deterministic pseudo-random generator for the property-style tests (no extra dependency).
+#[cfg(test)]
+pub(crate) mod testutil {
+    /// A small xorshift generator; good enough to explore inputs, not for anything secret.
+    pub struct Rng(u64);
+
+    impl Rng {
+        pub fn new(seed: u64) -> Self {
+            Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        }
+
+        pub fn next_u64(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0 = x;
+            x
+        }
+
+        /// A value in `0..n` (`n > 0`).
+        pub fn below(&mut self, n: usize) -> usize {
+            (self.next_u64() % n as u64) as usize
+        }
+
+        /// One element of a non-empty slice.
+        pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[self.below(items.len())]
+        }
+
+        /// A string of `0..max_len` characters drawn from `alphabet`.
+        pub fn string_from(&mut self, alphabet: &[char], max_len: usize) -> String {
+            let len = self.below(max_len + 1);
+            (0..len).map(|_| *self.pick(alphabet)).collect()
+        }
+    }
+}

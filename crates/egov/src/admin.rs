@@ -1,0 +1,184 @@
+//! `egov migrate` and `egov admin …`: operator commands acting as the full-rights
+//! [`Caller::system`] caller, each through the same service functions as the web UI (so every
+//! change writes its audit entry).
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context};
+use egov_service::audit::Verdict;
+use egov_service::org::AgencyInput;
+use egov_service::users::NewUserInput;
+use egov_service::{Caller, Services};
+use egov_storage::Store;
+
+use crate::cli::{AdminCommand, CreateAgencyArgs, CreateUserArgs, ResetPasswordArgs};
+use crate::config::Settings;
+
+/// Environment variable a new password can be passed in (instead of `--password-stdin`).
+pub const NEW_PASSWORD_ENV: &str = "EGOV_NEW_PASSWORD";
+
+/// Opens the store named by the settings; `migrate` brings the schema up to date first.
+/// The error is one line and never contains the database password.
+pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
+    Store::open(&settings.database_url, settings.database_max_connections, migrate)
+        .await
+        .map_err(|e| anyhow!(settings.scrub(&e.to_string())))
+}
+
+/// `egov migrate`: applies pending migrations and reports how many ran.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings, false).await?;
+    let result = store.migrate().await;
+    store.close().await;
+    let ran = result.map_err(|e| anyhow!(settings.scrub(&e.to_string())))?;
+    let engine = engine_name(&store);
+    match ran {
+        0 => println!("database schema is up to date ({engine}); no migration to apply"),
+        1 => println!("applied 1 migration ({engine}); database schema is up to date"),
+        n => println!("applied {n} migrations ({engine}); database schema is up to date"),
+    }
+    Ok(())
+}
+
+/// `egov admin …`. Returns the exit code: `verify-audit` exits 1 on a broken chain.
+pub async fn run(settings: &Settings, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    // Ask for the password before touching the database, so a prompt is not left waiting on
+    // a connection attempt.
+    let password = match &command {
+        AdminCommand::CreateUser(a) => Some(read_new_password(a.password_stdin)?),
+        AdminCommand::ResetPassword(a) => Some(read_new_password(a.password_stdin)?),
+        _ => None,
+    };
+    let store = open_store(settings, false).await?;
+    let services = Services::new(store.clone(), settings.service_settings())?;
+    let result = dispatch(&services, command, password.as_deref().unwrap_or_default()).await;
+    store.close().await;
+    result
+}
+
+async fn dispatch(services: &Services, command: AdminCommand, password: &str) -> anyhow::Result<ExitCode> {
+    let caller = Caller::system("cli");
+    match command {
+        AdminCommand::CreateAgency(a) => create_agency(services, &caller, a).await?,
+        AdminCommand::CreateUser(a) => create_user(services, &caller, a, password).await?,
+        AdminCommand::ResetPassword(a) => reset_password(services, &caller, a, password).await?,
+        AdminCommand::VerifyAudit => return verify_audit(services).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn agency_id(services: &Services, code: &str, flag: &str) -> anyhow::Result<i64> {
+    let mut conn = services.store.read().await?;
+    let row = egov_storage::org::get_agency_by_code(&mut conn, code.trim()).await?;
+    row.map(|a| a.id).ok_or_else(|| anyhow!("{flag}: no agency has the code {code}"))
+}
+
+async fn create_agency(services: &Services, caller: &Caller, a: CreateAgencyArgs) -> anyhow::Result<()> {
+    let parent_id = match &a.parent {
+        Some(code) => Some(agency_id(services, code, "--parent").await?),
+        None => None,
+    };
+    let input = AgencyInput {
+        code: &a.code,
+        name: &a.name,
+        short_name: a.short_name.as_deref(),
+        level: &a.level,
+        parent_id,
+    };
+    let agency = services.create_agency(caller, &input).await?;
+    println!("created agency {} \"{}\" (id {})", agency.code, agency.name, agency.id);
+    Ok(())
+}
+
+async fn create_user(
+    services: &Services,
+    caller: &Caller,
+    a: CreateUserArgs,
+    password: &str,
+) -> anyhow::Result<()> {
+    let agency_id = agency_id(services, &a.agency, "--agency").await?;
+    let input = NewUserInput {
+        username: &a.username,
+        full_name: &a.full_name,
+        email: a.email.as_deref(),
+        phone: a.phone.as_deref(),
+        agency_id,
+        unit_id: a.unit_id,
+        position: a.position.as_deref(),
+        roles: a.roles.clone(),
+        password,
+        must_change_password: a.must_change_password,
+    };
+    let id = services.create_user(caller, &input).await?;
+    println!("created user {} (id {id})", a.username.trim());
+    Ok(())
+}
+
+async fn reset_password(
+    services: &Services,
+    caller: &Caller,
+    a: ResetPasswordArgs,
+    password: &str,
+) -> anyhow::Result<()> {
+    let id = match services.user_id_by_username(caller, a.username.trim()).await {
+        Err(egov_service::AppError::NotFound) => bail!("--username: no user is named {}", a.username.trim()),
+        other => other?,
+    };
+    services.reset_password(caller, id, password).await?;
+    println!(
+        "password of {} reset: their sessions are ended and they must choose a new one at the next sign-in",
+        a.username.trim()
+    );
+    Ok(())
+}
+
+async fn verify_audit(services: &Services) -> anyhow::Result<ExitCode> {
+    match services.verify_audit().await? {
+        Verdict::Intact { entries } => {
+            println!("audit chain intact: {entries} entries");
+            Ok(ExitCode::SUCCESS)
+        }
+        Verdict::Broken(at) => {
+            println!("audit chain BROKEN: {at}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// The new password, from the first line of standard input (`--password-stdin`), else from
+/// `EGOV_NEW_PASSWORD`, else typed at a terminal prompt (twice, not echoed). Never a flag
+/// value, so it does not land in shell history or the process list.
+fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        if password.is_empty() {
+            bail!("--password-stdin: standard input did not start with a password line");
+        }
+        return Ok(password);
+    }
+    if let Ok(password) = std::env::var(NEW_PASSWORD_ENV) {
+        if password.is_empty() {
+            bail!("{NEW_PASSWORD_ENV} is set but empty");
+        }
+        return Ok(password);
+    }
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ").context("cannot read the password")?;
+        let second = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
+        if first != second {
+            bail!("the two passwords differ");
+        }
+        return Ok(first);
+    }
+    bail!("no password given: pipe it with --password-stdin or set {NEW_PASSWORD_ENV}")
+}
+
+fn engine_name(store: &Store) -> &'static str {
+    match store.engine() {
+        egov_storage::Engine::Sqlite => "SQLite",
+        egov_storage::Engine::Postgres => "PostgreSQL",
+    }
+}

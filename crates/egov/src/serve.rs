@@ -1,0 +1,74 @@
+//! `egov serve`: logging, database (migrated on start), services, the optional demo province,
+//! the HTTP listener, housekeeping, and graceful shutdown.
+
+use anyhow::Context;
+use egov_domain::Lang;
+use egov_service::demo::{DemoLogin, DEMO_PASSWORD};
+use egov_service::Services;
+use egov_web::AppState;
+use tokio::net::TcpListener;
+
+use crate::admin::open_store;
+use crate::config::Settings;
+use crate::{server, telemetry};
+
+/// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
+pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    telemetry::init(settings.log_format, &settings.log_level)?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), ?settings, "starting egov");
+
+    // Both engines migrate on start; `egov migrate` exists for operators who prefer to do it
+    // explicitly before rolling out a new version.
+    let store = open_store(settings, true).await?;
+    let services = Services::new(store.clone(), settings.service_settings())?;
+
+    if demo {
+        let logins = services.seed_demo().await.context("cannot create the demo province")?;
+        print_demo_logins(&logins);
+    }
+
+    let listener = TcpListener::bind(&settings.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    let address = listener.local_addr().context("cannot read the listening address")?;
+    let web = settings.web_settings(address);
+    if web.public_url.starts_with("https://") && !web.secure_cookies {
+        tracing::warn!("public_url is https:// but secure_cookies is false: cookies may leak over plain HTTP");
+    }
+    let app = egov_web::router(AppState::new(services, web));
+
+    let housekeeping = tokio::spawn(server::housekeeping(store.clone()));
+    tracing::info!(%address, "listening");
+    println!("egov is listening on http://{address} — open it in a browser");
+
+    let served = server::run(listener, app, server::shutdown_signal(), settings.shutdown_grace()).await;
+    housekeeping.abort();
+    if tokio::time::timeout(std::time::Duration::from_secs(5), store.close()).await.is_err() {
+        tracing::warn!("database connections did not close within 5 s");
+    }
+    served.context("the HTTP server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo_logins(logins: &[DemoLogin]) {
+    if logins.is_empty() {
+        println!(
+            "The database already has agencies, so the demo province was not added. \
+             Demo accounts, if present, use the password {DEMO_PASSWORD}."
+        );
+        return;
+    }
+    println!("Demo province created. Sign in with any of these accounts:");
+    let width = logins.iter().map(|l| l.username.chars().count()).max().unwrap_or(0);
+    let role_width = logins.iter().map(|l| l.role.label(Lang::En).chars().count()).max().unwrap_or(0);
+    for l in logins {
+        println!(
+            "  {:<width$}  {:<role_width$}  {}",
+            l.username,
+            l.role.label(Lang::En),
+            l.who,
+        );
+    }
+    println!("Password for every demo account: {DEMO_PASSWORD}");
+}

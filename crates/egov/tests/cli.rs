@@ -1,0 +1,282 @@
+//! The `egov` binary as an operator uses it: help, migrate, admin commands, configuration
+//! errors and redaction, and `serve` from start to graceful stop. Runs on SQLite only (the
+//! HTTP suite covers both engines through `TestApp`).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A command for the built binary, in `dir`, with no `EGOV_*` variable inherited.
+fn egov(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_egov"));
+    cmd.current_dir(dir).stdin(Stdio::null()).env_remove("RUST_LOG");
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("EGOV_") {
+            cmd.env_remove(key);
+        }
+    }
+    // Cheap hashing: these tests are about the command line, not the hash cost.
+    cmd.env("EGOV_ARGON2_MEMORY_KIB", "1024").env("EGOV_ARGON2_ITERATIONS", "1");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run egov")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("egov-cli-").tempdir().expect("temporary folder")
+}
+
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}/cli.db", dir.display())
+}
+
+#[test]
+fn help_lists_every_command() {
+    let dir = tempdir();
+    let out = run(egov(dir.path()).arg("--help"));
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for command in ["serve", "migrate", "admin", "hub", "pki"] {
+        assert!(help.contains(command), "--help does not mention {command}:\n{help}");
+    }
+    let out = run(egov(dir.path()).args(["admin", "--help"]));
+    let help = text(&out.stdout);
+    for command in ["create-agency", "create-user", "reset-password", "verify-audit"] {
+        assert!(help.contains(command), "admin --help does not mention {command}:\n{help}");
+    }
+}
+
+#[test]
+fn hub_and_pki_are_not_available_yet() {
+    let dir = tempdir();
+    for command in ["hub", "pki"] {
+        let out = run(egov(dir.path()).arg(command));
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(text(&out.stderr).contains("not available yet"));
+    }
+}
+
+#[test]
+fn migrate_then_admin_commands_then_verify_audit() {
+    let dir = tempdir();
+    let db = sqlite_url(dir.path());
+
+    let out = run(egov(dir.path()).args(["migrate", "--database-url", &db]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("up to date"));
+
+    let out = run(egov(dir.path()).args(["admin", "verify-audit", "--database-url", &db]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "audit chain intact: 0 entries");
+
+    let out = run(egov(dir.path()).env("EGOV_DATABASE_URL", &db).args([
+        "admin",
+        "create-agency",
+        "--code",
+        "H41",
+        "--name",
+        "Ủy ban nhân dân tỉnh Nghệ An",
+        "--level",
+        "province",
+    ]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("H41"));
+
+    // The password comes from standard input, never from a flag value.
+    let mut child = egov(dir.path())
+        .env("EGOV_DATABASE_URL", &db)
+        .args([
+            "admin",
+            "create-user",
+            "--username",
+            "quantri",
+            "--full-name",
+            "Lê Thị Hoa",
+            "--agency",
+            "H41",
+            "--role",
+            "agency_admin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "Mat-khau-rat-manh-2026").expect("write password");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = run(egov(dir.path())
+        .env("EGOV_DATABASE_URL", &db)
+        .env("EGOV_NEW_PASSWORD", "Mot-mat-khau-khac-2026")
+        .args(["admin", "reset-password", "--username", "quantri"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // A duplicate is refused with a one-line cause and exit 1.
+    let out = run(egov(dir.path()).env("EGOV_DATABASE_URL", &db).args([
+        "admin",
+        "create-agency",
+        "--code",
+        "H41",
+        "--name",
+        "Trùng mã",
+        "--level",
+        "province",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+
+    let out = run(egov(dir.path()).args(["admin", "verify-audit", "--database-url", &db]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("audit chain intact: "), "{stdout}");
+    assert!(!stdout.contains("intact: 0 entries"), "admin commands must write audit entries");
+}
+
+#[test]
+fn a_missing_password_is_a_clear_error() {
+    let dir = tempdir();
+    let db = sqlite_url(dir.path());
+    let out = run(egov(dir.path()).args([
+        "admin",
+        "reset-password",
+        "--username",
+        "nobody",
+        "--database-url",
+        &db,
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--password-stdin"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_and_exit_1() {
+    let dir = tempdir();
+    let out = run(egov(dir.path()).args([
+        "admin",
+        "verify-audit",
+        "--database-url",
+        "postgres://root@127.0.0.1:1/x",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line expected:\n{stderr}");
+    assert!(stderr.starts_with("error: database unreachable"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn the_database_password_never_reaches_the_output() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("egov.toml"),
+        "database_url = \"postgres://egov:Sup3rSecret@127.0.0.1:1/egov\"\n",
+    )
+    .expect("write egov.toml");
+    let out = run(egov(dir.path()).arg("show-config"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("postgres://egov:***@127.0.0.1:1/egov"), "{shown}");
+    assert!(!shown.contains("Sup3rSecret"), "{shown}");
+
+    let out = run(egov(dir.path()).arg("migrate"));
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains("Sup3rSecret"), "{all}");
+}
+
+#[test]
+fn configuration_layers_and_unknown_keys() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("egov.toml"), "bind = \"0.0.0.0:9000\"\nlockout_threshold = 7\n")
+        .expect("write egov.toml");
+    let out = run(egov(dir.path()).env("EGOV_LOCKOUT_THRESHOLD", "9").arg("show-config"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("bind = \"0.0.0.0:9000\""), "{shown}");
+    assert!(shown.contains("lockout_threshold = 9"), "{shown}");
+
+    std::fs::write(dir.path().join("egov.toml"), "lockout_treshold = 7\n").expect("write egov.toml");
+    let out = run(egov(dir.path()).arg("show-config"));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("lockout_treshold"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    let out = run(egov(dir.path()).args(["--config", "missing.toml", "show-config"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("missing.toml"));
+}
+
+#[test]
+fn serve_demo_prints_logins_listens_and_stops_on_sigterm() {
+    let dir = tempdir();
+    let db = sqlite_url(dir.path());
+    let mut child = egov(dir.path())
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url", &db])
+        .env("EGOV_LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn egov serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines_tx, lines_rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    let address = loop {
+        let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(120)) else {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("wait");
+            panic!("no listening line; stdout: {printed:?}; stderr: {}", text(&out.stderr));
+        };
+        if let Some(rest) = line.strip_prefix("egov is listening on http://") {
+            break rest.split_whitespace().next().expect("address").to_string();
+        }
+        printed.push(line);
+    };
+    let printed = printed.join("\n");
+    assert!(printed.contains("admin"), "{printed}");
+    assert!(printed.contains(egov_service::demo::DEMO_PASSWORD), "{printed}");
+    assert!(!address.ends_with(":0"), "the real port must be printed: {address}");
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let status = rt.block_on(async {
+        reqwest::get(format!("http://{address}/healthz")).await.expect("GET /healthz").status()
+    });
+    assert!(status.is_success());
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(killed.success());
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait_with_output());
+    });
+    let out = done_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("egov serve stops within 30 s of SIGTERM")
+        .expect("wait");
+    assert!(out.status.success(), "exit {:?}: {}", out.status, text(&out.stderr));
+}

@@ -1,0 +1,106 @@
+//! A small builder for queries whose WHERE clause depends on input: filters, keyset pages and
+//! the caller's visibility, all with numbered placeholders that both engines accept.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow};
+
+pub use egov_domain::authz::Visibility;
+
+use crate::Result;
+
+#[derive(Debug)]
+enum Bind {
+    I64(i64),
+    Text(String),
+}
+
+/// SQL text plus its bound values, numbered as they are added.
+#[derive(Debug)]
+pub(crate) struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub(crate) fn new(text: &str) -> Sql {
+        Sql { text: text.to_string(), binds: Vec::new() }
+    }
+
+    /// Appends raw SQL (never user input).
+    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `v`.
+    pub(crate) fn int(&mut self, v: i64) -> &mut Self {
+        self.binds.push(Bind::I64(v));
+        self.text.push_str(&format!("${}", self.binds.len()));
+        self
+    }
+
+    /// Appends a placeholder bound to `v`.
+    pub(crate) fn text(&mut self, v: impl Into<String>) -> &mut Self {
+        self.binds.push(Bind::Text(v.into()));
+        self.text.push_str(&format!("${}", self.binds.len()));
+        self
+    }
+
+    /// Appends ` AND (…)` restricting `path_col`/`id_col` (an agency's path and id) to `vis`.
+    pub(crate) fn visible(&mut self, path_col: &str, id_col: &str, vis: &Visibility) -> &mut Self {
+        match vis {
+            Visibility::All => self,
+            Visibility::Nothing => self.push(" AND 1 = 0"),
+            Visibility::Subtrees(prefixes) if prefixes.is_empty() => self.push(" AND 1 = 0"),
+            Visibility::Agencies(ids) if ids.is_empty() => self.push(" AND 1 = 0"),
+            Visibility::Subtrees(prefixes) => {
+                self.push(" AND (");
+                for (i, p) in prefixes.iter().enumerate() {
+                    if i > 0 {
+                        self.push(" OR ");
+                    }
+                    self.push(path_col).push(" LIKE ").text(format!("{p}%"));
+                }
+                self.push(")")
+            }
+            Visibility::Agencies(ids) => {
+                self.push(" AND ").push(id_col).push(" IN (");
+                for (i, id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.int(*id);
+                }
+                self.push(")")
+            }
+        }
+    }
+
+    fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>
+    where
+        T: for<'r> FromRow<'r, AnyRow>,
+    {
+        let mut q = sqlx::query_as::<_, T>(&self.text);
+        for b in &self.binds {
+            q = match b {
+                Bind::I64(v) => q.bind(*v),
+                Bind::Text(v) => q.bind(v.as_str()),
+            };
+        }
+        q
+    }
+
+    pub(crate) async fn fetch_all<T>(&self, conn: &mut AnyConnection) -> Result<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        Ok(self.query_as::<T>().fetch_all(conn).await?)
+    }
+
+    pub(crate) async fn fetch_optional<T>(&self, conn: &mut AnyConnection) -> Result<Option<T>>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        Ok(self.query_as::<T>().fetch_optional(conn).await?)
+    }
+}

@@ -1,0 +1,95 @@
+//! egov's web face: server-rendered pages (Vietnamese first), the JSON API under `/api/v1`
+//! with its OpenAPI document, and the operations endpoints. Handlers are thin: parse input,
+//! call one service function, render.
+#![forbid(unsafe_code)]
+
+mod api;
+mod error;
+mod i18n;
+mod metrics;
+mod pages;
+mod session;
+mod view;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use egov_service::Services;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use api::openapi_json;
+
+/// Settings of the web layer.
+#[derive(Clone, Debug)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` (must be on behind TLS).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Address users reach the server at, for links.
+    pub public_url: String,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings { secure_cookies: false, max_body_bytes: 50 * 1024 * 1024, public_url: "http://127.0.0.1:8080".into() }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub services: Services,
+    pub settings: Arc<WebSettings>,
+    metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(services: Services, settings: WebSettings) -> AppState {
+        AppState { services, settings: Arc::new(settings), metrics: Arc::new(metrics::Metrics::new()) }
+    }
+}
+
+/// The whole application: pages, API, operations endpoints and static files.
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.max_body_bytes;
+    Router::new()
+        .merge(pages::routes(state.clone()))
+        .nest("/api/v1", api::routes(state.clone()))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::render))
+        .route("/static/app.css", get(stylesheet))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+        ))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.services.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.css"),
+    )
+}

@@ -1,0 +1,191 @@
+//! Server-rendered pages: sign-in, the home dashboard, administration, the profile.
+
+mod admin;
+mod profile;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::Form;
+use egov_domain::Lang;
+use egov_service::auth::Stage;
+use egov_service::users::UserDetail;
+use egov_service::AppError;
+use serde::Deserialize;
+
+use crate::error::{message, PageError};
+use crate::session::{cookie, page_layer, HalfSignedIn, SignedIn, Visitor, LANG_COOKIE, PRE_CSRF_COOKIE, SESSION_COOKIE};
+use crate::view::{Ctx, FormErrors};
+use crate::AppState;
+
+/// Renders a template as a page.
+pub(crate) fn render(t: &impl Template, lang: Lang) -> Result<Response, PageError> {
+    t.render().map(|h| Html(h).into_response()).map_err(|e| PageError { err: AppError::internal(e), lang })
+}
+
+/// Page routes, all behind the session/CSRF layer.
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/signin", get(signin_page).post(signin))
+        .route("/signin/totp", get(totp_page).post(totp_submit))
+        .route("/signout", post(signout))
+        .route("/signout/everywhere", post(signout_everywhere))
+        .route("/lang", post(set_lang))
+        .merge(admin::routes())
+        .merge(profile::routes())
+        .layer(axum::middleware::from_fn_with_state(state, page_layer))
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SigninPage {
+    ctx: Ctx,
+    username: String,
+    errors: FormErrors,
+    message: Option<String>,
+}
+
+async fn signin_page(Visitor(v): Visitor) -> Result<Response, PageError> {
+    if v.session.as_ref().is_some_and(|s| s.stage == Stage::Full) {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render(&SigninPage { ctx: Ctx::anonymous(&v, "signin.title"), username: String::new(), errors: FormErrors::default(), message: None }, v.lang)
+}
+
+#[derive(Deserialize)]
+struct SigninForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn signin(State(state): State<AppState>, Visitor(v): Visitor, jar: CookieJar, headers: HeaderMap, Form(f): Form<SigninForm>) -> Result<Response, PageError> {
+    let agent = headers.get(header::USER_AGENT).and_then(|h| h.to_str().ok());
+    match state.services.sign_in(&f.username, &f.password, v.ip.as_deref(), agent).await {
+        Ok(s) => {
+            let secure = state.settings.secure_cookies;
+            let max_age = state.services.settings.session_max.as_secs() as i64;
+            let jar = jar.add(cookie(SESSION_COOKIE, s.token, secure, Some(max_age))).remove(PRE_CSRF_COOKIE);
+            let to = match s.stage {
+                Stage::Totp => "/signin/totp",
+                Stage::Enroll => "/profile/totp",
+                Stage::Full if s.must_change_password => "/profile/password",
+                Stage::Full => "/",
+            };
+            Ok((jar, Redirect::to(to)).into_response())
+        }
+        Err(e @ (AppError::BadCredentials | AppError::Throttled { .. })) => {
+            let status = if matches!(e, AppError::Throttled { .. }) { axum::http::StatusCode::TOO_MANY_REQUESTS } else { axum::http::StatusCode::UNAUTHORIZED };
+            let page = SigninPage { ctx: Ctx::anonymous(&v, "signin.title"), username: f.username.chars().take(64).collect(), errors: FormErrors::default(), message: Some(message(&e, v.lang)) };
+            Ok((status, render(&page, v.lang)?).into_response())
+        }
+        Err(err) => Err(PageError { err, lang: v.lang }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpPage {
+    ctx: Ctx,
+    errors: FormErrors,
+}
+
+async fn totp_page(HalfSignedIn { ctx, session }: HalfSignedIn) -> Result<Response, PageError> {
+    if session.stage != Stage::Totp {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render(&TotpPage { ctx: Ctx::anonymous(&ctx, "totp.title"), errors: FormErrors::default() }, ctx.lang)
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn totp_submit(State(state): State<AppState>, HalfSignedIn { ctx, session }: HalfSignedIn, Form(f): Form<CodeForm>) -> Result<Response, PageError> {
+    match state.services.verify_totp(&session, &f.code, ctx.ip.clone()).await {
+        Ok(()) => Ok(Redirect::to(if session.must_change_password { "/profile/password" } else { "/" }).into_response()),
+        Err(e) => match FormErrors::from_error(&e, ctx.lang, &["code"]) {
+            Some(errors) => render(&TotpPage { ctx: Ctx::anonymous(&ctx, "totp.title"), errors }, ctx.lang),
+            None => Err(PageError { err: e, lang: ctx.lang }),
+        },
+    }
+}
+
+async fn signout(State(state): State<AppState>, Visitor(v): Visitor, jar: CookieJar) -> Result<Response, PageError> {
+    if let Some(s) = &v.session {
+        state.services.sign_out(s, v.ip.clone()).await.map_err(|err| PageError { err, lang: v.lang })?;
+    }
+    Ok((jar.remove(SESSION_COOKIE), Redirect::to("/signin")).into_response())
+}
+
+async fn signout_everywhere(State(state): State<AppState>, s: SignedIn, jar: CookieJar) -> Result<Response, PageError> {
+    state.services.sign_out_everywhere(&s.caller).await.map_err(|err| PageError { err, lang: s.ctx.lang })?;
+    Ok((jar.remove(SESSION_COOKIE), Redirect::to("/signin")).into_response())
+}
+
+#[derive(Deserialize)]
+struct LangForm {
+    lang: String,
+}
+
+async fn set_lang(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, Form(f): Form<LangForm>) -> Response {
+    let lang = Lang::parse(&f.lang).unwrap_or_default();
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
+        .and_then(|r| r.find('/').map(|i| r[i..].to_string()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let jar = jar.add(cookie(LANG_COOKIE, lang.as_str().to_string(), state.settings.secure_cookies, Some(365 * 86400)));
+    (jar, Redirect::to(&back)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    me: UserDetail,
+}
+
+async fn home(State(state): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
+    let me = state.services.me(&s.caller).await.map_err(|err| PageError { err, lang: s.ctx.lang })?;
+    render(&HomePage { ctx: Ctx::signed_in(&s, "home.title"), me }, s.ctx.lang)
+}
+
+/// Allowed notices after a redirect (`?notice=saved`).
+pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
+    const KEYS: &[&str] = &[
+        "activated", "created", "deactivated", "password_changed", "password_reset", "saved", "token_revoked",
+        "totp_disabled", "totp_enabled",
+    ];
+    let q = q?;
+    KEYS.iter().find(|k| **k == q).map(|k| match *k {
+        "activated" => "notice.activated",
+        "created" => "notice.created",
+        "deactivated" => "notice.deactivated",
+        "password_changed" => "notice.password_changed",
+        "password_reset" => "notice.password_reset",
+        "token_revoked" => "notice.token_revoked",
+        "totp_disabled" => "notice.totp_disabled",
+        "totp_enabled" => "notice.totp_enabled",
+        _ => "notice.saved",
+    })
+}
+
+/// A page context with the notice named in the query, if allowed.
+pub(crate) fn ctx_with_notice(s: &SignedIn, title: &'static str, notice: Option<&str>) -> Ctx {
+    let ctx = Ctx::signed_in(s, title);
+    match notice_of(notice) {
+        Some(k) => ctx.notice(k),
+        None => ctx,
+    }
+}

@@ -1,0 +1,136 @@
+//! What every page template receives: language, who is signed in, the CSRF token, a notice;
+//! plus formatting helpers (Vietnam time).
+
+use std::collections::HashMap;
+
+use egov_domain::{FieldError, Lang};
+use egov_service::AppError;
+
+use crate::i18n::tr;
+use crate::session::{RequestContext, SignedIn};
+
+/// Navigation entries shown to the signed-in person.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Nav {
+    pub full_name: String,
+    pub admin: bool,
+    pub system_admin: bool,
+}
+
+/// The shared part of every page.
+#[derive(Clone, Debug)]
+pub(crate) struct Ctx {
+    pub lang: Lang,
+    pub csrf: String,
+    pub nav: Option<Nav>,
+    /// A one-line notice shown at the top (after a successful action).
+    pub notice: Option<String>,
+    /// The page title key.
+    pub title_key: &'static str,
+}
+
+impl Ctx {
+    pub(crate) fn anonymous(ctx: &RequestContext, title_key: &'static str) -> Ctx {
+        Ctx { lang: ctx.lang, csrf: ctx.csrf.clone(), nav: None, notice: None, title_key }
+    }
+
+    pub(crate) fn signed_in(s: &SignedIn, title_key: &'static str) -> Ctx {
+        let actor = &s.caller.actor;
+        Ctx {
+            lang: s.ctx.lang,
+            csrf: s.ctx.csrf.clone(),
+            nav: Some(Nav {
+                full_name: s.session.full_name.clone(),
+                admin: actor.is_system_admin() || actor.has_role(egov_domain::Role::AgencyAdmin),
+                system_admin: actor.is_system_admin(),
+            }),
+            notice: None,
+            title_key,
+        }
+    }
+
+    /// With a notice (by message key).
+    pub(crate) fn notice(mut self, key: &str) -> Ctx {
+        self.notice = Some(tr(self.lang, key).to_string());
+        self
+    }
+
+    /// Translates a message key.
+    pub(crate) fn t(&self, key: &str) -> &'static str {
+        tr(self.lang, key)
+    }
+
+    /// The page title.
+    pub(crate) fn title(&self) -> &'static str {
+        tr(self.lang, self.title_key)
+    }
+
+    /// `vi` or `en`, for `<html lang>`.
+    pub(crate) fn lang_code(&self) -> &'static str {
+        self.lang.as_str()
+    }
+
+    /// A timestamp (ms) as Vietnam local time, `dd/MM/yyyy HH:mm`.
+    pub(crate) fn time(&self, ms: &i64) -> String {
+        format_time(*ms)
+    }
+
+    /// Label of a role, position or level code.
+    pub(crate) fn role(&self, code: &str) -> &'static str {
+        egov_domain::Role::parse(code).map_or("?", |r| r.label(self.lang))
+    }
+
+    pub(crate) fn position(&self, code: &str) -> &'static str {
+        egov_domain::Position::parse(code).map_or("?", |p| p.label(self.lang))
+    }
+
+    pub(crate) fn level(&self, code: &str) -> &'static str {
+        egov_domain::Level::parse(code).map_or("?", |l| l.label(self.lang))
+    }
+}
+
+/// Vietnam has kept UTC+7 without daylight saving since 1975.
+pub(crate) fn format_time(ms: i64) -> String {
+    let offset = jiff::tz::Offset::constant(7);
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::fixed(offset)).strftime("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Field errors of a rejected form, by field, in the page's language.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FormErrors {
+    by_field: HashMap<String, String>,
+    /// Errors not tied to a shown field.
+    pub general: Vec<String>,
+}
+
+impl FormErrors {
+    /// Splits an error into field messages; `None` when it is not about the input.
+    pub(crate) fn from_error(e: &AppError, lang: Lang, shown: &[&str]) -> Option<FormErrors> {
+        let list: Vec<&FieldError> = match e {
+            AppError::Invalid(list) => list.iter().collect(),
+            AppError::Conflict(f) => vec![f],
+            _ => return None,
+        };
+        let mut out = FormErrors::default();
+        for f in list {
+            if shown.contains(&f.field) && !out.by_field.contains_key(f.field) {
+                out.by_field.insert(f.field.to_string(), f.message(lang).to_string());
+            } else {
+                out.general.push(f.message(lang).to_string());
+            }
+        }
+        Some(out)
+    }
+
+    /// The message for a field, or "".
+    pub(crate) fn get(&self, field: &str) -> &str {
+        self.by_field.get(field).map_or("", String::as_str)
+    }
+
+    /// Whether a field has an error.
+    pub(crate) fn has(&self, field: &str) -> bool {
+        self.by_field.contains_key(field)
+    }
+}
