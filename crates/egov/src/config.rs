@@ -195,7 +195,7 @@ impl Settings {
             figment = figment.merge(Toml::file_exact(path));
         }
         let figment = figment
-            .merge(Env::prefixed(ENV_PREFIX).filter(|key| KEYS.contains(&key.as_str())))
+            .merge(Env::prefixed(ENV_PREFIX).filter(|key| KEYS.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment.extract().map_err(|e| {
             // figment's message names the key and the source; it never quotes values.
@@ -397,6 +397,7 @@ fn one_line(s: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return figment::Error
 mod tests {
     use super::*;
     use figment::Jail;

@@ -1,6 +1,7 @@
 -- Foundation: organisation tree, accounts, sessions, API tokens, login throttling, audit chain, job queue.
 -- Written once for both engines; `ID_PK` and `BLOB` are replaced per engine by the migration runner.
--- Timestamps are BIGINT milliseconds since the Unix epoch (UTC).
+-- Timestamps are BIGINT milliseconds since the Unix epoch (UTC); flags are BIGINT 0/1 (sqlx Any
+-- cannot decode SQLite BOOLEAN columns, and one representation keeps both engines alike).
 
 CREATE TABLE agencies (
     id ID_PK,
@@ -10,7 +11,7 @@ CREATE TABLE agencies (
     level TEXT NOT NULL,
     parent_id BIGINT REFERENCES agencies(id),
     path TEXT NOT NULL,
-    active BOOLEAN NOT NULL,
+    active BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     CONSTRAINT agencies_code_key UNIQUE (code)
@@ -24,7 +25,7 @@ CREATE TABLE units (
     parent_unit_id BIGINT REFERENCES units(id),
     name TEXT NOT NULL,
     path TEXT NOT NULL,
-    active BOOLEAN NOT NULL,
+    active BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
@@ -38,11 +39,11 @@ CREATE TABLE users (
     phone TEXT,
     agency_id BIGINT NOT NULL REFERENCES agencies(id),
     password_hash TEXT NOT NULL,
-    active BOOLEAN NOT NULL,
+    active BIGINT NOT NULL,
     locale TEXT NOT NULL,
-    must_change_password BOOLEAN NOT NULL,
+    must_change_password BIGINT NOT NULL,
     totp_secret TEXT,
-    totp_enabled BOOLEAN NOT NULL,
+    totp_enabled BIGINT NOT NULL,
     totp_last_step BIGINT,
     password_changed_at BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
@@ -73,7 +74,7 @@ CREATE TABLE role_grants (
 
 CREATE TABLE role_policies (
     role TEXT PRIMARY KEY,
-    require_totp BOOLEAN NOT NULL,
+    require_totp BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
 

@@ -3,6 +3,7 @@
 use sqlx::{AnyConnection, FromRow};
 
 use crate::query::Sql;
+use crate::Flag;
 use crate::{Result, Visibility};
 
 /// A user as shown to administrators (no secrets).
@@ -15,9 +16,12 @@ pub struct UserRow {
     pub phone: Option<String>,
     pub agency_id: i64,
     pub agency_name: String,
+    #[sqlx(try_from = "Flag")]
     pub active: bool,
     pub locale: String,
+    #[sqlx(try_from = "Flag")]
     pub must_change_password: bool,
+    #[sqlx(try_from = "Flag")]
     pub totp_enabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -33,8 +37,10 @@ pub struct Credentials {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
+    #[sqlx(try_from = "Flag")]
     pub active: bool,
     pub totp_secret: Option<String>,
+    #[sqlx(try_from = "Flag")]
     pub totp_enabled: bool,
     pub totp_last_step: Option<i64>,
 }
@@ -57,7 +63,7 @@ pub async fn insert_user(c: &mut AnyConnection, u: &NewUser<'_>, now: i64) -> Re
     Ok(sqlx::query_scalar(
         "INSERT INTO users (username, full_name, email, phone, agency_id, password_hash, active, locale, \
          must_change_password, totp_enabled, password_changed_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, FALSE, $9, $9, $9) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, 0, $9, $9, $9) RETURNING id",
     )
     .bind(u.username)
     .bind(u.full_name)
@@ -66,7 +72,7 @@ pub async fn insert_user(c: &mut AnyConnection, u: &NewUser<'_>, now: i64) -> Re
     .bind(u.agency_id)
     .bind(u.password_hash)
     .bind(u.locale)
-    .bind(u.must_change_password)
+    .bind(i64::from(u.must_change_password))
     .bind(now)
     .fetch_one(c)
     .await?)
@@ -163,7 +169,7 @@ pub async fn set_password(c: &mut AnyConnection, id: i64, hash: &str, must_chang
          updated_at = $3 WHERE id = $4",
     )
     .bind(hash)
-    .bind(must_change)
+    .bind(i64::from(must_change))
     .bind(now)
     .bind(id)
     .execute(c)
@@ -174,7 +180,7 @@ pub async fn set_password(c: &mut AnyConnection, id: i64, hash: &str, must_chang
 /// Activates or deactivates an account.
 pub async fn set_active(c: &mut AnyConnection, id: i64, active: bool, now: i64) -> Result<()> {
     sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
-        .bind(active)
+        .bind(i64::from(active))
         .bind(now)
         .bind(id)
         .execute(c)
@@ -199,7 +205,7 @@ pub async fn set_totp(c: &mut AnyConnection, id: i64, secret: Option<&str>, enab
         "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL, updated_at = $3 WHERE id = $4",
     )
     .bind(secret)
-    .bind(enabled)
+    .bind(i64::from(enabled))
     .bind(now)
     .bind(id)
     .execute(c)
@@ -263,7 +269,7 @@ pub async fn delete_grant(c: &mut AnyConnection, id: i64) -> Result<()> {
 
 /// Roles for which a second factor is required.
 pub async fn roles_requiring_totp(c: &mut AnyConnection) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT role FROM role_policies WHERE require_totp = TRUE ORDER BY role")
+    Ok(sqlx::query_scalar("SELECT role FROM role_policies WHERE require_totp = 1 ORDER BY role")
         .fetch_all(c)
         .await?)
 }
@@ -275,7 +281,7 @@ pub async fn set_role_policy(c: &mut AnyConnection, role: &str, require_totp: bo
          ON CONFLICT (role) DO UPDATE SET require_totp = excluded.require_totp, updated_at = excluded.updated_at",
     )
     .bind(role)
-    .bind(require_totp)
+    .bind(i64::from(require_totp))
     .bind(now)
     .execute(c)
     .await?;
@@ -296,7 +302,9 @@ pub struct SessionRow {
     pub full_name: String,
     pub locale: String,
     pub agency_id: i64,
+    #[sqlx(try_from = "Flag")]
     pub must_change_password: bool,
+    #[sqlx(try_from = "Flag")]
     pub user_active: bool,
 }
 

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 mod error;
+mod flag;
 pub mod jobs;
 mod migrate;
 pub mod org;
@@ -23,6 +24,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, ConnectOptions, Executor};
 
 pub use error::StorageError;
+pub use flag::Flag;
 pub use migrate::MIGRATIONS;
 pub use query::Visibility;
 pub use sqlx::AnyConnection as Conn;

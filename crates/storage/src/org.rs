@@ -6,6 +6,7 @@
 use sqlx::{AnyConnection, FromRow};
 
 use crate::query::Sql;
+use crate::Flag;
 use crate::{Result, StorageError, Visibility};
 
 /// An agency as stored.
@@ -18,6 +19,7 @@ pub struct AgencyRow {
     pub level: String,
     pub parent_id: Option<i64>,
     pub path: String,
+    #[sqlx(try_from = "Flag")]
     pub active: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -40,7 +42,7 @@ const AGENCY_COLS: &str =
 pub async fn insert_agency(c: &mut AnyConnection, new: &NewAgency<'_>, now: i64) -> Result<AgencyRow> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO agencies (code, name, short_name, level, parent_id, path, active, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, '', TRUE, $6, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, '', 1, $6, $6) RETURNING id",
     )
     .bind(new.code)
     .bind(new.name)
@@ -105,7 +107,7 @@ pub async fn update_agency(
     sqlx::query("UPDATE agencies SET name = $1, short_name = $2, active = $3, updated_at = $4 WHERE id = $5")
         .bind(name)
         .bind(short_name)
-        .bind(active)
+        .bind(i64::from(active))
         .bind(now)
         .bind(id)
         .execute(c)
@@ -121,6 +123,7 @@ pub struct UnitRow {
     pub parent_unit_id: Option<i64>,
     pub name: String,
     pub path: String,
+    #[sqlx(try_from = "Flag")]
     pub active: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -139,7 +142,7 @@ pub async fn insert_unit(
 ) -> Result<UnitRow> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO units (agency_id, parent_unit_id, name, path, active, created_at, updated_at) \
-         VALUES ($1, $2, $3, '', TRUE, $4, $4) RETURNING id",
+         VALUES ($1, $2, $3, '', 1, $4, $4) RETURNING id",
     )
     .bind(agency_id)
     .bind(parent.map(|p| p.id))
@@ -192,7 +195,7 @@ pub async fn unit_name_taken(
 pub async fn update_unit(c: &mut AnyConnection, id: i64, name: &str, active: bool, now: i64) -> Result<()> {
     sqlx::query("UPDATE units SET name = $1, active = $2, updated_at = $3 WHERE id = $4")
         .bind(name)
-        .bind(active)
+        .bind(i64::from(active))
         .bind(now)
         .bind(id)
         .execute(c)

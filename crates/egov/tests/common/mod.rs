@@ -21,7 +21,7 @@
 //!     assert!(res.status().is_success());
 //! }
 //! ```
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::net::SocketAddr;
 use std::time::Duration;
