@@ -21,9 +21,13 @@ pub const NEW_PASSWORD_ENV: &str = "EGOV_NEW_PASSWORD";
 /// Opens the store named by the settings; `migrate` brings the schema up to date first.
 /// The error is one line and never contains the database password.
 pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
-    Store::open(&settings.database_url, settings.database_max_connections, migrate)
-        .await
-        .map_err(|e| anyhow!(settings.scrub(&e.to_string())))
+    Store::open(
+        &settings.database_url,
+        settings.database_max_connections,
+        migrate,
+    )
+    .await
+    .map_err(|e| anyhow!(settings.scrub(&e.to_string())))
 }
 
 /// `egov migrate`: applies pending migrations and reports how many ran.
@@ -57,7 +61,11 @@ pub async fn run(settings: &Settings, command: AdminCommand) -> anyhow::Result<E
     result
 }
 
-async fn dispatch(services: &Services, command: AdminCommand, password: &str) -> anyhow::Result<ExitCode> {
+async fn dispatch(
+    services: &Services,
+    command: AdminCommand,
+    password: &str,
+) -> anyhow::Result<ExitCode> {
     let caller = Caller::system("cli");
     match command {
         AdminCommand::CreateAgency(a) => create_agency(services, &caller, a).await?,
@@ -71,10 +79,15 @@ async fn dispatch(services: &Services, command: AdminCommand, password: &str) ->
 async fn agency_id(services: &Services, code: &str, flag: &str) -> anyhow::Result<i64> {
     let mut conn = services.store.read().await?;
     let row = egov_storage::org::get_agency_by_code(&mut conn, code.trim()).await?;
-    row.map(|a| a.id).ok_or_else(|| anyhow!("{flag}: no agency has the code {code}"))
+    row.map(|a| a.id)
+        .ok_or_else(|| anyhow!("{flag}: no agency has the code {code}"))
 }
 
-async fn create_agency(services: &Services, caller: &Caller, a: CreateAgencyArgs) -> anyhow::Result<()> {
+async fn create_agency(
+    services: &Services,
+    caller: &Caller,
+    a: CreateAgencyArgs,
+) -> anyhow::Result<()> {
     let parent_id = match &a.parent {
         Some(code) => Some(agency_id(services, code, "--parent").await?),
         None => None,
@@ -87,7 +100,10 @@ async fn create_agency(services: &Services, caller: &Caller, a: CreateAgencyArgs
         parent_id,
     };
     let agency = services.create_agency(caller, &input).await?;
-    println!("created agency {} \"{}\" (id {})", agency.code, agency.name, agency.id);
+    println!(
+        "created agency {} \"{}\" (id {})",
+        agency.code, agency.name, agency.id
+    );
     Ok(())
 }
 
@@ -121,8 +137,13 @@ async fn reset_password(
     a: ResetPasswordArgs,
     password: &str,
 ) -> anyhow::Result<()> {
-    let id = match services.user_id_by_username(caller, a.username.trim()).await {
-        Err(egov_service::AppError::NotFound) => bail!("--username: no user is named {}", a.username.trim()),
+    let id = match services
+        .user_id_by_username(caller, a.username.trim())
+        .await
+    {
+        Err(egov_service::AppError::NotFound) => {
+            bail!("--username: no user is named {}", a.username.trim())
+        }
         other => other?,
     };
     services.reset_password(caller, id, password).await?;
@@ -152,7 +173,10 @@ async fn verify_audit(services: &Services) -> anyhow::Result<ExitCode> {
 fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         let password = line.trim_end_matches(['\r', '\n']).to_string();
         if password.is_empty() {
             bail!("--password-stdin: standard input did not start with a password line");
@@ -166,8 +190,10 @@ fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
         return Ok(password);
     }
     if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("New password: ").context("cannot read the password")?;
-        let second = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
+        let first =
+            rpassword::prompt_password("New password: ").context("cannot read the password")?;
+        let second =
+            rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
         if first != second {
             bail!("the two passwords differ");
         }

@@ -195,7 +195,10 @@ impl Settings {
             figment = figment.merge(Toml::file_exact(path));
         }
         let figment = figment
-            .merge(Env::prefixed(ENV_PREFIX).filter(|key| KEYS.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))))
+            .merge(
+                Env::prefixed(ENV_PREFIX)
+                    .filter(|key| KEYS.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))),
+            )
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment.extract().map_err(|e| {
             // figment's message names the key and the source; it never quotes values.
@@ -222,7 +225,10 @@ impl Settings {
             }
         }
         let positive: [(&str, u64); 10] = [
-            ("database_max_connections", self.database_max_connections.into()),
+            (
+                "database_max_connections",
+                self.database_max_connections.into(),
+            ),
             ("max_body_bytes", self.max_body_bytes as u64),
             ("session_idle_minutes", self.session_idle_minutes),
             ("session_max_hours", self.session_max_hours),
@@ -273,7 +279,9 @@ impl Settings {
     pub fn web_settings(&self, bound: SocketAddr) -> WebSettings {
         let public_url = self.public_url_for(bound);
         WebSettings {
-            secure_cookies: self.secure_cookies.unwrap_or(public_url.starts_with("https://")),
+            secure_cookies: self
+                .secure_cookies
+                .unwrap_or(public_url.starts_with("https://")),
             max_body_bytes: self.max_body_bytes,
             public_url,
         }
@@ -437,10 +445,16 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_the_password() {
-        let settings = Settings { database_url: SECRET_URL.into(), ..Settings::default() };
+        let settings = Settings {
+            database_url: SECRET_URL.into(),
+            ..Settings::default()
+        };
         let debug = format!("{settings:?}");
         assert!(!debug.contains("s3cr"), "{debug}");
-        assert!(debug.contains("postgres://egov:***@db.example:5432/egov"), "{debug}");
+        assert!(
+            debug.contains("postgres://egov:***@db.example:5432/egov"),
+            "{debug}"
+        );
         let pretty = format!("{settings:#?}");
         assert!(!pretty.contains("s3cr"), "{pretty}");
         let toml = settings.to_redacted_toml().expect("toml");
@@ -449,7 +463,10 @@ mod tests {
 
     #[test]
     fn scrub_removes_raw_and_decoded_passwords() {
-        let settings = Settings { database_url: SECRET_URL.into(), ..Settings::default() };
+        let settings = Settings {
+            database_url: SECRET_URL.into(),
+            ..Settings::default()
+        };
         let msg = format!("cannot connect to {SECRET_URL}: password s3cr@t-pw rejected");
         let clean = settings.scrub(&msg);
         assert!(!clean.contains("s3cr"), "{clean}");
@@ -467,7 +484,10 @@ mod tests {
             jail.set_env("EGOV_DATABASE_URL", "postgres://u:p@h/d");
             let s = Settings::load(
                 None,
-                &Overrides { database_url: Some("sqlite://x.db".into()), bind: None },
+                &Overrides {
+                    database_url: Some("sqlite://x.db".into()),
+                    bind: None,
+                },
             )
             .map_err(|e| e.to_string())?;
             assert_eq!(s.bind, "0.0.0.0:9000");
@@ -506,9 +526,15 @@ mod tests {
 
     #[test]
     fn nonsense_values_are_rejected() {
-        let s = Settings { lockout_threshold: 0, ..Settings::default() };
+        let s = Settings {
+            lockout_threshold: 0,
+            ..Settings::default()
+        };
         assert!(s.validate().is_err());
-        let s = Settings { database_url: "mysql://x".into(), ..Settings::default() };
+        let s = Settings {
+            database_url: "mysql://x".into(),
+            ..Settings::default()
+        };
         assert!(s.validate().is_err());
     }
 }

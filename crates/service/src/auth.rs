@@ -54,7 +54,10 @@ pub struct NewSessionToken {
 
 impl std::fmt::Debug for NewSessionToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewSessionToken").field("token", &"[redacted]").field("stage", &self.stage).finish()
+        f.debug_struct("NewSessionToken")
+            .field("token", &"[redacted]")
+            .field("stage", &self.stage)
+            .finish()
     }
 }
 
@@ -94,12 +97,25 @@ fn random_token() -> String {
 
 fn totp_for(secret_hex: &str, issuer: &str, account: &str) -> AppResult<TOTP> {
     let bytes = hex::decode(secret_hex).map_err(AppError::internal)?;
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some(issuer.to_string()), account.to_string())
-        .map_err(|e| AppError::internal(anyhow::anyhow!("totp: {e}")))
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        Some(issuer.to_string()),
+        account.to_string(),
+    )
+    .map_err(|e| AppError::internal(anyhow::anyhow!("totp: {e}")))
 }
 
 fn wrong_code() -> AppError {
-    AppError::invalid("code", "wrong_code", "Mã xác thực không đúng hoặc đã hết hạn.", "The code is wrong or has expired.")
+    AppError::invalid(
+        "code",
+        "wrong_code",
+        "Mã xác thực không đúng hoặc đã hết hạn.",
+        "The code is wrong or has expired.",
+    )
 }
 
 /// Returns the time step whose code equals `code` (±1 step of clock drift), if any.
@@ -127,9 +143,9 @@ impl Services {
         user_agent: Option<&str>,
     ) -> AppResult<NewSessionToken> {
         let now = now_ms();
-        let name = Username::parse(username).map(|u| u.as_str().to_string()).unwrap_or_else(|_| {
-            username.trim().to_lowercase().chars().take(64).collect()
-        });
+        let name = Username::parse(username)
+            .map(|u| u.as_str().to_string())
+            .unwrap_or_else(|_| username.trim().to_lowercase().chars().take(64).collect());
         let user_key = format!("user:{name}");
         let ip_key = ip.map(|a| format!("ip:{a}"));
         {
@@ -137,7 +153,9 @@ impl Services {
             for key in std::iter::once(&user_key).chain(ip_key.as_ref()) {
                 if let Some(t) = db::throttle(&mut c, key).await? {
                     if t.locked_until > now {
-                        return Err(AppError::Throttled { retry_after_secs: ((t.locked_until - now) / 1000 + 1) as u64 });
+                        return Err(AppError::Throttled {
+                            retry_after_secs: ((t.locked_until - now) / 1000 + 1) as u64,
+                        });
                     }
                 }
             }
@@ -146,21 +164,55 @@ impl Services {
             let mut c = self.store.read().await?;
             db::credentials_by_username(&mut c, &name).await?
         };
-        let password_ok = self.hasher.verify(password, creds.as_ref().map(|c| c.password_hash.as_str())).await;
-        let who = Who { user_id: creds.as_ref().map(|c| c.id), label: name.clone(), ip: ip.map(str::to_string) };
+        let password_ok = self
+            .hasher
+            .verify(password, creds.as_ref().map(|c| c.password_hash.as_str()))
+            .await;
+        let who = Who {
+            user_id: creds.as_ref().map(|c| c.id),
+            label: name.clone(),
+            ip: ip.map(str::to_string),
+        };
         let creds = match creds {
             Some(c) if password_ok && c.active => c,
             _ => {
                 let mut tx = self.store.begin().await?;
                 let mut locked = false;
                 let user_limit = i64::from(self.settings.lockout_threshold);
-                locked |= self.count_failure(&mut tx, &user_key, user_limit, now).await?;
+                locked |= self
+                    .count_failure(&mut tx, &user_key, user_limit, now)
+                    .await?;
                 if let Some(k) = &ip_key {
-                    locked |= self.count_failure(&mut tx, k, i64::from(self.settings.ip_lockout_threshold), now).await?;
+                    locked |= self
+                        .count_failure(
+                            &mut tx,
+                            k,
+                            i64::from(self.settings.ip_lockout_threshold),
+                            now,
+                        )
+                        .await?;
                 }
-                record(&mut tx, &who, "session.sign_in_failed", "user", Some(name.clone()), NONE, NONE).await?;
+                record(
+                    &mut tx,
+                    &who,
+                    "session.sign_in_failed",
+                    "user",
+                    Some(name.clone()),
+                    NONE,
+                    NONE,
+                )
+                .await?;
                 if locked {
-                    record(&mut tx, &who, "session.locked_out", "user", Some(name.clone()), NONE, NONE).await?;
+                    record(
+                        &mut tx,
+                        &who,
+                        "session.locked_out",
+                        "user",
+                        Some(name.clone()),
+                        NONE,
+                        NONE,
+                    )
+                    .await?;
                 }
                 commit(tx).await?;
                 return Err(AppError::BadCredentials);
@@ -170,7 +222,9 @@ impl Services {
         let mut tx = self.store.begin().await?;
         let grants = self.grants(&mut tx, creds.id).await?;
         let required = db::roles_requiring_totp(&mut tx).await?;
-        let needs_factor = grants.iter().any(|g| required.iter().any(|r| r == g.role.as_str()));
+        let needs_factor = grants
+            .iter()
+            .any(|g| required.iter().any(|r| r == g.role.as_str()));
         let stage = if creds.totp_enabled {
             Stage::Totp
         } else if needs_factor {
@@ -188,7 +242,13 @@ impl Services {
                 csrf_token: &random_token(),
                 stage: stage.as_str(),
                 ip,
-                user_agent: user_agent.map(|u| if u.len() > 255 { &u[..u.floor_char_boundary(255)] } else { u }),
+                user_agent: user_agent.map(|u| {
+                    if u.len() > 255 {
+                        &u[..u.floor_char_boundary(255)]
+                    } else {
+                        u
+                    }
+                }),
                 expires_at,
             },
             now,
@@ -196,8 +256,19 @@ impl Services {
         .await?;
         db::clear_throttle(&mut tx, &user_key).await?;
         let detail = serde_json::json!({ "session": session_id, "stage": stage.as_str() });
-        record(&mut tx, &who, "session.sign_in", "user", Some(creds.id.to_string()), NONE, Some(&detail)).await?;
-        let user = db::get_user(&mut tx, creds.id, &egov_domain::authz::Visibility::All).await?.ok_or(AppError::NotFound)?;
+        record(
+            &mut tx,
+            &who,
+            "session.sign_in",
+            "user",
+            Some(creds.id.to_string()),
+            NONE,
+            Some(&detail),
+        )
+        .await?;
+        let user = db::get_user(&mut tx, creds.id, &egov_domain::authz::Visibility::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
         commit(tx).await?;
         Ok(NewSessionToken {
             token,
@@ -208,11 +279,25 @@ impl Services {
     }
 
     /// Counts one failure under `key`; returns true when this failure locked it.
-    async fn count_failure(&self, c: &mut Conn, key: &str, limit: i64, now: i64) -> AppResult<bool> {
+    async fn count_failure(
+        &self,
+        c: &mut Conn,
+        key: &str,
+        limit: i64,
+        now: i64,
+    ) -> AppResult<bool> {
         let window = self.settings.lockout_window.as_millis() as i64;
-        let mut t = db::throttle(c, key).await?.unwrap_or(ThrottleRow { failures: 0, window_start: now, locked_until: 0 });
+        let mut t = db::throttle(c, key).await?.unwrap_or(ThrottleRow {
+            failures: 0,
+            window_start: now,
+            locked_until: 0,
+        });
         if now - t.window_start > window {
-            t = ThrottleRow { failures: 0, window_start: now, locked_until: 0 };
+            t = ThrottleRow {
+                failures: 0,
+                window_start: now,
+                locked_until: 0,
+            };
         }
         t.failures += 1;
         let locks = t.failures >= limit;
@@ -230,7 +315,11 @@ impl Services {
             .await?
             .into_iter()
             .filter_map(|g| {
-                Some(Grant { role: Role::parse(&g.role)?, agency_id: g.agency_id, agency_path: g.agency_path })
+                Some(Grant {
+                    role: Role::parse(&g.role)?,
+                    agency_id: g.agency_id,
+                    agency_path: g.agency_path,
+                })
             })
             .collect())
     }
@@ -246,7 +335,9 @@ impl Services {
             let mut c = self.store.read().await?;
             db::session_by_token(&mut c, &sha256_hex(token), now).await?
         };
-        let Some(row) = row.filter(|r| r.user_active) else { return Ok(None) };
+        let Some(row) = row.filter(|r| r.user_active) else {
+            return Ok(None);
+        };
         if now - row.last_seen_at > 60_000 {
             let idle_end = now + self.settings.session_idle.as_millis() as i64;
             let hard_end = row.created_at + self.settings.session_max.as_millis() as i64;
@@ -272,23 +363,49 @@ impl Services {
             return Err(AppError::Unauthenticated);
         }
         let actor = self.actor(s.user_id, None).await?;
-        Ok(Caller { actor, ip, session_id: Some(s.id), token_id: None })
+        Ok(Caller {
+            actor,
+            ip,
+            session_id: Some(s.id),
+            token_id: None,
+        })
     }
 
     /// Builds the actor for a user, limited to `scopes` when acting through a token.
     pub async fn actor(&self, user_id: i64, scopes: Option<Vec<Scope>>) -> AppResult<Actor> {
         let mut c = self.store.read().await?;
-        let user = db::get_user(&mut c, user_id, &egov_domain::authz::Visibility::All).await?.ok_or(AppError::Unauthenticated)?;
+        let user = db::get_user(&mut c, user_id, &egov_domain::authz::Visibility::All)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         let grants = self.grants(&mut c, user_id).await?;
-        Ok(Actor { user_id, username: user.username, agency_id: user.agency_id, grants, scopes })
+        Ok(Actor {
+            user_id,
+            username: user.username,
+            agency_id: user.agency_id,
+            grants,
+            scopes,
+        })
     }
 
     /// Ends this session.
     pub async fn sign_out(&self, s: &SessionInfo, ip: Option<String>) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
         db::delete_session(&mut tx, s.id).await?;
-        let who = Who { user_id: Some(s.user_id), label: s.username.clone(), ip };
-        record(&mut tx, &who, "session.sign_out", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
+        let who = Who {
+            user_id: Some(s.user_id),
+            label: s.username.clone(),
+            ip,
+        };
+        record(
+            &mut tx,
+            &who,
+            "session.sign_out",
+            "user",
+            Some(s.user_id.to_string()),
+            NONE,
+            NONE,
+        )
+        .await?;
         commit(tx).await?;
         Ok(())
     }
@@ -298,13 +415,27 @@ impl Services {
         let mut tx = self.store.begin().await?;
         let n = db::delete_sessions_of(&mut tx, caller.actor.user_id, None).await?;
         let detail = serde_json::json!({ "sessions_ended": n });
-        record(&mut tx, &Who::caller(caller), "session.sign_out_everywhere", "user", Some(caller.actor.user_id.to_string()), NONE, Some(&detail)).await?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "session.sign_out_everywhere",
+            "user",
+            Some(caller.actor.user_id.to_string()),
+            NONE,
+            Some(&detail),
+        )
+        .await?;
         commit(tx).await?;
         Ok(n)
     }
 
     /// Completes sign-in with a TOTP code.
-    pub async fn verify_totp(&self, s: &SessionInfo, code: &str, ip: Option<String>) -> AppResult<()> {
+    pub async fn verify_totp(
+        &self,
+        s: &SessionInfo,
+        code: &str,
+        ip: Option<String>,
+    ) -> AppResult<()> {
         if s.stage != Stage::Totp {
             return Err(AppError::Unauthenticated);
         }
@@ -314,29 +445,61 @@ impl Services {
             let mut c = self.store.read().await?;
             if let Some(t) = db::throttle(&mut c, &user_key).await? {
                 if t.locked_until > now {
-                    return Err(AppError::Throttled { retry_after_secs: ((t.locked_until - now) / 1000 + 1) as u64 });
+                    return Err(AppError::Throttled {
+                        retry_after_secs: ((t.locked_until - now) / 1000 + 1) as u64,
+                    });
                 }
             }
         }
         let mut tx = self.store.begin().await?;
-        let creds = db::credentials_by_id(&mut tx, s.user_id).await?.ok_or(AppError::Unauthenticated)?;
+        let creds = db::credentials_by_id(&mut tx, s.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         let secret = creds.totp_secret.ok_or(AppError::Unauthenticated)?;
         let totp = totp_for(&secret, &self.settings.totp_issuer, &s.username)?;
-        let who = Who { user_id: Some(s.user_id), label: s.username.clone(), ip };
+        let who = Who {
+            user_id: Some(s.user_id),
+            label: s.username.clone(),
+            ip,
+        };
         let step = matching_step(&totp, code, now);
         let fresh = match step {
             Some(st) => db::use_totp_step(&mut tx, s.user_id, st).await?,
             None => false,
         };
         if !fresh {
-            self.count_failure(&mut tx, &user_key, i64::from(self.settings.lockout_threshold), now).await?;
-            record(&mut tx, &who, "session.totp_failed", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
+            self.count_failure(
+                &mut tx,
+                &user_key,
+                i64::from(self.settings.lockout_threshold),
+                now,
+            )
+            .await?;
+            record(
+                &mut tx,
+                &who,
+                "session.totp_failed",
+                "user",
+                Some(s.user_id.to_string()),
+                NONE,
+                NONE,
+            )
+            .await?;
             commit(tx).await?;
             return Err(wrong_code());
         }
         db::set_session_stage(&mut tx, s.id, Stage::Full.as_str()).await?;
         db::clear_throttle(&mut tx, &user_key).await?;
-        record(&mut tx, &who, "session.totp_verified", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
+        record(
+            &mut tx,
+            &who,
+            "session.totp_verified",
+            "user",
+            Some(s.user_id.to_string()),
+            NONE,
+            NONE,
+        )
+        .await?;
         commit(tx).await?;
         Ok(())
     }
@@ -348,37 +511,74 @@ impl Services {
             return Err(AppError::Unauthenticated);
         }
         let mut tx = self.store.begin().await?;
-        let creds = db::credentials_by_id(&mut tx, s.user_id).await?.ok_or(AppError::Unauthenticated)?;
+        let creds = db::credentials_by_id(&mut tx, s.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         if creds.totp_enabled {
-            return Err(AppError::invalid("code", "already_enabled", "Xác thực hai lớp đã được bật.", "Two-factor sign-in is already on."));
+            return Err(AppError::invalid(
+                "code",
+                "already_enabled",
+                "Xác thực hai lớp đã được bật.",
+                "Two-factor sign-in is already on.",
+            ));
         }
         let secret = hex::encode(rand::random::<[u8; 20]>());
         db::set_totp(&mut tx, s.user_id, Some(&secret), false, now_ms()).await?;
         commit(tx).await?;
         let totp = totp_for(&secret, &self.settings.totp_issuer, &s.username)?;
-        Ok(TotpSetup { secret_base32: totp.get_secret_base32(), otpauth_url: totp.get_url() })
+        Ok(TotpSetup {
+            secret_base32: totp.get_secret_base32(),
+            otpauth_url: totp.get_url(),
+        })
     }
 
     /// Finishes setting up a second factor with a first code from the app.
-    pub async fn confirm_totp(&self, s: &SessionInfo, code: &str, ip: Option<String>) -> AppResult<()> {
+    pub async fn confirm_totp(
+        &self,
+        s: &SessionInfo,
+        code: &str,
+        ip: Option<String>,
+    ) -> AppResult<()> {
         if s.stage == Stage::Totp {
             return Err(AppError::Unauthenticated);
         }
         let now = now_ms();
         let mut tx = self.store.begin().await?;
-        let creds = db::credentials_by_id(&mut tx, s.user_id).await?.ok_or(AppError::Unauthenticated)?;
+        let creds = db::credentials_by_id(&mut tx, s.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         let Some(secret) = creds.totp_secret.filter(|_| !creds.totp_enabled) else {
-            return Err(AppError::invalid("code", "not_started", "Hãy bắt đầu lại việc cài đặt.", "Start the setup again."));
+            return Err(AppError::invalid(
+                "code",
+                "not_started",
+                "Hãy bắt đầu lại việc cài đặt.",
+                "Start the setup again.",
+            ));
         };
         let totp = totp_for(&secret, &self.settings.totp_issuer, &s.username)?;
-        let Some(step) = matching_step(&totp, code, now) else { return Err(wrong_code()) };
+        let Some(step) = matching_step(&totp, code, now) else {
+            return Err(wrong_code());
+        };
         db::set_totp(&mut tx, s.user_id, Some(&secret), true, now).await?;
         db::use_totp_step(&mut tx, s.user_id, step).await?;
         if s.stage == Stage::Enroll {
             db::set_session_stage(&mut tx, s.id, Stage::Full.as_str()).await?;
         }
-        let who = Who { user_id: Some(s.user_id), label: s.username.clone(), ip };
-        record(&mut tx, &who, "user.totp_enable", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
+        let who = Who {
+            user_id: Some(s.user_id),
+            label: s.username.clone(),
+            ip,
+        };
+        record(
+            &mut tx,
+            &who,
+            "user.totp_enable",
+            "user",
+            Some(s.user_id.to_string()),
+            NONE,
+            NONE,
+        )
+        .await?;
         commit(tx).await?;
         Ok(())
     }
@@ -389,11 +589,30 @@ impl Services {
         self.check_current_password(caller, password).await?;
         let mut tx = self.store.begin().await?;
         let required = db::roles_requiring_totp(&mut tx).await?;
-        if caller.actor.grants.iter().any(|g| required.iter().any(|r| r == g.role.as_str())) {
-            return Err(AppError::invalid("password", "totp_required", "Vai trò của bạn bắt buộc xác thực hai lớp.", "Your role requires two-factor sign-in."));
+        if caller
+            .actor
+            .grants
+            .iter()
+            .any(|g| required.iter().any(|r| r == g.role.as_str()))
+        {
+            return Err(AppError::invalid(
+                "password",
+                "totp_required",
+                "Vai trò của bạn bắt buộc xác thực hai lớp.",
+                "Your role requires two-factor sign-in.",
+            ));
         }
         db::set_totp(&mut tx, caller.actor.user_id, None, false, now_ms()).await?;
-        record(&mut tx, &Who::caller(caller), "user.totp_disable", "user", Some(caller.actor.user_id.to_string()), NONE, NONE).await?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "user.totp_disable",
+            "user",
+            Some(caller.actor.user_id.to_string()),
+            NONE,
+            NONE,
+        )
+        .await?;
         commit(tx).await?;
         Ok(())
     }
@@ -401,30 +620,63 @@ impl Services {
     async fn check_current_password(&self, caller: &Caller, password: &str) -> AppResult<()> {
         let creds = {
             let mut c = self.store.read().await?;
-            db::credentials_by_id(&mut c, caller.actor.user_id).await?.ok_or(AppError::Unauthenticated)?
+            db::credentials_by_id(&mut c, caller.actor.user_id)
+                .await?
+                .ok_or(AppError::Unauthenticated)?
         };
-        if self.hasher.verify(password, Some(&creds.password_hash)).await {
+        if self
+            .hasher
+            .verify(password, Some(&creds.password_hash))
+            .await
+        {
             Ok(())
         } else {
-            Err(AppError::invalid("current_password", "wrong_password", "Mật khẩu hiện tại không đúng.", "The current password is wrong."))
+            Err(AppError::invalid(
+                "current_password",
+                "wrong_password",
+                "Mật khẩu hiện tại không đúng.",
+                "The current password is wrong.",
+            ))
         }
     }
 
     /// Changes the caller's own password and ends their other sessions.
-    pub async fn change_password(&self, caller: &Caller, current: &str, new: &str) -> AppResult<()> {
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        current: &str,
+        new: &str,
+    ) -> AppResult<()> {
         let mut check = Check::new();
-        check.take(check_password(new, &caller.actor.username).map_err(|e| e.with_field("new_password")));
+        check.take(
+            check_password(new, &caller.actor.username).map_err(|e| e.with_field("new_password")),
+        );
         if current == new {
-            check.push(FieldError::new("new_password", "unchanged", "Mật khẩu mới phải khác mật khẩu hiện tại.", "The new password must differ from the current one."));
+            check.push(FieldError::new(
+                "new_password",
+                "unchanged",
+                "Mật khẩu mới phải khác mật khẩu hiện tại.",
+                "The new password must differ from the current one.",
+            ));
         }
         check.finish()?;
         self.check_current_password(caller, current).await?;
         let hash = self.hasher.hash(new).await?;
         let mut tx = self.store.begin().await?;
         db::set_password(&mut tx, caller.actor.user_id, &hash, false, now_ms()).await?;
-        let ended = db::delete_sessions_of(&mut tx, caller.actor.user_id, caller.session_id).await?;
+        let ended =
+            db::delete_sessions_of(&mut tx, caller.actor.user_id, caller.session_id).await?;
         let detail = serde_json::json!({ "other_sessions_ended": ended });
-        record(&mut tx, &Who::caller(caller), "user.password_change", "user", Some(caller.actor.user_id.to_string()), NONE, Some(&detail)).await?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "user.password_change",
+            "user",
+            Some(caller.actor.user_id.to_string()),
+            NONE,
+            Some(&detail),
+        )
+        .await?;
         commit(tx).await?;
         Ok(())
     }
@@ -448,28 +700,70 @@ impl Services {
             match Scope::parse(s) {
                 Some(sc) if !parsed.contains(&sc) => parsed.push(sc),
                 Some(_) => {}
-                None => check.push(FieldError::new("scopes", "unknown_scope", format!("Phạm vi không hợp lệ: {s}"), format!("Unknown scope: {s}"))),
+                None => check.push(FieldError::new(
+                    "scopes",
+                    "unknown_scope",
+                    format!("Phạm vi không hợp lệ: {s}"),
+                    format!("Unknown scope: {s}"),
+                )),
             }
         }
         if parsed.is_empty() && scopes.is_empty() {
-            check.push(FieldError::new("scopes", "required", "Chọn ít nhất một phạm vi.", "Choose at least one scope."));
+            check.push(FieldError::new(
+                "scopes",
+                "required",
+                "Chọn ít nhất một phạm vi.",
+                "Choose at least one scope.",
+            ));
         }
         if let Some(d) = expires_in_days {
             if !(1..=730).contains(&d) {
-                check.push(FieldError::new("expires_in_days", "range", "Thời hạn phải từ 1 đến 730 ngày.", "Expiry must be 1 to 730 days."));
+                check.push(FieldError::new(
+                    "expires_in_days",
+                    "range",
+                    "Thời hạn phải từ 1 đến 730 ngày.",
+                    "Expiry must be 1 to 730 days.",
+                ));
             }
         }
         check.finish()?;
         let name = name.ok_or(AppError::NotFound)?;
         let secret = format!("egov_{}", random_token());
         let now = now_ms();
-        let scope_text = parsed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+        let scope_text = parsed
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         let expires_at = expires_in_days.map(|d| now + i64::from(d) * 86_400_000);
         let mut tx = self.store.begin().await?;
-        let id = db::insert_token(&mut tx, caller.actor.user_id, name.as_str(), &sha256_hex(&secret), &secret[..12], &scope_text, expires_at, now).await?;
+        let id = db::insert_token(
+            &mut tx,
+            caller.actor.user_id,
+            name.as_str(),
+            &sha256_hex(&secret),
+            &secret[..12],
+            &scope_text,
+            expires_at,
+            now,
+        )
+        .await?;
         let detail = serde_json::json!({ "name": name.as_str(), "scopes": scope_text, "expires_at": expires_at });
-        record(&mut tx, &Who::caller(caller), "token.create", "api_token", Some(id.to_string()), NONE, Some(&detail)).await?;
-        let row = db::tokens_of(&mut tx, caller.actor.user_id).await?.into_iter().find(|t| t.id == id).ok_or(AppError::NotFound)?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "token.create",
+            "api_token",
+            Some(id.to_string()),
+            NONE,
+            Some(&detail),
+        )
+        .await?;
+        let row = db::tokens_of(&mut tx, caller.actor.user_id)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or(AppError::NotFound)?;
         commit(tx).await?;
         Ok((row, secret))
     }
@@ -486,7 +780,16 @@ impl Services {
         if !db::revoke_token(&mut tx, id, caller.actor.user_id, now_ms()).await? {
             return Err(AppError::NotFound);
         }
-        record(&mut tx, &Who::caller(caller), "token.revoke", "api_token", Some(id.to_string()), NONE, NONE).await?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "token.revoke",
+            "api_token",
+            Some(id.to_string()),
+            NONE,
+            NONE,
+        )
+        .await?;
         commit(tx).await?;
         Ok(())
     }
@@ -499,13 +802,21 @@ impl Services {
         let now = now_ms();
         let token = {
             let mut c = self.store.read().await?;
-            db::token_by_hash(&mut c, &sha256_hex(secret), now).await?.ok_or(AppError::Unauthenticated)?
+            db::token_by_hash(&mut c, &sha256_hex(secret), now)
+                .await?
+                .ok_or(AppError::Unauthenticated)?
         };
-        let scopes = token.scopes.split_whitespace().filter_map(Scope::parse).collect();
+        let scopes = token
+            .scopes
+            .split_whitespace()
+            .filter_map(Scope::parse)
+            .collect();
         let actor = self.actor(token.user_id, Some(scopes)).await?;
         let active = {
             let mut c = self.store.read().await?;
-            db::get_user(&mut c, token.user_id, &egov_domain::authz::Visibility::All).await?.is_some_and(|u| u.active)
+            db::get_user(&mut c, token.user_id, &egov_domain::authz::Visibility::All)
+                .await?
+                .is_some_and(|u| u.active)
         };
         if !active {
             return Err(AppError::Unauthenticated);
@@ -515,24 +826,47 @@ impl Services {
             db::touch_token(&mut tx, token.id, now).await?;
             commit(tx).await?;
         }
-        Ok(Caller { actor, ip, session_id: None, token_id: Some(token.id) })
+        Ok(Caller {
+            actor,
+            ip,
+            session_id: None,
+            token_id: Some(token.id),
+        })
     }
 
     /// Roles that currently require a second factor.
     pub async fn totp_policy(&self) -> AppResult<Vec<Role>> {
         let mut c = self.store.read().await?;
-        Ok(db::roles_requiring_totp(&mut c).await?.iter().filter_map(|r| Role::parse(r)).collect())
+        Ok(db::roles_requiring_totp(&mut c)
+            .await?
+            .iter()
+            .filter_map(|r| Role::parse(r))
+            .collect())
     }
 
     /// Requires (or stops requiring) a second factor for a role. System administrators only.
-    pub async fn set_totp_policy(&self, caller: &Caller, role: Role, require: bool) -> AppResult<()> {
+    pub async fn set_totp_policy(
+        &self,
+        caller: &Caller,
+        role: Role,
+        require: bool,
+    ) -> AppResult<()> {
         if !caller.actor.can_manage_security() || !caller.actor.allows(Scope::OrgWrite) {
             return Err(AppError::Forbidden);
         }
         let mut tx = self.store.begin().await?;
         db::set_role_policy(&mut tx, role.as_str(), require, now_ms()).await?;
         let detail = serde_json::json!({ "role": role.as_str(), "require_totp": require });
-        record(&mut tx, &Who::caller(caller), "policy.totp", "role", Some(role.as_str().to_string()), NONE, Some(&detail)).await?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "policy.totp",
+            "role",
+            Some(role.as_str().to_string()),
+            NONE,
+            Some(&detail),
+        )
+        .await?;
         commit(tx).await?;
         Ok(())
     }

@@ -30,15 +30,57 @@ struct DemoUser {
 
 const AGENCIES: &[(&str, &str, Option<&str>, &str, Option<&str>)] = &[
     // (code, name, short name, level, parent code)
-    ("H41", "Ủy ban nhân dân tỉnh Nghệ An", Some("UBND tỉnh"), "province", None),
-    ("H41.01", "Văn phòng Ủy ban nhân dân tỉnh", Some("VP UBND tỉnh"), "province", Some("H41")),
+    (
+        "H41",
+        "Ủy ban nhân dân tỉnh Nghệ An",
+        Some("UBND tỉnh"),
+        "province",
+        None,
+    ),
+    (
+        "H41.01",
+        "Văn phòng Ủy ban nhân dân tỉnh",
+        Some("VP UBND tỉnh"),
+        "province",
+        Some("H41"),
+    ),
     ("H41.12", "Sở Nội vụ", Some("SNV"), "province", Some("H41")),
-    ("H41.13", "Sở Tài chính", Some("STC"), "province", Some("H41")),
+    (
+        "H41.13",
+        "Sở Tài chính",
+        Some("STC"),
+        "province",
+        Some("H41"),
+    ),
     ("H41.14", "Sở Tư pháp", Some("STP"), "province", Some("H41")),
-    ("H41.501", "Ủy ban nhân dân xã Hưng Nguyên", Some("UBND xã Hưng Nguyên"), "commune", Some("H41")),
-    ("H41.502", "Ủy ban nhân dân phường Vinh Phú", Some("UBND phường Vinh Phú"), "commune", Some("H41")),
-    ("H41.90", "Ủy ban nhân dân huyện Quỳ Hợp (mô hình 3 cấp)", Some("UBND huyện Quỳ Hợp"), "district", Some("H41")),
-    ("H41.90.01", "Ủy ban nhân dân xã Châu Quang", Some("UBND xã Châu Quang"), "commune", Some("H41.90")),
+    (
+        "H41.501",
+        "Ủy ban nhân dân xã Hưng Nguyên",
+        Some("UBND xã Hưng Nguyên"),
+        "commune",
+        Some("H41"),
+    ),
+    (
+        "H41.502",
+        "Ủy ban nhân dân phường Vinh Phú",
+        Some("UBND phường Vinh Phú"),
+        "commune",
+        Some("H41"),
+    ),
+    (
+        "H41.90",
+        "Ủy ban nhân dân huyện Quỳ Hợp (mô hình 3 cấp)",
+        Some("UBND huyện Quỳ Hợp"),
+        "district",
+        Some("H41"),
+    ),
+    (
+        "H41.90.01",
+        "Ủy ban nhân dân xã Châu Quang",
+        Some("UBND xã Châu Quang"),
+        "commune",
+        Some("H41.90"),
+    ),
 ];
 
 const UNITS: &[(&str, &str)] = &[
@@ -58,14 +100,70 @@ const UNITS: &[(&str, &str)] = &[
 ];
 
 const USERS: &[DemoUser] = &[
-    DemoUser { username: "admin", full_name: "Quản trị hệ thống", agency: "H41", unit: None, position: "", role: Role::SystemAdmin },
-    DemoUser { username: "quantri.vp", full_name: "Lê Thị Hoa", agency: "H41.01", unit: Some("Phòng Hành chính – Tổ chức"), position: "specialist", role: Role::AgencyAdmin },
-    DemoUser { username: "lanhdao", full_name: "Nguyễn Văn An", agency: "H41.01", unit: None, position: "head", role: Role::Leader },
-    DemoUser { username: "truongphong", full_name: "Trần Thị Bình", agency: "H41.01", unit: Some("Phòng Tổng hợp"), position: "unit_head", role: Role::UnitHead },
-    DemoUser { username: "phophong", full_name: "Phạm Văn Cường", agency: "H41.01", unit: Some("Phòng Tổng hợp"), position: "unit_deputy", role: Role::Deputy },
-    DemoUser { username: "chuyenvien", full_name: "Hoàng Thị Dung", agency: "H41.01", unit: Some("Phòng Tổng hợp"), position: "specialist", role: Role::Specialist },
-    DemoUser { username: "vanthu", full_name: "Đặng Văn Em", agency: "H41.01", unit: Some("Phòng Hành chính – Tổ chức"), position: "clerk", role: Role::Clerk },
-    DemoUser { username: "quantri.xa", full_name: "Võ Thị Giang", agency: "H41.501", unit: Some("Văn phòng HĐND và UBND"), position: "specialist", role: Role::AgencyAdmin },
+    DemoUser {
+        username: "admin",
+        full_name: "Quản trị hệ thống",
+        agency: "H41",
+        unit: None,
+        position: "",
+        role: Role::SystemAdmin,
+    },
+    DemoUser {
+        username: "quantri.vp",
+        full_name: "Lê Thị Hoa",
+        agency: "H41.01",
+        unit: Some("Phòng Hành chính – Tổ chức"),
+        position: "specialist",
+        role: Role::AgencyAdmin,
+    },
+    DemoUser {
+        username: "lanhdao",
+        full_name: "Nguyễn Văn An",
+        agency: "H41.01",
+        unit: None,
+        position: "head",
+        role: Role::Leader,
+    },
+    DemoUser {
+        username: "truongphong",
+        full_name: "Trần Thị Bình",
+        agency: "H41.01",
+        unit: Some("Phòng Tổng hợp"),
+        position: "unit_head",
+        role: Role::UnitHead,
+    },
+    DemoUser {
+        username: "phophong",
+        full_name: "Phạm Văn Cường",
+        agency: "H41.01",
+        unit: Some("Phòng Tổng hợp"),
+        position: "unit_deputy",
+        role: Role::Deputy,
+    },
+    DemoUser {
+        username: "chuyenvien",
+        full_name: "Hoàng Thị Dung",
+        agency: "H41.01",
+        unit: Some("Phòng Tổng hợp"),
+        position: "specialist",
+        role: Role::Specialist,
+    },
+    DemoUser {
+        username: "vanthu",
+        full_name: "Đặng Văn Em",
+        agency: "H41.01",
+        unit: Some("Phòng Hành chính – Tổ chức"),
+        position: "clerk",
+        role: Role::Clerk,
+    },
+    DemoUser {
+        username: "quantri.xa",
+        full_name: "Võ Thị Giang",
+        agency: "H41.501",
+        unit: Some("Văn phòng HĐND và UBND"),
+        position: "specialist",
+        role: Role::AgencyAdmin,
+    },
 ];
 
 impl Services {
@@ -78,19 +176,41 @@ impl Services {
         }
         let mut ids: Vec<(&str, i64)> = Vec::new();
         for (code, name, short, level, parent) in AGENCIES {
-            let parent_id = parent.and_then(|p| ids.iter().find(|(c, _)| *c == p).map(|(_, id)| *id));
+            let parent_id =
+                parent.and_then(|p| ids.iter().find(|(c, _)| *c == p).map(|(_, id)| *id));
             let a = self
-                .create_agency(&caller, &AgencyInput { code, name, short_name: *short, level, parent_id })
+                .create_agency(
+                    &caller,
+                    &AgencyInput {
+                        code,
+                        name,
+                        short_name: *short,
+                        level,
+                        parent_id,
+                    },
+                )
                 .await?;
             ids.push((code, a.id));
         }
-        let agency_id = |code: &str| ids.iter().find(|(c, _)| *c == code).map(|(_, id)| *id).unwrap_or_default();
+        let agency_id = |code: &str| {
+            ids.iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, id)| *id)
+                .unwrap_or_default()
+        };
         let mut units: Vec<(&str, &str, i64)> = Vec::new();
         for (code, name) in UNITS {
-            let u = self.create_unit(&caller, agency_id(code), None, name).await?;
+            let u = self
+                .create_unit(&caller, agency_id(code), None, name)
+                .await?;
             units.push((code, name, u.id));
         }
-        let unit_id = |code: &str, name: &str| units.iter().find(|(c, n, _)| *c == code && *n == name).map(|(_, _, id)| *id);
+        let unit_id = |code: &str, name: &str| {
+            units
+                .iter()
+                .find(|(c, n, _)| *c == code && *n == name)
+                .map(|(_, _, id)| *id)
+        };
         let mut logins = Vec::new();
         for u in USERS {
             let user_id = self
@@ -113,9 +233,14 @@ impl Services {
             if u.username == "chuyenvien" {
                 // One person holding positions in two units.
                 let second = unit_id("H41.01", "Phòng Kinh tế");
-                self.add_position(&caller, user_id, agency_id("H41.01"), second, "specialist").await?;
+                self.add_position(&caller, user_id, agency_id("H41.01"), second, "specialist")
+                    .await?;
             }
-            logins.push(DemoLogin { username: u.username, role: u.role, who: u.full_name });
+            logins.push(DemoLogin {
+                username: u.username,
+                role: u.role,
+                who: u.full_name,
+            });
         }
         Ok(logins)
     }

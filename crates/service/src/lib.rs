@@ -63,7 +63,11 @@ impl Services {
     /// Builds the services over an open store.
     pub fn new(store: Store, settings: ServiceSettings) -> anyhow::Result<Services> {
         let hasher = password::Hasher::new(settings.argon2)?;
-        Ok(Services { store, settings: Arc::new(settings), hasher: Arc::new(hasher) })
+        Ok(Services {
+            store,
+            settings: Arc::new(settings),
+            hasher: Arc::new(hasher),
+        })
     }
 }
 
@@ -104,7 +108,9 @@ impl Caller {
 
 /// Commits a write transaction.
 pub(crate) async fn commit(tx: egov_storage::Tx) -> AppResult<()> {
-    tx.commit().await.map_err(egov_storage::StorageError::from)?;
+    tx.commit()
+        .await
+        .map_err(egov_storage::StorageError::from)?;
     Ok(())
 }
 

@@ -67,7 +67,12 @@ pub(crate) fn require(caller: &Caller, scope: Scope) -> AppResult<()> {
 
 impl Services {
     /// Agencies the caller may see, by id, keyset-paged.
-    pub async fn agencies(&self, caller: &Caller, after_id: Option<i64>, limit: u32) -> AppResult<Vec<AgencyRow>> {
+    pub async fn agencies(
+        &self,
+        caller: &Caller,
+        after_id: Option<i64>,
+        limit: u32,
+    ) -> AppResult<Vec<AgencyRow>> {
         require(caller, Scope::OrgRead)?;
         let mut c = self.store.read().await?;
         Ok(db::list_agencies(&mut c, &caller.actor.org_visibility(), after_id, limit).await?)
@@ -84,22 +89,35 @@ impl Services {
     pub async fn agency(&self, caller: &Caller, id: i64) -> AppResult<(AgencyRow, Vec<UnitRow>)> {
         require(caller, Scope::OrgRead)?;
         let mut c = self.store.read().await?;
-        let agency = db::get_agency(&mut c, id, &caller.actor.org_visibility()).await?.ok_or(AppError::NotFound)?;
+        let agency = db::get_agency(&mut c, id, &caller.actor.org_visibility())
+            .await?
+            .ok_or(AppError::NotFound)?;
         let units = db::list_units(&mut c, id).await?;
         Ok((agency, units))
     }
 
     /// Creates an agency below a parent the caller administers (or a root, for system
     /// administrators). The code must be valid and unused; the level must fit the parent's.
-    pub async fn create_agency(&self, caller: &Caller, input: &AgencyInput<'_>) -> AppResult<AgencyRow> {
+    pub async fn create_agency(
+        &self,
+        caller: &Caller,
+        input: &AgencyInput<'_>,
+    ) -> AppResult<AgencyRow> {
         require(caller, Scope::OrgWrite)?;
         let mut check = Check::new();
         let code = check.take(AgencyCode::parse(input.code, "code"));
         let name = check.take(DisplayName::parse(input.name, "name"));
-        let short_name = check.take(optional_name(input.short_name, "short_name")).flatten();
+        let short_name = check
+            .take(optional_name(input.short_name, "short_name"))
+            .flatten();
         let level = Level::parse(input.level);
         if level.is_none() {
-            check.push(FieldError::new("level", "unknown_level", "Hãy chọn cấp hành chính.", "Choose an administrative level."));
+            check.push(FieldError::new(
+                "level",
+                "unknown_level",
+                "Hãy chọn cấp hành chính.",
+                "Choose an administrative level.",
+            ));
         }
         let mut tx = self.store.begin().await?;
         let parent = match input.parent_id {
@@ -109,7 +127,12 @@ impl Services {
                     Some(p) if caller.actor.can_admin_agency(&p.path) => Some(p),
                     Some(_) => return Err(AppError::Forbidden),
                     None => {
-                        check.push(FieldError::new("parent_id", "unknown_parent", "Không tìm thấy cơ quan cấp trên.", "The parent agency does not exist."));
+                        check.push(FieldError::new(
+                            "parent_id",
+                            "unknown_parent",
+                            "Không tìm thấy cơ quan cấp trên.",
+                            "The parent agency does not exist.",
+                        ));
                         None
                     }
                 }
@@ -128,12 +151,22 @@ impl Services {
             }
         }
         if let Some(code) = &code {
-            if db::get_agency_by_code(&mut tx, code.as_str()).await?.is_some() {
-                check.push(FieldError::new("code", "duplicate", "Mã định danh này đã được dùng cho cơ quan khác.", "This identifier code is already used by another agency."));
+            if db::get_agency_by_code(&mut tx, code.as_str())
+                .await?
+                .is_some()
+            {
+                check.push(FieldError::new(
+                    "code",
+                    "duplicate",
+                    "Mã định danh này đã được dùng cho cơ quan khác.",
+                    "This identifier code is already used by another agency.",
+                ));
             }
         }
         check.finish()?;
-        let (Some(code), Some(name), Some(level)) = (code, name, level) else { return Err(AppError::NotFound) };
+        let (Some(code), Some(name), Some(level)) = (code, name, level) else {
+            return Err(AppError::NotFound);
+        };
         let row = db::insert_agency(
             &mut tx,
             &NewAgency {
@@ -146,75 +179,176 @@ impl Services {
             now_ms(),
         )
         .await?;
-        record(&mut tx, &Who::caller(caller), "agency.create", "agency", Some(row.id.to_string()), NONE, Some(&AgencyAudit::from(&row))).await?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "agency.create",
+            "agency",
+            Some(row.id.to_string()),
+            NONE,
+            Some(&AgencyAudit::from(&row)),
+        )
+        .await?;
         commit(tx).await?;
         Ok(row)
     }
 
     /// Renames, re-abbreviates or (de)activates an agency the caller administers.
-    pub async fn update_agency(&self, caller: &Caller, id: i64, change: &AgencyChange<'_>) -> AppResult<AgencyRow> {
+    pub async fn update_agency(
+        &self,
+        caller: &Caller,
+        id: i64,
+        change: &AgencyChange<'_>,
+    ) -> AppResult<AgencyRow> {
         require(caller, Scope::OrgWrite)?;
         let mut check = Check::new();
         let name = check.take(DisplayName::parse(change.name, "name"));
-        let short_name = check.take(optional_name(change.short_name, "short_name")).flatten();
+        let short_name = check
+            .take(optional_name(change.short_name, "short_name"))
+            .flatten();
         check.finish()?;
         let name = name.ok_or(AppError::NotFound)?;
         let mut tx = self.store.begin().await?;
-        let before = db::get_agency(&mut tx, id, &caller.actor.org_visibility()).await?.ok_or(AppError::NotFound)?;
+        let before = db::get_agency(&mut tx, id, &caller.actor.org_visibility())
+            .await?
+            .ok_or(AppError::NotFound)?;
         if !caller.actor.can_admin_agency(&before.path) {
             return Err(AppError::Forbidden);
         }
-        db::update_agency(&mut tx, id, name.as_str(), short_name.as_ref().map(|s| s.as_str()), change.active, now_ms()).await?;
-        let after = db::get_agency(&mut tx, id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
-        record(&mut tx, &Who::caller(caller), "agency.update", "agency", Some(id.to_string()), Some(&AgencyAudit::from(&before)), Some(&AgencyAudit::from(&after))).await?;
+        db::update_agency(
+            &mut tx,
+            id,
+            name.as_str(),
+            short_name.as_ref().map(|s| s.as_str()),
+            change.active,
+            now_ms(),
+        )
+        .await?;
+        let after = db::get_agency(&mut tx, id, &Visibility::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "agency.update",
+            "agency",
+            Some(id.to_string()),
+            Some(&AgencyAudit::from(&before)),
+            Some(&AgencyAudit::from(&after)),
+        )
+        .await?;
         commit(tx).await?;
         Ok(after)
     }
 
     /// Adds a unit to an agency the caller administers, optionally inside another unit.
-    pub async fn create_unit(&self, caller: &Caller, agency_id: i64, parent_unit_id: Option<i64>, name: &str) -> AppResult<UnitRow> {
+    pub async fn create_unit(
+        &self,
+        caller: &Caller,
+        agency_id: i64,
+        parent_unit_id: Option<i64>,
+        name: &str,
+    ) -> AppResult<UnitRow> {
         require(caller, Scope::OrgWrite)?;
         let name = DisplayName::parse(name, "name").map_err(AppError::field)?;
         let mut tx = self.store.begin().await?;
-        let agency = db::get_agency(&mut tx, agency_id, &caller.actor.org_visibility()).await?.ok_or(AppError::NotFound)?;
+        let agency = db::get_agency(&mut tx, agency_id, &caller.actor.org_visibility())
+            .await?
+            .ok_or(AppError::NotFound)?;
         if !caller.actor.can_admin_agency(&agency.path) {
             return Err(AppError::Forbidden);
         }
         let parent = match parent_unit_id {
             Some(pid) => match db::get_unit(&mut tx, pid, &Visibility::All).await? {
                 Some(u) if u.agency_id == agency_id => Some(u),
-                _ => return Err(AppError::invalid("parent_unit_id", "unknown_unit", "Đơn vị cấp trên không thuộc cơ quan này.", "The parent unit is not in this agency.")),
+                _ => {
+                    return Err(AppError::invalid(
+                        "parent_unit_id",
+                        "unknown_unit",
+                        "Đơn vị cấp trên không thuộc cơ quan này.",
+                        "The parent unit is not in this agency.",
+                    ))
+                }
             },
             None => None,
         };
         if db::unit_name_taken(&mut tx, agency_id, parent_unit_id, name.as_str(), None).await? {
-            return Err(AppError::Conflict(FieldError::new("name", "duplicate", "Đã có đơn vị cùng tên ở cấp này.", "A unit with this name already exists here.")));
+            return Err(AppError::Conflict(FieldError::new(
+                "name",
+                "duplicate",
+                "Đã có đơn vị cùng tên ở cấp này.",
+                "A unit with this name already exists here.",
+            )));
         }
-        let unit = db::insert_unit(&mut tx, agency_id, parent.as_ref(), name.as_str(), now_ms()).await?;
+        let unit =
+            db::insert_unit(&mut tx, agency_id, parent.as_ref(), name.as_str(), now_ms()).await?;
         let detail = serde_json::json!({ "agency_id": agency_id, "parent_unit_id": parent_unit_id, "name": unit.name });
-        record(&mut tx, &Who::caller(caller), "unit.create", "unit", Some(unit.id.to_string()), NONE, Some(&detail)).await?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "unit.create",
+            "unit",
+            Some(unit.id.to_string()),
+            NONE,
+            Some(&detail),
+        )
+        .await?;
         commit(tx).await?;
         Ok(unit)
     }
 
     /// Renames or (de)activates a unit.
-    pub async fn update_unit(&self, caller: &Caller, unit_id: i64, name: &str, active: bool) -> AppResult<UnitRow> {
+    pub async fn update_unit(
+        &self,
+        caller: &Caller,
+        unit_id: i64,
+        name: &str,
+        active: bool,
+    ) -> AppResult<UnitRow> {
         require(caller, Scope::OrgWrite)?;
         let name = DisplayName::parse(name, "name").map_err(AppError::field)?;
         let mut tx = self.store.begin().await?;
-        let unit = db::get_unit(&mut tx, unit_id, &caller.actor.org_visibility()).await?.ok_or(AppError::NotFound)?;
-        let agency = db::get_agency(&mut tx, unit.agency_id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
+        let unit = db::get_unit(&mut tx, unit_id, &caller.actor.org_visibility())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let agency = db::get_agency(&mut tx, unit.agency_id, &Visibility::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if !caller.actor.can_admin_agency(&agency.path) {
             return Err(AppError::Forbidden);
         }
-        if db::unit_name_taken(&mut tx, unit.agency_id, unit.parent_unit_id, name.as_str(), Some(unit_id)).await? {
-            return Err(AppError::Conflict(FieldError::new("name", "duplicate", "Đã có đơn vị cùng tên ở cấp này.", "A unit with this name already exists here.")));
+        if db::unit_name_taken(
+            &mut tx,
+            unit.agency_id,
+            unit.parent_unit_id,
+            name.as_str(),
+            Some(unit_id),
+        )
+        .await?
+        {
+            return Err(AppError::Conflict(FieldError::new(
+                "name",
+                "duplicate",
+                "Đã có đơn vị cùng tên ở cấp này.",
+                "A unit with this name already exists here.",
+            )));
         }
         db::update_unit(&mut tx, unit_id, name.as_str(), active, now_ms()).await?;
         let before = serde_json::json!({ "name": unit.name, "active": unit.active });
         let after = serde_json::json!({ "name": name.as_str(), "active": active });
-        record(&mut tx, &Who::caller(caller), "unit.update", "unit", Some(unit_id.to_string()), Some(&before), Some(&after)).await?;
-        let updated = db::get_unit(&mut tx, unit_id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "unit.update",
+            "unit",
+            Some(unit_id.to_string()),
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        let updated = db::get_unit(&mut tx, unit_id, &Visibility::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
         commit(tx).await?;
         Ok(updated)
     }

@@ -1,6 +1,8 @@
 //! Password hashing with Argon2id (PHC strings), run off the async threads.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::{AppError, AppResult};
@@ -18,7 +20,11 @@ pub struct Argon2Cost {
 
 impl Default for Argon2Cost {
     fn default() -> Self {
-        Argon2Cost { memory_kib: 19_456, iterations: 2, parallelism: 1 }
+        Argon2Cost {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -54,7 +60,11 @@ impl Hasher {
         let password = password.to_string();
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&stored)
-                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await
@@ -79,7 +89,12 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_decoy_never_matches() {
-        let h = Hasher::new(Argon2Cost { memory_kib: 1024, iterations: 1, parallelism: 1 }).unwrap();
+        let h = Hasher::new(Argon2Cost {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
         let stored = h.hash("một mật khẩu dài").await.unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
         assert!(h.verify("một mật khẩu dài", Some(&stored)).await);

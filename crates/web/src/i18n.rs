@@ -145,7 +145,12 @@ const MESSAGES: &[(&str, &str, &str)] = &[
 ];
 
 static CATALOG: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| MESSAGES.iter().map(|(k, vi, en)| (*k, (*vi, *en))).collect());
+    LazyLock::new(|| {
+        MESSAGES
+            .iter()
+            .map(|(k, vi, en)| (*k, (*vi, *en)))
+            .collect()
+    });
 
 /// The text for `key` in `lang`; "?" when missing (a test keeps that from happening).
 pub(crate) fn tr(lang: Lang, key: &str) -> &'static str {
@@ -173,7 +178,11 @@ mod tests {
 
     #[test]
     fn every_key_used_by_a_template_exists_and_keys_are_unique() {
-        assert_eq!(CATALOG.len(), MESSAGES.len(), "duplicate keys in the catalogue");
+        assert_eq!(
+            CATALOG.len(),
+            MESSAGES.len(),
+            "duplicate keys in the catalogue"
+        );
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
         let mut missing = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {

@@ -36,7 +36,11 @@ pub struct WebSettings {
 
 impl Default for WebSettings {
     fn default() -> Self {
-        WebSettings { secure_cookies: false, max_body_bytes: 50 * 1024 * 1024, public_url: "http://127.0.0.1:8080".into() }
+        WebSettings {
+            secure_cookies: false,
+            max_body_bytes: 50 * 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
     }
 }
 
@@ -51,7 +55,11 @@ pub struct AppState {
 impl AppState {
     /// Builds the state.
     pub fn new(services: Services, settings: WebSettings) -> AppState {
-        AppState { services, settings: Arc::new(settings), metrics: Arc::new(metrics::Metrics::new()) }
+        AppState {
+            services,
+            settings: Arc::new(settings),
+            metrics: Arc::new(metrics::Metrics::new()),
+        }
     }
 }
 
@@ -89,7 +97,10 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../static/app.css"),
     )
 }

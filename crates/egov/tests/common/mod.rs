@@ -90,19 +90,27 @@ impl TestApp {
         settings.bind = "127.0.0.1:0".into();
         settings.validate().expect("test settings are valid");
 
-        let store = Store::open(&settings.database_url, settings.database_max_connections, true)
-            .await
-            .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
+        let store = Store::open(
+            &settings.database_url,
+            settings.database_max_connections,
+            true,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
         let services =
             Services::new(store.clone(), settings.service_settings()).expect("services start");
         let listener = tokio::net::TcpListener::bind(&settings.bind)
             .await
             .expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("local address");
-        let router = egov_web::router(AppState::new(services.clone(), settings.web_settings(address)));
+        let router = egov_web::router(AppState::new(
+            services.clone(),
+            settings.web_settings(address),
+        ));
         let grace = settings.shutdown_grace();
         let server = tokio::spawn(async move {
-            if let Err(e) = egov::server::run(listener, router, std::future::pending(), grace).await {
+            if let Err(e) = egov::server::run(listener, router, std::future::pending(), grace).await
+            {
                 panic!("test server failed: {e}");
             }
         });
@@ -183,7 +191,10 @@ impl TestDatabase {
                     .tempdir()
                     .expect("temporary folder");
                 let url = format!("sqlite://{}/egov.db", dir.path().display());
-                TestDatabase { url, cleanup: Cleanup::Folder(dir) }
+                TestDatabase {
+                    url,
+                    cleanup: Cleanup::Folder(dir),
+                }
             }
         }
     }
@@ -194,12 +205,14 @@ impl TestDatabase {
             "{TEST_DATABASE_ENV} must be a postgres:// URL (unset it to test on SQLite)"
         );
         let name = format!("egov_test_{:016x}", rand::thread_rng().gen::<u64>());
-        let mut conn = sqlx::PgConnection::connect(admin_url).await.unwrap_or_else(|e| {
-            panic!(
-                "{TEST_DATABASE_ENV} is set but PostgreSQL is unreachable ({}): {e}",
-                egov::redact_url(admin_url)
-            )
-        });
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{TEST_DATABASE_ENV} is set but PostgreSQL is unreachable ({}): {e}",
+                    egov::redact_url(admin_url)
+                )
+            });
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await
@@ -207,18 +220,26 @@ impl TestDatabase {
         let _ = conn.close().await;
         TestDatabase {
             url: with_database(admin_url, &name),
-            cleanup: Cleanup::Postgres { admin_url: admin_url.to_string(), name },
+            cleanup: Cleanup::Postgres {
+                admin_url: admin_url.to_string(),
+                name,
+            },
         }
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Cleanup::Postgres { admin_url, name } = &self.cleanup else { return };
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            return;
+        };
         let (admin_url, name) = (admin_url.clone(), name.clone());
         // Best effort, on a thread of its own: the test's runtime may be shutting down.
         let dropper = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             rt.block_on(async {

@@ -40,7 +40,15 @@ pub struct Agency {
 
 impl From<AgencyRow> for Agency {
     fn from(a: AgencyRow) -> Self {
-        Agency { id: a.id, code: a.code, name: a.name, short_name: a.short_name, level: a.level, parent_id: a.parent_id, active: a.active }
+        Agency {
+            id: a.id,
+            code: a.code,
+            name: a.name,
+            short_name: a.short_name,
+            level: a.level,
+            parent_id: a.parent_id,
+            active: a.active,
+        }
     }
 }
 
@@ -56,7 +64,13 @@ pub struct Unit {
 
 impl From<UnitRow> for Unit {
     fn from(u: UnitRow) -> Self {
-        Unit { id: u.id, agency_id: u.agency_id, parent_unit_id: u.parent_unit_id, name: u.name, active: u.active }
+        Unit {
+            id: u.id,
+            agency_id: u.agency_id,
+            parent_unit_id: u.parent_unit_id,
+            name: u.name,
+            active: u.active,
+        }
     }
 }
 
@@ -147,7 +161,14 @@ pub struct PositionHeld {
 
 impl From<PositionRow> for PositionHeld {
     fn from(p: PositionRow) -> Self {
-        PositionHeld { id: p.id, agency_id: p.agency_id, agency_name: p.agency_name, unit_id: p.unit_id, unit_name: p.unit_name, position: p.position }
+        PositionHeld {
+            id: p.id,
+            agency_id: p.agency_id,
+            agency_name: p.agency_name,
+            unit_id: p.unit_id,
+            unit_name: p.unit_name,
+            position: p.position,
+        }
     }
 }
 
@@ -162,7 +183,12 @@ pub struct RoleGrant {
 
 impl From<GrantRow> for RoleGrant {
     fn from(g: GrantRow) -> Self {
-        RoleGrant { id: g.id, role: g.role, agency_id: g.agency_id, agency_name: g.agency_name }
+        RoleGrant {
+            id: g.id,
+            role: g.role,
+            agency_id: g.agency_id,
+            agency_name: g.agency_name,
+        }
     }
 }
 

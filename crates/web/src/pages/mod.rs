@@ -18,13 +18,21 @@ use egov_service::AppError;
 use serde::Deserialize;
 
 use crate::error::{message, PageError};
-use crate::session::{cookie, page_layer, HalfSignedIn, SignedIn, Visitor, LANG_COOKIE, PRE_CSRF_COOKIE, SESSION_COOKIE};
+use crate::session::{
+    cookie, page_layer, HalfSignedIn, SignedIn, Visitor, LANG_COOKIE, PRE_CSRF_COOKIE,
+    SESSION_COOKIE,
+};
 use crate::view::{Ctx, FormErrors};
 use crate::AppState;
 
 /// Renders a template as a page.
 pub(crate) fn render(t: &impl Template, lang: Lang) -> Result<Response, PageError> {
-    t.render().map(|h| Html(h).into_response()).map_err(|e| PageError { err: AppError::internal(e), lang })
+    t.render()
+        .map(|h| Html(h).into_response())
+        .map_err(|e| PageError {
+            err: AppError::internal(e),
+            lang,
+        })
 }
 
 /// Page routes, all behind the session/CSRF layer.
@@ -54,7 +62,15 @@ async fn signin_page(Visitor(v): Visitor) -> Result<Response, PageError> {
     if v.session.as_ref().is_some_and(|s| s.stage == Stage::Full) {
         return Ok(Redirect::to("/").into_response());
     }
-    render(&SigninPage { ctx: Ctx::anonymous(&v, "signin.title"), username: String::new(), errors: FormErrors::default(), message: None }, v.lang)
+    render(
+        &SigninPage {
+            ctx: Ctx::anonymous(&v, "signin.title"),
+            username: String::new(),
+            errors: FormErrors::default(),
+            message: None,
+        },
+        v.lang,
+    )
 }
 
 #[derive(Deserialize)]
@@ -65,13 +81,27 @@ struct SigninForm {
     password: String,
 }
 
-async fn signin(State(state): State<AppState>, Visitor(v): Visitor, jar: CookieJar, headers: HeaderMap, Form(f): Form<SigninForm>) -> Result<Response, PageError> {
-    let agent = headers.get(header::USER_AGENT).and_then(|h| h.to_str().ok());
-    match state.services.sign_in(&f.username, &f.password, v.ip.as_deref(), agent).await {
+async fn signin(
+    State(state): State<AppState>,
+    Visitor(v): Visitor,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(f): Form<SigninForm>,
+) -> Result<Response, PageError> {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|h| h.to_str().ok());
+    match state
+        .services
+        .sign_in(&f.username, &f.password, v.ip.as_deref(), agent)
+        .await
+    {
         Ok(s) => {
             let secure = state.settings.secure_cookies;
             let max_age = state.services.settings.session_max.as_secs() as i64;
-            let jar = jar.add(cookie(SESSION_COOKIE, s.token, secure, Some(max_age))).remove(PRE_CSRF_COOKIE);
+            let jar = jar
+                .add(cookie(SESSION_COOKIE, s.token, secure, Some(max_age)))
+                .remove(PRE_CSRF_COOKIE);
             let to = match s.stage {
                 Stage::Totp => "/signin/totp",
                 Stage::Enroll => "/profile/totp",
@@ -81,8 +111,17 @@ async fn signin(State(state): State<AppState>, Visitor(v): Visitor, jar: CookieJ
             Ok((jar, Redirect::to(to)).into_response())
         }
         Err(e @ (AppError::BadCredentials | AppError::Throttled { .. })) => {
-            let status = if matches!(e, AppError::Throttled { .. }) { axum::http::StatusCode::TOO_MANY_REQUESTS } else { axum::http::StatusCode::UNAUTHORIZED };
-            let page = SigninPage { ctx: Ctx::anonymous(&v, "signin.title"), username: f.username.chars().take(64).collect(), errors: FormErrors::default(), message: Some(message(&e, v.lang)) };
+            let status = if matches!(e, AppError::Throttled { .. }) {
+                axum::http::StatusCode::TOO_MANY_REQUESTS
+            } else {
+                axum::http::StatusCode::UNAUTHORIZED
+            };
+            let page = SigninPage {
+                ctx: Ctx::anonymous(&v, "signin.title"),
+                username: f.username.chars().take(64).collect(),
+                errors: FormErrors::default(),
+                message: Some(message(&e, v.lang)),
+            };
             Ok((status, render(&page, v.lang)?).into_response())
         }
         Err(err) => Err(PageError { err, lang: v.lang }),
@@ -100,7 +139,13 @@ async fn totp_page(HalfSignedIn { ctx, session }: HalfSignedIn) -> Result<Respon
     if session.stage != Stage::Totp {
         return Ok(Redirect::to("/").into_response());
     }
-    render(&TotpPage { ctx: Ctx::anonymous(&ctx, "totp.title"), errors: FormErrors::default() }, ctx.lang)
+    render(
+        &TotpPage {
+            ctx: Ctx::anonymous(&ctx, "totp.title"),
+            errors: FormErrors::default(),
+        },
+        ctx.lang,
+    )
 }
 
 #[derive(Deserialize)]
@@ -109,25 +154,66 @@ struct CodeForm {
     code: String,
 }
 
-async fn totp_submit(State(state): State<AppState>, HalfSignedIn { ctx, session }: HalfSignedIn, Form(f): Form<CodeForm>) -> Result<Response, PageError> {
-    match state.services.verify_totp(&session, &f.code, ctx.ip.clone()).await {
-        Ok(()) => Ok(Redirect::to(if session.must_change_password { "/profile/password" } else { "/" }).into_response()),
+async fn totp_submit(
+    State(state): State<AppState>,
+    HalfSignedIn { ctx, session }: HalfSignedIn,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, PageError> {
+    match state
+        .services
+        .verify_totp(&session, &f.code, ctx.ip.clone())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(if session.must_change_password {
+            "/profile/password"
+        } else {
+            "/"
+        })
+        .into_response()),
         Err(e) => match FormErrors::from_error(&e, ctx.lang, &["code"]) {
-            Some(errors) => render(&TotpPage { ctx: Ctx::anonymous(&ctx, "totp.title"), errors }, ctx.lang),
-            None => Err(PageError { err: e, lang: ctx.lang }),
+            Some(errors) => render(
+                &TotpPage {
+                    ctx: Ctx::anonymous(&ctx, "totp.title"),
+                    errors,
+                },
+                ctx.lang,
+            ),
+            None => Err(PageError {
+                err: e,
+                lang: ctx.lang,
+            }),
         },
     }
 }
 
-async fn signout(State(state): State<AppState>, Visitor(v): Visitor, jar: CookieJar) -> Result<Response, PageError> {
+async fn signout(
+    State(state): State<AppState>,
+    Visitor(v): Visitor,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
     if let Some(s) = &v.session {
-        state.services.sign_out(s, v.ip.clone()).await.map_err(|err| PageError { err, lang: v.lang })?;
+        state
+            .services
+            .sign_out(s, v.ip.clone())
+            .await
+            .map_err(|err| PageError { err, lang: v.lang })?;
     }
     Ok((jar.remove(SESSION_COOKIE), Redirect::to("/signin")).into_response())
 }
 
-async fn signout_everywhere(State(state): State<AppState>, s: SignedIn, jar: CookieJar) -> Result<Response, PageError> {
-    state.services.sign_out_everywhere(&s.caller).await.map_err(|err| PageError { err, lang: s.ctx.lang })?;
+async fn signout_everywhere(
+    State(state): State<AppState>,
+    s: SignedIn,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    state
+        .services
+        .sign_out_everywhere(&s.caller)
+        .await
+        .map_err(|err| PageError {
+            err,
+            lang: s.ctx.lang,
+        })?;
     Ok((jar.remove(SESSION_COOKIE), Redirect::to("/signin")).into_response())
 }
 
@@ -136,7 +222,12 @@ struct LangForm {
     lang: String,
 }
 
-async fn set_lang(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap, Form(f): Form<LangForm>) -> Response {
+async fn set_lang(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(f): Form<LangForm>,
+) -> Response {
     let lang = Lang::parse(&f.lang).unwrap_or_default();
     let back = headers
         .get(header::REFERER)
@@ -145,7 +236,12 @@ async fn set_lang(State(state): State<AppState>, jar: CookieJar, headers: Header
         .and_then(|r| r.find('/').map(|i| r[i..].to_string()))
         .filter(|p| p.starts_with('/') && !p.starts_with("//"))
         .unwrap_or_else(|| "/".into());
-    let jar = jar.add(cookie(LANG_COOKIE, lang.as_str().to_string(), state.settings.secure_cookies, Some(365 * 86400)));
+    let jar = jar.add(cookie(
+        LANG_COOKIE,
+        lang.as_str().to_string(),
+        state.settings.secure_cookies,
+        Some(365 * 86400),
+    ));
     (jar, Redirect::to(&back)).into_response()
 }
 
@@ -157,15 +253,35 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
-    let me = state.services.me(&s.caller).await.map_err(|err| PageError { err, lang: s.ctx.lang })?;
-    render(&HomePage { ctx: Ctx::signed_in(&s, "home.title"), me }, s.ctx.lang)
+    let me = state
+        .services
+        .me(&s.caller)
+        .await
+        .map_err(|err| PageError {
+            err,
+            lang: s.ctx.lang,
+        })?;
+    render(
+        &HomePage {
+            ctx: Ctx::signed_in(&s, "home.title"),
+            me,
+        },
+        s.ctx.lang,
+    )
 }
 
 /// Allowed notices after a redirect (`?notice=saved`).
 pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
     const KEYS: &[&str] = &[
-        "activated", "created", "deactivated", "password_changed", "password_reset", "saved", "token_revoked",
-        "totp_disabled", "totp_enabled",
+        "activated",
+        "created",
+        "deactivated",
+        "password_changed",
+        "password_reset",
+        "saved",
+        "token_revoked",
+        "totp_disabled",
+        "totp_enabled",
     ];
     let q = q?;
     KEYS.iter().find(|k| **k == q).map(|k| match *k {

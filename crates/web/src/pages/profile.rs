@@ -50,7 +50,11 @@ struct ProfilePage {
     errors: FormErrors,
 }
 
-async fn profile(State(st): State<AppState>, s: SignedIn, Query(q): Query<NoticeQuery>) -> Result<Response, PageError> {
+async fn profile(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
     let me = st.services.me(&s.caller).await.map_err(fail(s.ctx.lang))?;
     let form = ProfileForm {
         full_name: me.user.full_name.clone(),
@@ -58,23 +62,57 @@ async fn profile(State(st): State<AppState>, s: SignedIn, Query(q): Query<Notice
         phone: me.user.phone.clone().unwrap_or_default(),
         locale: me.user.locale.clone(),
     };
-    render(&ProfilePage { ctx: ctx_with_notice(&s, "profile.title", q.notice.as_deref()), me, form, errors: FormErrors::default() }, s.ctx.lang)
+    render(
+        &ProfilePage {
+            ctx: ctx_with_notice(&s, "profile.title", q.notice.as_deref()),
+            me,
+            form,
+            errors: FormErrors::default(),
+        },
+        s.ctx.lang,
+    )
 }
 
-async fn profile_save(State(st): State<AppState>, s: SignedIn, jar: CookieJar, Form(f): Form<ProfileForm>) -> Result<Response, PageError> {
-    let input = ProfileInput { full_name: &f.full_name, email: Some(f.email.as_str()), phone: Some(f.phone.as_str()), locale: Some(f.locale.as_str()) };
+async fn profile_save(
+    State(st): State<AppState>,
+    s: SignedIn,
+    jar: CookieJar,
+    Form(f): Form<ProfileForm>,
+) -> Result<Response, PageError> {
+    let input = ProfileInput {
+        full_name: &f.full_name,
+        email: Some(f.email.as_str()),
+        phone: Some(f.phone.as_str()),
+        locale: Some(f.locale.as_str()),
+    };
     match st.services.update_own_profile(&s.caller, &input).await {
         Ok(()) => {
-            let jar = jar.add(cookie(LANG_COOKIE, f.locale.clone(), st.settings.secure_cookies, Some(365 * 86400)));
+            let jar = jar.add(cookie(
+                LANG_COOKIE,
+                f.locale.clone(),
+                st.settings.secure_cookies,
+                Some(365 * 86400),
+            ));
             Ok((jar, Redirect::to("/profile?notice=saved")).into_response())
         }
-        Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["full_name", "email", "phone", "locale"]) {
-            Some(errors) => {
-                let me = st.services.me(&s.caller).await.map_err(fail(s.ctx.lang))?;
-                render(&ProfilePage { ctx: Ctx::signed_in(&s, "profile.title"), me, form: f, errors }, s.ctx.lang)
+        Err(e) => {
+            match FormErrors::from_error(&e, s.ctx.lang, &["full_name", "email", "phone", "locale"])
+            {
+                Some(errors) => {
+                    let me = st.services.me(&s.caller).await.map_err(fail(s.ctx.lang))?;
+                    render(
+                        &ProfilePage {
+                            ctx: Ctx::signed_in(&s, "profile.title"),
+                            me,
+                            form: f,
+                            errors,
+                        },
+                        s.ctx.lang,
+                    )
+                }
+                None => Err(fail(s.ctx.lang)(e)),
             }
-            None => Err(fail(s.ctx.lang)(e)),
-        },
+        }
     }
 }
 
@@ -87,7 +125,14 @@ struct PasswordPage {
 }
 
 async fn password_page(s: SignedIn) -> Result<Response, PageError> {
-    render(&PasswordPage { ctx: Ctx::signed_in(&s, "password.title"), forced: s.session.must_change_password, errors: FormErrors::default() }, s.ctx.lang)
+    render(
+        &PasswordPage {
+            ctx: Ctx::signed_in(&s, "password.title"),
+            forced: s.session.must_change_password,
+            errors: FormErrors::default(),
+        },
+        s.ctx.lang,
+    )
 }
 
 #[derive(Deserialize)]
@@ -98,13 +143,30 @@ struct PasswordForm {
     new_password: String,
 }
 
-async fn password_save(State(st): State<AppState>, s: SignedIn, Form(f): Form<PasswordForm>) -> Result<Response, PageError> {
-    match st.services.change_password(&s.caller, &f.current_password, &f.new_password).await {
+async fn password_save(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    match st
+        .services
+        .change_password(&s.caller, &f.current_password, &f.new_password)
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/profile?notice=password_changed").into_response()),
-        Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["current_password", "new_password"]) {
-            Some(errors) => render(&PasswordPage { ctx: Ctx::signed_in(&s, "password.title"), forced: s.session.must_change_password, errors }, s.ctx.lang),
-            None => Err(fail(s.ctx.lang)(e)),
-        },
+        Err(e) => {
+            match FormErrors::from_error(&e, s.ctx.lang, &["current_password", "new_password"]) {
+                Some(errors) => render(
+                    &PasswordPage {
+                        ctx: Ctx::signed_in(&s, "password.title"),
+                        forced: s.session.must_change_password,
+                        errors,
+                    },
+                    s.ctx.lang,
+                ),
+                None => Err(fail(s.ctx.lang)(e)),
+            }
+        }
     }
 }
 
@@ -119,23 +181,50 @@ struct TotpSetupPage {
 }
 
 /// The second-factor page works for a full session and for one that must enrol first.
-async fn totp_view(st: &AppState, h: &HalfSignedIn, setup: Option<TotpSetup>, errors: FormErrors, notice: Option<&str>) -> Result<Response, PageError> {
+async fn totp_view(
+    st: &AppState,
+    h: &HalfSignedIn,
+    setup: Option<TotpSetup>,
+    errors: FormErrors,
+    notice: Option<&str>,
+) -> Result<Response, PageError> {
     if h.session.stage == Stage::Totp {
         return Ok(Redirect::to("/signin/totp").into_response());
     }
-    let enabled = match st.services.session_caller(&h.session, h.ctx.ip.clone()).await {
-        Ok(caller) => st.services.me(&caller).await.map_err(fail(h.ctx.lang))?.user.totp_enabled,
+    let enabled = match st
+        .services
+        .session_caller(&h.session, h.ctx.ip.clone())
+        .await
+    {
+        Ok(caller) => {
+            st.services
+                .me(&caller)
+                .await
+                .map_err(fail(h.ctx.lang))?
+                .user
+                .totp_enabled
+        }
         Err(_) => false,
     };
     let mut ctx = Ctx::anonymous(&h.ctx, "totp.setup_title");
     if let Some(n) = super::notice_of(notice) {
         ctx = ctx.notice(n);
     }
-    let page = TotpSetupPage { ctx, enabled, required: h.session.stage == Stage::Enroll, setup, errors };
+    let page = TotpSetupPage {
+        ctx,
+        enabled,
+        required: h.session.stage == Stage::Enroll,
+        setup,
+        errors,
+    };
     render(&page, h.ctx.lang)
 }
 
-async fn totp_page(State(st): State<AppState>, h: HalfSignedIn, Query(q): Query<NoticeQuery>) -> Result<Response, PageError> {
+async fn totp_page(
+    State(st): State<AppState>,
+    h: HalfSignedIn,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
     totp_view(&st, &h, None, FormErrors::default(), q.notice.as_deref()).await
 }
 
@@ -155,8 +244,16 @@ struct CodeForm {
     code: String,
 }
 
-async fn totp_confirm(State(st): State<AppState>, h: HalfSignedIn, Form(f): Form<CodeForm>) -> Result<Response, PageError> {
-    match st.services.confirm_totp(&h.session, &f.code, h.ctx.ip.clone()).await {
+async fn totp_confirm(
+    State(st): State<AppState>,
+    h: HalfSignedIn,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, PageError> {
+    match st
+        .services
+        .confirm_totp(&h.session, &f.code, h.ctx.ip.clone())
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/profile?notice=totp_enabled").into_response()),
         Err(e) => match FormErrors::from_error(&e, h.ctx.lang, &[]) {
             Some(errors) => totp_view(&st, &h, None, errors, None).await,
@@ -171,12 +268,19 @@ struct DisableForm {
     password: String,
 }
 
-async fn totp_disable(State(st): State<AppState>, s: SignedIn, Form(f): Form<DisableForm>) -> Result<Response, PageError> {
+async fn totp_disable(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Form(f): Form<DisableForm>,
+) -> Result<Response, PageError> {
     match st.services.disable_totp(&s.caller, &f.password).await {
         Ok(()) => Ok(Redirect::to("/profile?notice=totp_disabled").into_response()),
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["password"]) {
             Some(errors) => {
-                let h = HalfSignedIn { ctx: s.ctx.clone(), session: s.session.clone() };
+                let h = HalfSignedIn {
+                    ctx: s.ctx.clone(),
+                    session: s.session.clone(),
+                };
                 totp_view(&st, &h, None, errors, None).await
             }
             None => Err(fail(s.ctx.lang)(e)),
@@ -194,16 +298,39 @@ struct TokensPage {
     errors: FormErrors,
 }
 
-async fn tokens_view(st: &AppState, s: &SignedIn, new_secret: Option<String>, errors: FormErrors, notice: Option<&str>) -> Result<Response, PageError> {
-    let tokens = st.services.tokens(&s.caller).await.map_err(fail(s.ctx.lang))?;
-    let page = TokensPage { ctx: ctx_with_notice(s, "tokens.title", notice), tokens, scopes: Scope::ALL, new_secret, errors };
+async fn tokens_view(
+    st: &AppState,
+    s: &SignedIn,
+    new_secret: Option<String>,
+    errors: FormErrors,
+    notice: Option<&str>,
+) -> Result<Response, PageError> {
+    let tokens = st
+        .services
+        .tokens(&s.caller)
+        .await
+        .map_err(fail(s.ctx.lang))?;
+    let page = TokensPage {
+        ctx: ctx_with_notice(s, "tokens.title", notice),
+        tokens,
+        scopes: Scope::ALL,
+        new_secret,
+        errors,
+    };
     let mut resp = render(&page, s.ctx.lang)?;
     // The page may carry a fresh secret: never cache it.
-    resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    resp.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     Ok(resp)
 }
 
-async fn tokens(State(st): State<AppState>, s: SignedIn, Query(q): Query<NoticeQuery>) -> Result<Response, PageError> {
+async fn tokens(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
     tokens_view(&st, &s, None, FormErrors::default(), q.notice.as_deref()).await
 }
 
@@ -217,7 +344,11 @@ struct TokenForm {
     expires_in_days: String,
 }
 
-async fn token_create(State(st): State<AppState>, s: SignedIn, Form(f): Form<TokenForm>) -> Result<Response, PageError> {
+async fn token_create(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, PageError> {
     let days = match f.expires_in_days.trim() {
         "" => None,
         d => match d.parse::<u32>() {
@@ -225,7 +356,11 @@ async fn token_create(State(st): State<AppState>, s: SignedIn, Form(f): Form<Tok
             Err(_) => Some(0),
         },
     };
-    match st.services.create_token(&s.caller, &f.name, &f.scopes, days).await {
+    match st
+        .services
+        .create_token(&s.caller, &f.name, &f.scopes, days)
+        .await
+    {
         Ok((_, secret)) => tokens_view(&st, &s, Some(secret), FormErrors::default(), None).await,
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["name", "expires_in_days"]) {
             Some(errors) => tokens_view(&st, &s, None, errors, None).await,
@@ -234,7 +369,14 @@ async fn token_create(State(st): State<AppState>, s: SignedIn, Form(f): Form<Tok
     }
 }
 
-async fn token_revoke(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
-    st.services.revoke_token(&s.caller, id).await.map_err(fail(s.ctx.lang))?;
+async fn token_revoke(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    st.services
+        .revoke_token(&s.caller, id)
+        .await
+        .map_err(fail(s.ctx.lang))?;
     Ok(Redirect::to("/profile/tokens?notice=token_revoked").into_response())
 }

@@ -1,0 +1,261 @@
+//! The browser suite: headless Chromium, driven through Debian's chromedriver, walks the main
+//! screens as a person would on a phone and on a desktop, and keeps screenshots in
+//! `target/screenshots/` (or `$EGOV_SCREENSHOTS`). Ignored by default because it needs
+//! `/usr/bin/chromedriver`; `.ci/run` runs it with `--ignored` and fails if Chromium is missing.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{TestApp, DEMO_PASSWORD};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+async fn start_driver() -> Driver {
+    let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "chromedriver not found at {path}: install Debian's chromium-driver"
+    );
+    let port = free_port();
+    let child = Command::new(&path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver { child, port };
+    // chromedriver is a separate process: poll its status endpoint until it answers.
+    let status = format!("http://127.0.0.1:{port}/status");
+    for _ in 0..100 {
+        if reqwest::get(&status)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+async fn browser(driver: &Driver, width: u32, height: u32, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    let args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--no-first-run".into(),
+        "--disable-quic".into(),
+        format!("--window-size={width},{height}"),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "args": args, "binary": binary }),
+    );
+    // chromedriver listens on plain HTTP on loopback: no TLS stack needed.
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session")
+}
+
+fn shots_dir() -> std::path::PathBuf {
+    let dir = std::env::var("EGOV_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots")
+        });
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    assert!(png.len() > 1000, "the screenshot {name} is not empty");
+    std::fs::write(shots_dir().join(format!("{name}.png")), png).expect("save screenshot");
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn sign_in(c: &Client, app: &TestApp, username: &str) {
+    c.goto(&app.url("/signin")).await.expect("open sign-in");
+    c.find(Locator::Id("f-username"))
+        .await
+        .expect("username field")
+        .send_keys(username)
+        .await
+        .expect("type");
+    c.find(Locator::Id("f-password"))
+        .await
+        .expect("password field")
+        .send_keys(DEMO_PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("button.primary"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("h1"))
+        .await
+        .expect("dashboard");
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn sign_in_dashboard_and_admin_pages_on_phone_and_desktop() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile folder");
+
+    // A leader's phone: sign in with a wrong password first, then the right one.
+    let phone = browser(&driver, 390, 844, profile.path()).await;
+    phone.goto(&app.url("/signin")).await.expect("open");
+    shot(&phone, "01-signin-phone").await;
+    phone
+        .find(Locator::Id("f-username"))
+        .await
+        .unwrap()
+        .send_keys("lanhdao")
+        .await
+        .unwrap();
+    phone
+        .find(Locator::Id("f-password"))
+        .await
+        .unwrap()
+        .send_keys("sai mật khẩu rồi")
+        .await
+        .unwrap();
+    phone
+        .find(Locator::Css("button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = text(&phone).await;
+    assert!(
+        page.contains("Tên đăng nhập hoặc mật khẩu không đúng."),
+        "{page}"
+    );
+    shot(&phone, "02-signin-error-phone").await;
+    sign_in(&phone, &app, "lanhdao").await;
+    let page = text(&phone).await;
+    assert!(page.contains("Xin chào, Nguyễn Văn An"), "{page}");
+    assert!(
+        page.contains("Thủ trưởng"),
+        "the dashboard lists the leader's position"
+    );
+    shot(&phone, "03-dashboard-phone").await;
+    phone.close().await.expect("close");
+
+    // The system administrator on a desktop: organisation and user administration.
+    let profile2 = tempfile::tempdir().expect("profile folder");
+    let desk = browser(&driver, 1280, 900, profile2.path()).await;
+    sign_in(&desk, &app, "admin").await;
+    shot(&desk, "04-dashboard-desktop").await;
+    desk.find(Locator::LinkText("Cơ quan, đơn vị"))
+        .await
+        .expect("nav link")
+        .click()
+        .await
+        .expect("click");
+    desk.wait()
+        .for_element(Locator::Css("table"))
+        .await
+        .expect("agency table");
+    let page = text(&desk).await;
+    assert!(
+        page.contains("Ủy ban nhân dân xã Châu Quang") && page.contains("H41.90.01"),
+        "{page}"
+    );
+    shot(&desk, "05-agencies-desktop").await;
+    desk.find(Locator::LinkText("Người dùng"))
+        .await
+        .expect("nav link")
+        .click()
+        .await
+        .expect("click");
+    desk.wait()
+        .for_element(Locator::Css("table"))
+        .await
+        .expect("user table");
+    let page = text(&desk).await;
+    assert!(
+        page.contains("Hoàng Thị Dung") && page.contains("Võ Thị Giang"),
+        "{page}"
+    );
+    shot(&desk, "06-users-desktop").await;
+    // Create a user through the form; a bad password shows the reason next to the field.
+    desk.goto(&app.url("/admin/users/new")).await.unwrap();
+    desk.find(Locator::Id("f-username"))
+        .await
+        .unwrap()
+        .send_keys("nguyen.moi")
+        .await
+        .unwrap();
+    desk.find(Locator::Id("f-full_name"))
+        .await
+        .unwrap()
+        .send_keys("Nguyễn Văn Mới")
+        .await
+        .unwrap();
+    desk.find(Locator::Id("f-password"))
+        .await
+        .unwrap()
+        .send_keys("1234567890")
+        .await
+        .unwrap();
+    desk.find(Locator::Css("button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    desk.wait()
+        .for_element(Locator::Css(".error"))
+        .await
+        .expect("field error shown");
+    let page = text(&desk).await;
+    assert!(page.contains("Mật khẩu"), "{page}");
+    shot(&desk, "07-user-form-error-desktop").await;
+    desk.close().await.expect("close");
+}
