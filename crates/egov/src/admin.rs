@@ -20,19 +20,88 @@ pub const NEW_PASSWORD_ENV: &str = "EGOV_NEW_PASSWORD";
 
 /// Opens the store named by the settings; `migrate` brings the schema up to date first.
 /// The error is one line and never contains the database password.
-pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
-    Store::open(
+///
+/// With `fail_fast`, a PostgreSQL server that refuses connections is reported at once; without
+/// it the driver keeps retrying for a few seconds (a server that is still starting up), and a
+/// failure is then explained by the same probe.
+pub async fn open_store(
+    settings: &Settings,
+    migrate: bool,
+    fail_fast: bool,
+) -> anyhow::Result<Store> {
+    if fail_fast {
+        if let Some(cause) = probe(&settings.database_url).await {
+            bail!("database unreachable: {}", settings.scrub(&cause));
+        }
+    }
+    match Store::open(
         &settings.database_url,
         settings.database_max_connections,
         migrate,
     )
     .await
-    .map_err(|e| anyhow!(settings.scrub(&e.to_string())))
+    {
+        Ok(store) => Ok(store),
+        Err(e @ egov_storage::StorageError::Unavailable(_)) => {
+            match probe(&settings.database_url).await {
+                Some(cause) => bail!("database unreachable: {}", settings.scrub(&cause)),
+                None => bail!("{}", settings.scrub(&e.to_string())),
+            }
+        }
+        Err(e) => bail!("{}", settings.scrub(&e.to_string())),
+    }
+}
+
+/// Tries a TCP connection to a PostgreSQL URL's host and port; `Some(cause)` when it fails.
+/// `None` for SQLite, for URLs it cannot read simply (sockets, several hosts), or on success.
+async fn probe(url: &str) -> Option<String> {
+    let (host, port) = postgres_host_port(url)?;
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(std::time::Duration::from_secs(5), connect).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(format!("cannot connect to {host}:{port}: {e}")),
+        Err(_) => Some(format!(
+            "cannot connect to {host}:{port}: no answer within 5 s"
+        )),
+    }
+}
+
+/// Host and port of a `postgres://` URL with a single TCP host.
+fn postgres_host_port(url: &str) -> Option<(String, u16)> {
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))?;
+    let (head, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if query
+        .split('&')
+        .any(|p| p.starts_with("host=") || p.starts_with("hostaddr="))
+    {
+        return None;
+    }
+    let authority = &head[..head.find('/').unwrap_or(head.len())];
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if hostport.is_empty() || hostport.contains(',') {
+        return None;
+    }
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (host, after) = v6.split_once(']')?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => 5432,
+    };
+    Some((host.to_string(), port))
 }
 
 /// `egov migrate`: applies pending migrations and reports how many ran.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let store = open_store(settings, false).await?;
+    let store = open_store(settings, false, true).await?;
     let result = store.migrate().await;
     store.close().await;
     let ran = result.map_err(|e| anyhow!(settings.scrub(&e.to_string())))?;
@@ -54,7 +123,7 @@ pub async fn run(settings: &Settings, command: AdminCommand) -> anyhow::Result<E
         AdminCommand::ResetPassword(a) => Some(read_new_password(a.password_stdin)?),
         _ => None,
     };
-    let store = open_store(settings, false).await?;
+    let store = open_store(settings, false, true).await?;
     let services = Services::new(store.clone(), settings.service_settings())?;
     let result = dispatch(&services, command, password.as_deref().unwrap_or_default()).await;
     store.close().await;
@@ -206,5 +275,27 @@ fn engine_name(store: &Store) -> &'static str {
     match store.engine() {
         egov_storage::Engine::Sqlite => "SQLite",
         egov_storage::Engine::Postgres => "PostgreSQL",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::postgres_host_port;
+
+    #[test]
+    fn reads_host_and_port_of_simple_postgres_urls() {
+        let hp = |u: &str| postgres_host_port(u);
+        assert_eq!(
+            hp("postgres://root@127.0.0.1:1/x"),
+            Some(("127.0.0.1".into(), 1))
+        );
+        assert_eq!(
+            hp("postgresql://u:p@db.example/egov"),
+            Some(("db.example".into(), 5432))
+        );
+        assert_eq!(hp("postgres://[::1]:6543/egov"), Some(("::1".into(), 6543)));
+        assert_eq!(hp("postgres:///egov?host=/run/postgresql"), None);
+        assert_eq!(hp("postgres://a:1,b:2/egov"), None);
+        assert_eq!(hp("sqlite://egov-data/egov.db"), None);
     }
 }

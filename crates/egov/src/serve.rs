@@ -23,7 +23,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 
     // Both engines migrate on start; `egov migrate` exists for operators who prefer to do it
     // explicitly before rolling out a new version.
-    let store = open_store(settings, true).await?;
+    let store = open_store(settings, true, false).await?;
     let services = Services::new(store.clone(), settings.service_settings())?;
 
     if demo {

@@ -2,6 +2,7 @@
 //! screens as a person would on a phone and on a desktop, and keeps screenshots in
 //! `target/screenshots/` (or `$EGOV_SCREENSHOTS`). Ignored by default because it needs
 //! `/usr/bin/chromedriver`; `.ci/run` runs it with `--ignored` and fails if Chromium is missing.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Organisation and user administration through the API and pages: permission scoping,
 //! validation of bad input, moving people between units, deactivation, and audit-chain tamper
 //! detection. Runs on the engine the harness picks.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 mod common;
 mod support;

@@ -28,8 +28,16 @@ struct DemoUser {
     role: Role,
 }
 
-const AGENCIES: &[(&str, &str, Option<&str>, &str, Option<&str>)] = &[
-    // (code, name, short name, level, parent code)
+/// (code, name, short name, level, parent code).
+type DemoAgency = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Option<&'static str>,
+);
+
+const AGENCIES: &[DemoAgency] = &[
     (
         "H41",
         "Ủy ban nhân dân tỉnh Nghệ An",
