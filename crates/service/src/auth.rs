@@ -148,18 +148,10 @@ impl Services {
             .unwrap_or_else(|_| username.trim().to_lowercase().chars().take(64).collect());
         let user_key = format!("user:{name}");
         let ip_key = ip.map(|a| format!("ip:{a}"));
-        {
-            let mut c = self.store.read().await?;
-            for key in std::iter::once(&user_key).chain(ip_key.as_ref()) {
-                if let Some(t) = db::throttle(&mut c, key).await? {
-                    if t.locked_until > now {
-                        return Err(AppError::Throttled {
-                            retry_after_secs: ((t.locked_until - now) / 1000 + 1) as u64,
-                        });
-                    }
-                }
-            }
-        }
+        let keys: Vec<&str> = std::iter::once(user_key.as_str())
+            .chain(ip_key.as_deref())
+            .collect();
+        self.ensure_unlocked(&keys, now).await?;
         let creds = {
             let mut c = self.store.read().await?;
             db::credentials_by_username(&mut c, &name).await?
@@ -276,6 +268,20 @@ impl Services {
             locale: Lang::parse(&user.locale).unwrap_or_default(),
             must_change_password: user.must_change_password,
         })
+    }
+
+    /// Refuses with `Throttled` while any of `keys` is locked.
+    async fn ensure_unlocked(&self, keys: &[&str], now: i64) -> AppResult<()> {
+        let mut c = self.store.read().await?;
+        for key in keys {
+            if let Some(t) = db::throttle(&mut c, key).await? {
+                if t.locked_until > now {
+                    let retry_after_secs = ((t.locked_until - now) / 1000 + 1) as u64;
+                    return Err(AppError::Throttled { retry_after_secs });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Counts one failure under `key`; returns true when this failure locked it.
@@ -441,16 +447,7 @@ impl Services {
         }
         let now = now_ms();
         let user_key = format!("user:{}", s.username);
-        {
-            let mut c = self.store.read().await?;
-            if let Some(t) = db::throttle(&mut c, &user_key).await? {
-                if t.locked_until > now {
-                    return Err(AppError::Throttled {
-                        retry_after_secs: ((t.locked_until - now) / 1000 + 1) as u64,
-                    });
-                }
-            }
-        }
+        self.ensure_unlocked(&[user_key.as_str()], now).await?;
         let mut tx = self.store.begin().await?;
         let creds = db::credentials_by_id(&mut tx, s.user_id)
             .await?
