@@ -28,8 +28,10 @@ ready=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "startup to healthy (with demo seeding on a fresh database): ${ready} ms"
 sleep 2
 echo "idle memory (RSS): $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$pid/status)"
+target/release/examples/signin_storm "http://127.0.0.1:$port" 64 20 60
+echo "memory after the open-loop storm (RSS): $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$pid/status)"
 target/release/examples/signin_storm "http://127.0.0.1:$port" 64 20
-echo "memory after the storm (RSS): $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$pid/status)"
+echo "memory after the closed-loop storm (RSS): $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$pid/status)"
 # A session cookie for the authenticated page.
 jar="$work/jar"
 csrf=$(curl -s -c "$jar" "http://127.0.0.1:$port/signin" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)

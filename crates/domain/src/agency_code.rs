@@ -79,40 +79,20 @@ impl AgencyCode {
         let shown = nfc.as_str();
 
         if code.is_empty() {
-            return Err(FieldError::new(
-                field,
-                "required",
-                "Vui lòng nhập mã định danh.",
-                "Enter an identifier code.",
-            ));
+            return Err(FieldError::new(field, "required", "Vui lòng nhập mã định danh.", "Enter an identifier code."));
         }
         let len = code.chars().count();
         if len > MAX_LEN {
             return Err(FieldError::new(
                 field,
                 "too_long",
-                format!(
-                    "Mã định danh không hợp lệ: chỉ được tối đa {MAX_LEN} ký tự (đã nhập {len} ký tự)."
-                ),
-                format!(
-                    "Invalid identifier code: at most {MAX_LEN} characters allowed, got {len}."
-                ),
+                format!("Mã định danh không hợp lệ: chỉ được tối đa {MAX_LEN} ký tự (đã nhập {len} ký tự)."),
+                format!("Invalid identifier code: at most {MAX_LEN} characters allowed, got {len}."),
             ));
         }
-        if let Some(bad) = code
-            .chars()
-            .find(|c| !(c.is_ascii_digit() || c.is_ascii_uppercase() || *c == '.'))
-        {
-            let shown_char = if bad == ' ' {
-                "khoảng trắng".to_owned()
-            } else {
-                format!("“{bad}”")
-            };
-            let shown_char_en = if bad == ' ' {
-                "a space".to_owned()
-            } else {
-                format!("“{bad}”")
-            };
+        if let Some(bad) = code.chars().find(|c| !(c.is_ascii_digit() || c.is_ascii_uppercase() || *c == '.')) {
+            let shown_char = if bad == ' ' { "khoảng trắng".to_owned() } else { format!("“{bad}”") };
+            let shown_char_en = if bad == ' ' { "a space".to_owned() } else { format!("“{bad}”") };
             return Err(FieldError::new(
                 field,
                 "invalid_char",
@@ -138,10 +118,7 @@ impl AgencyCode {
             ));
         }
         if is_legacy(&groups) {
-            return Ok(AgencyCode {
-                code,
-                form: CodeForm::Legacy,
-            });
+            return Ok(AgencyCode { code, form: CodeForm::Legacy });
         }
         if groups.len() == 4 && groups[0].bytes().all(|b| b.is_ascii_digit()) {
             // Looks like an attempt at the legacy form.
@@ -151,9 +128,7 @@ impl AgencyCode {
                 format!(
                     "Mã định danh dạng cũ không hợp lệ: “{shown}” phải có dạng DDD.DD.DD.LNN (ví dụ 000.00.00.H41)."
                 ),
-                format!(
-                    "Invalid legacy identifier code: “{shown}” must look like DDD.DD.DD.LNN (e.g. 000.00.00.H41)."
-                ),
+                format!("Invalid legacy identifier code: “{shown}” must look like DDD.DD.DD.LNN (e.g. 000.00.00.H41)."),
             ));
         }
         if !is_level1_group(groups[0]) {
@@ -169,10 +144,7 @@ impl AgencyCode {
                 ),
             ));
         }
-        Ok(AgencyCode {
-            code,
-            form: CodeForm::Current,
-        })
+        Ok(AgencyCode { code, form: CodeForm::Current })
     }
 
     /// The canonical text of the code.
@@ -226,10 +198,7 @@ impl AgencyCode {
             CodeForm::Current => Some(self.clone()),
             CodeForm::Legacy => {
                 let groups = self.significant_groups();
-                (groups.len() == 1).then(|| AgencyCode {
-                    code: groups[0].to_owned(),
-                    form: CodeForm::Current,
-                })
+                (groups.len() == 1).then(|| AgencyCode { code: groups[0].to_owned(), form: CodeForm::Current })
             }
         }
     }
@@ -337,21 +306,14 @@ mod tests {
         let long = format!("H41.{}", "1".repeat(32));
         let e = err(&long);
         assert_eq!(e.code, "too_long");
-        assert!(
-            e.message_en.contains("35") && e.message_en.contains("36"),
-            "{e}"
-        );
-        assert!(e
-            .message(Lang::Vi)
-            .contains("tối đa 35 ký tự (đã nhập 36 ký tự)"));
+        assert!(e.message_en.contains("35") && e.message_en.contains("36"), "{e}");
+        assert!(e.message(Lang::Vi).contains("tối đa 35 ký tự (đã nhập 36 ký tự)"));
         assert!(AgencyCode::parse(&long[..35], "code").is_ok());
 
         let e = err("H41-12");
         assert_eq!(e.code, "invalid_char");
         assert!(e.message_en.contains("“-”"), "{e}");
-        assert!(e
-            .message_vi
-            .starts_with("Mã định danh không hợp lệ: ký tự “-”"));
+        assert!(e.message_vi.starts_with("Mã định danh không hợp lệ: ký tự “-”"));
         assert!(err("H41 12").message_en.contains("a space"));
         assert!(err("H41.đ").message_en.contains("“đ”"));
 
@@ -366,12 +328,7 @@ mod tests {
         }
         assert!(err("H4.12").message_vi.contains("nhóm đầu “H4”"));
 
-        for s in [
-            "000.00.0.H41",
-            "000.00.00.H4",
-            "00.00.00.H41",
-            "000.00.00.41",
-        ] {
+        for s in ["000.00.0.H41", "000.00.00.H4", "00.00.00.H41", "000.00.00.41"] {
             assert_eq!(err(s).code, "invalid_legacy", "{s}");
         }
     }
@@ -405,10 +362,7 @@ mod tests {
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(json, "\"H41.12\"");
         assert_eq!(serde_json::from_str::<AgencyCode>(&json).unwrap(), c);
-        assert_eq!(
-            serde_json::from_str::<AgencyCode>("\"h41\"").unwrap(),
-            code("H41")
-        );
+        assert_eq!(serde_json::from_str::<AgencyCode>("\"h41\"").unwrap(), code("H41"));
         assert!(serde_json::from_str::<AgencyCode>("\"H41..1\"").is_err());
         assert_eq!("G09.20".parse::<AgencyCode>().unwrap(), code("G09.20"));
     }
@@ -416,10 +370,7 @@ mod tests {
     #[test]
     fn level1_categories() {
         assert_eq!(level1_category('H'), Some("Provincial People's Committees"));
-        assert_eq!(
-            level1_category('g'),
-            Some("Ministries and government agencies")
-        );
+        assert_eq!(level1_category('g'), Some("Ministries and government agencies"));
         assert_eq!(level1_category('K'), Some("Provincial People's Councils"));
         assert_eq!(level1_category('Z'), None);
     }
@@ -432,12 +383,7 @@ mod tests {
         for _ in 0..5000 {
             // Half the time build something close to valid.
             let s = if rng.below(2) == 0 {
-                let mut s = format!(
-                    "{}{}{}",
-                    rng.pick(&['H', 'G', 'h', '1']),
-                    rng.below(10),
-                    rng.below(10)
-                );
+                let mut s = format!("{}{}{}", rng.pick(&['H', 'G', 'h', '1']), rng.below(10), rng.below(10));
                 for _ in 0..rng.below(4) {
                     s.push('.');
                     s.push_str(&rng.string_from(&alphabet, 4));

@@ -109,11 +109,7 @@ impl StoredEntry {
     /// Seals a record after the given previous hash (what the writer stores).
     pub fn seal(record: AuditRecord, prev_hash: &str) -> StoredEntry {
         let hash = chain_hash(prev_hash, &record);
-        StoredEntry {
-            record,
-            prev_hash: prev_hash.to_owned(),
-            hash,
-        }
+        StoredEntry { record, prev_hash: prev_hash.to_owned(), hash }
     }
 }
 
@@ -224,9 +220,7 @@ pub fn verify_chain<'a>(
         let seq = e.record.seq;
         let fail = |kind| Err(ChainBreak { seq, kind });
         if seq != expected_seq {
-            let skipped_appears_later = entries[i + 1..]
-                .iter()
-                .any(|later| later.record.seq == expected_seq);
+            let skipped_appears_later = entries[i + 1..].iter().any(|later| later.record.seq == expected_seq);
             return if seq > expected_seq && !skipped_appears_later {
                 fail(BreakKind::Missing { expected_seq })
             } else {
@@ -246,16 +240,10 @@ pub fn verify_chain<'a>(
     if let Some((head_seq, head_hash)) = head {
         let last_seq = expected_seq - 1;
         if head_seq > last_seq {
-            return Err(ChainBreak {
-                seq: expected_seq,
-                kind: BreakKind::TailTruncated { head_seq },
-            });
+            return Err(ChainBreak { seq: expected_seq, kind: BreakKind::TailTruncated { head_seq } });
         }
         if head_seq < last_seq || head_hash != prev_hash {
-            return Err(ChainBreak {
-                seq: last_seq,
-                kind: BreakKind::HeadMismatch { head_seq },
-            });
+            return Err(ChainBreak { seq: last_seq, kind: BreakKind::HeadMismatch { head_seq } });
         }
     }
     Ok(count)
@@ -285,9 +273,7 @@ mod tests {
     fn chain(n: i64) -> Vec<StoredEntry> {
         let mut out: Vec<StoredEntry> = Vec::new();
         for seq in 1..=n {
-            let prev = out
-                .last()
-                .map_or(GENESIS_HASH.to_owned(), |e| e.hash.clone());
+            let prev = out.last().map_or(GENESIS_HASH.to_owned(), |e| e.hash.clone());
             out.push(StoredEntry::seal(record(seq), &prev));
         }
         out
@@ -308,9 +294,7 @@ mod tests {
         assert!(GENESIS_HASH.bytes().all(|b| b == b'0'));
         let h = chain_hash(GENESIS_HASH, &record(1));
         assert_eq!(h.len(), 64);
-        assert!(h
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert!(h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
         assert_eq!(h, chain_hash(GENESIS_HASH, &record(1)));
         assert_ne!(h, chain_hash(&"1".repeat(64), &record(1)));
     }
@@ -346,64 +330,25 @@ mod tests {
         buf.extend_from_slice(&1u64.to_be_bytes());
         buf.extend_from_slice(b"t");
         buf.extend_from_slice(&[0, 0, 0]);
-        assert_eq!(
-            chain_hash(GENESIS_HASH, &rec),
-            hex::encode(Sha256::digest(&buf))
-        );
-        assert_eq!(
-            chain_hash(GENESIS_HASH, &rec),
-            "29b6ddea5d22676a9fdb4160b7fb4bcc318f3e7f20e2040bf77bd91dd7e1d63c"
-        );
+        assert_eq!(chain_hash(GENESIS_HASH, &rec), hex::encode(Sha256::digest(&buf)));
+        assert_eq!(chain_hash(GENESIS_HASH, &rec), "29b6ddea5d22676a9fdb4160b7fb4bcc318f3e7f20e2040bf77bd91dd7e1d63c");
     }
 
     #[test]
     fn encoding_is_unambiguous() {
         let base = record(2);
         let variants = [
-            AuditRecord {
-                ip: Some(String::new()),
-                ..base.clone()
-            },
-            AuditRecord {
-                ip: None,
-                ..base.clone()
-            },
-            AuditRecord {
-                before: Some(String::new()),
-                ..base.clone()
-            },
-            AuditRecord {
-                after: None,
-                ..base.clone()
-            },
-            AuditRecord {
-                actor: "ab".into(),
-                action: "c".into(),
-                ..base.clone()
-            },
-            AuditRecord {
-                actor: "a".into(),
-                action: "bc".into(),
-                ..base.clone()
-            },
-            AuditRecord {
-                actor_user_id: None,
-                ..base.clone()
-            },
-            AuditRecord {
-                actor_user_id: Some(0),
-                ..base.clone()
-            },
-            AuditRecord {
-                object_id: None,
-                before: Some("2".into()),
-                ..base.clone()
-            },
+            AuditRecord { ip: Some(String::new()), ..base.clone() },
+            AuditRecord { ip: None, ..base.clone() },
+            AuditRecord { before: Some(String::new()), ..base.clone() },
+            AuditRecord { after: None, ..base.clone() },
+            AuditRecord { actor: "ab".into(), action: "c".into(), ..base.clone() },
+            AuditRecord { actor: "a".into(), action: "bc".into(), ..base.clone() },
+            AuditRecord { actor_user_id: None, ..base.clone() },
+            AuditRecord { actor_user_id: Some(0), ..base.clone() },
+            AuditRecord { object_id: None, before: Some("2".into()), ..base.clone() },
         ];
-        let mut hashes: Vec<String> = variants
-            .iter()
-            .map(|r| chain_hash(GENESIS_HASH, r))
-            .collect();
+        let mut hashes: Vec<String> = variants.iter().map(|r| chain_hash(GENESIS_HASH, r)).collect();
         hashes.push(chain_hash(GENESIS_HASH, &base));
         let n = hashes.len();
         hashes.sort();
@@ -427,10 +372,7 @@ mod tests {
         c[16].record.after = Some("{\"arrival_number\":999}".into());
         assert_eq!(verify_chain(&c, None), brk(17, BreakKind::Edited));
         let e = verify_chain(&c, None).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "entry 17 was edited (its hash does not match its content)"
-        );
+        assert_eq!(e.to_string(), "entry 17 was edited (its hash does not match its content)");
 
         let mut c = chain(50);
         c[0].record.ip = Some(String::new());
@@ -456,38 +398,20 @@ mod tests {
             forged[i] = StoredEntry::seal(forged[i].record.clone(), &prev);
         }
         assert_eq!(verify_chain(&forged, None), Ok(50));
-        assert_eq!(
-            verify_chain(&forged, Some((hs, hh.as_str()))),
-            brk(50, BreakKind::HeadMismatch { head_seq: 50 })
-        );
+        assert_eq!(verify_chain(&forged, Some((hs, hh.as_str()))), brk(50, BreakKind::HeadMismatch { head_seq: 50 }));
     }
 
     #[test]
     fn removed_entries_are_missing() {
         let mut c = chain(50);
         c.remove(20); // seq 21
-        assert_eq!(
-            verify_chain(&c, None),
-            brk(22, BreakKind::Missing { expected_seq: 21 })
-        );
-        assert_eq!(
-            verify_chain(&c, None).unwrap_err().to_string(),
-            "entry 21 is missing (entry 22 follows entry 20)"
-        );
+        assert_eq!(verify_chain(&c, None), brk(22, BreakKind::Missing { expected_seq: 21 }));
+        assert_eq!(verify_chain(&c, None).unwrap_err().to_string(), "entry 21 is missing (entry 22 follows entry 20)");
         let mut c = chain(50);
         c.drain(0..3);
         let e = verify_chain(&c, None).unwrap_err();
-        assert_eq!(
-            e,
-            ChainBreak {
-                seq: 4,
-                kind: BreakKind::Missing { expected_seq: 1 }
-            }
-        );
-        assert_eq!(
-            e.to_string(),
-            "entries 1 to 3 are missing (entry 4 follows entry 0)"
-        );
+        assert_eq!(e, ChainBreak { seq: 4, kind: BreakKind::Missing { expected_seq: 1 } });
+        assert_eq!(e.to_string(), "entries 1 to 3 are missing (entry 4 follows entry 0)");
     }
 
     #[test]
@@ -518,21 +442,9 @@ mod tests {
         let short = &c[..45];
         assert_eq!(verify_chain(short, None), Ok(45));
         let e = verify_chain(short, Some((hs, hh.as_str()))).unwrap_err();
-        assert_eq!(
-            e,
-            ChainBreak {
-                seq: 46,
-                kind: BreakKind::TailTruncated { head_seq: 50 }
-            }
-        );
-        assert_eq!(
-            e.to_string(),
-            "entries 46 to 50 were removed from the end (the recorded head is entry 50)"
-        );
-        assert_eq!(
-            verify_chain(&[], Some((hs, hh.as_str()))),
-            brk(1, BreakKind::TailTruncated { head_seq: 50 })
-        );
+        assert_eq!(e, ChainBreak { seq: 46, kind: BreakKind::TailTruncated { head_seq: 50 } });
+        assert_eq!(e.to_string(), "entries 46 to 50 were removed from the end (the recorded head is entry 50)");
+        assert_eq!(verify_chain(&[], Some((hs, hh.as_str()))), brk(1, BreakKind::TailTruncated { head_seq: 50 }));
         // Entries beyond the recorded head.
         assert_eq!(
             verify_chain(&c, Some((45, c[44].hash.as_str()))),

@@ -48,12 +48,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope.
-    pub const ALL: &'static [Scope] = &[
-        Scope::OrgRead,
-        Scope::OrgWrite,
-        Scope::AuditRead,
-        Scope::Profile,
-    ];
+    pub const ALL: &'static [Scope] = &[Scope::OrgRead, Scope::OrgWrite, Scope::AuditRead, Scope::Profile];
 
     /// Wire and storage name.
     pub fn as_str(self) -> &'static str {
@@ -108,12 +103,8 @@ impl Actor {
         if self.is_system_admin() {
             return Visibility::All;
         }
-        let roots: Vec<String> = self
-            .grants
-            .iter()
-            .filter(|g| g.role == Role::AgencyAdmin)
-            .map(|g| g.agency_path.clone())
-            .collect();
+        let roots: Vec<String> =
+            self.grants.iter().filter(|g| g.role == Role::AgencyAdmin).map(|g| g.agency_path.clone()).collect();
         if roots.is_empty() {
             Visibility::Nothing
         } else {
@@ -157,10 +148,7 @@ impl Actor {
     /// `grants`: the home agency is in reach, and every role they hold could have been given
     /// by this actor (an agency administrator cannot take over a system administrator).
     pub fn can_manage_user(&self, home_path: &str, grants: &[Grant]) -> bool {
-        self.can_admin_agency(home_path)
-            && grants
-                .iter()
-                .all(|g| self.can_grant(g.role, &g.agency_path))
+        self.can_admin_agency(home_path) && grants.iter().all(|g| self.can_grant(g.role, &g.agency_path))
     }
 
     /// May read the audit trail.
@@ -186,11 +174,7 @@ mod tests {
             grants: grants
                 .iter()
                 .enumerate()
-                .map(|(i, (role, path))| Grant {
-                    role: *role,
-                    agency_id: i as i64,
-                    agency_path: path.to_string(),
-                })
+                .map(|(i, (role, path))| Grant { role: *role, agency_id: i as i64, agency_path: path.to_string() })
                 .collect(),
             scopes: None,
         }
@@ -205,10 +189,7 @@ mod tests {
         assert!(!a.can_admin_agency("/1/5/"));
         // A sibling whose id starts with the same digit is not inside.
         assert!(!a.can_admin_agency("/1/41/"));
-        assert_eq!(
-            a.admin_visibility(),
-            Visibility::Subtrees(vec!["/1/4/".into()])
-        );
+        assert_eq!(a.admin_visibility(), Visibility::Subtrees(vec!["/1/4/".into()]));
     }
 
     #[test]
@@ -224,23 +205,11 @@ mod tests {
     #[test]
     fn agency_admin_cannot_manage_a_system_admin_in_their_agency() {
         let a = actor(&[(Role::AgencyAdmin, "/1/")]);
-        let target = [Grant {
-            role: Role::SystemAdmin,
-            agency_id: 1,
-            agency_path: "/1/".into(),
-        }];
+        let target = [Grant { role: Role::SystemAdmin, agency_id: 1, agency_path: "/1/".into() }];
         assert!(!a.can_manage_user("/1/", &target));
-        let clerk = [Grant {
-            role: Role::Clerk,
-            agency_id: 2,
-            agency_path: "/1/2/".into(),
-        }];
+        let clerk = [Grant { role: Role::Clerk, agency_id: 2, agency_path: "/1/2/".into() }];
         assert!(a.can_manage_user("/1/2/", &clerk));
-        let outside = [Grant {
-            role: Role::Clerk,
-            agency_id: 3,
-            agency_path: "/3/".into(),
-        }];
+        let outside = [Grant { role: Role::Clerk, agency_id: 3, agency_path: "/3/".into() }];
         assert!(!a.can_manage_user("/1/2/", &outside));
     }
 

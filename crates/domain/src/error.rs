@@ -21,18 +21,8 @@ pub struct FieldError {
 
 impl FieldError {
     /// Builds an error from its field, code and the Vietnamese and English messages.
-    pub fn new(
-        field: &'static str,
-        code: &'static str,
-        vi: impl Into<String>,
-        en: impl Into<String>,
-    ) -> FieldError {
-        FieldError {
-            field,
-            code,
-            message_vi: vi.into(),
-            message_en: en.into(),
-        }
+    pub fn new(field: &'static str, code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> FieldError {
+        FieldError { field, code, message_vi: vi.into(), message_en: en.into() }
     }
 
     /// The message in the requested language.
@@ -56,12 +46,7 @@ mod tests {
 
     #[test]
     fn message_follows_language_and_display_is_english() {
-        let e = FieldError::new(
-            "username",
-            "required",
-            "Vui lòng nhập tên đăng nhập.",
-            "Enter a username.",
-        );
+        let e = FieldError::new("username", "required", "Vui lòng nhập tên đăng nhập.", "Enter a username.");
         assert_eq!(e.message(Lang::Vi), "Vui lòng nhập tên đăng nhập.");
         assert_eq!(e.message(Lang::En), "Enter a username.");
         assert_eq!(e.to_string(), "username: Enter a username.");

@@ -187,12 +187,7 @@ mod tests {
     #[test]
     fn vocabularies_are_consistent() {
         check_vocabulary(Level::ALL, Level::as_str, Level::parse, Level::label);
-        check_vocabulary(
-            Position::ALL,
-            Position::as_str,
-            Position::parse,
-            Position::label,
-        );
+        check_vocabulary(Position::ALL, Position::as_str, Position::parse, Position::label);
         check_vocabulary(Role::ALL, Role::as_str, Role::parse, Role::label);
         assert_eq!(Level::ALL.len(), 4);
         assert_eq!(Position::ALL.len(), 6);
@@ -228,10 +223,7 @@ mod tests {
 
     #[test]
     fn position_and_role_flags() {
-        let agency: Vec<_> = Position::ALL
-            .iter()
-            .filter(|p| p.is_agency_level())
-            .collect();
+        let agency: Vec<_> = Position::ALL.iter().filter(|p| p.is_agency_level()).collect();
         assert_eq!(agency, vec![&Position::Head, &Position::Deputy]);
         let global: Vec<_> = Role::ALL.iter().filter(|r| r.is_global()).collect();
         assert_eq!(global, vec![&Role::SystemAdmin]);

@@ -16,10 +16,7 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest {
-            after_id: None,
-            limit: Self::DEFAULT_LIMIT,
-        }
+        PageRequest { after_id: None, limit: Self::DEFAULT_LIMIT }
     }
 }
 
@@ -74,9 +71,7 @@ fn decode_cursor(cursor: &str) -> Option<i64> {
     let digits = cursor.strip_prefix(CURSOR_V1)?;
     let canonical = !digits.is_empty()
         && digits.len() <= 16
-        && digits
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && digits.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         && (digits == "0" || !digits.starts_with('0'));
     if !canonical {
         return None;
@@ -92,22 +87,10 @@ mod tests {
 
     #[test]
     fn defaults_and_limits() {
-        assert_eq!(
-            PageRequest::parse(None, None).unwrap(),
-            PageRequest::default()
-        );
-        assert_eq!(
-            PageRequest::parse(Some("  "), Some(1)).unwrap(),
-            PageRequest {
-                after_id: None,
-                limit: 1
-            }
-        );
+        assert_eq!(PageRequest::parse(None, None).unwrap(), PageRequest::default());
+        assert_eq!(PageRequest::parse(Some("  "), Some(1)).unwrap(), PageRequest { after_id: None, limit: 1 });
         assert_eq!(PageRequest::parse(None, Some(200)).unwrap().limit, 200);
-        assert_eq!(
-            PageRequest::parse(None, Some(200)).unwrap().fetch_limit(),
-            201
-        );
+        assert_eq!(PageRequest::parse(None, Some(200)).unwrap().fetch_limit(), 201);
         for bad in [0, 201, u32::MAX] {
             let e = PageRequest::parse(None, Some(bad)).unwrap_err();
             assert_eq!((e.field, e.code), ("limit", "out_of_range"));
@@ -120,28 +103,12 @@ mod tests {
         assert_eq!(encode_cursor(255), "v1.ff");
         assert_eq!(encode_cursor(-1), "v1.ffffffffffffffff");
         let p = PageRequest::parse(Some(&encode_cursor(12345)), Some(10)).unwrap();
-        assert_eq!(
-            p,
-            PageRequest {
-                after_id: Some(12345),
-                limit: 10
-            }
-        );
+        assert_eq!(p, PageRequest { after_id: Some(12345), limit: 10 });
     }
 
     #[test]
     fn malformed_cursors_are_field_errors() {
-        for bad in [
-            "v1.",
-            "v1.FF",
-            "v1.0ff",
-            "v2.ff",
-            "ff",
-            "v1.fffffffffffffffff",
-            "v1.-1",
-            "v1.g",
-            "v1.ff ",
-        ] {
+        for bad in ["v1.", "v1.FF", "v1.0ff", "v2.ff", "ff", "v1.fffffffffffffffff", "v1.-1", "v1.g", "v1.ff "] {
             let bad_trimmed_ok = bad.trim() != bad;
             let r = PageRequest::parse(Some(bad), None);
             if bad_trimmed_ok {
@@ -161,11 +128,7 @@ mod tests {
         for id in ids {
             let c = encode_cursor(id);
             assert!(c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'));
-            assert_eq!(
-                PageRequest::parse(Some(&c), None).unwrap().after_id,
-                Some(id),
-                "{c}"
-            );
+            assert_eq!(PageRequest::parse(Some(&c), None).unwrap().after_id, Some(id), "{c}");
         }
     }
 }

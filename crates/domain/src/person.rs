@@ -4,21 +4,10 @@ use crate::error::FieldError;
 use crate::text::normalize;
 
 fn required(field: &'static str, vi_what: &str, en_what: &str) -> FieldError {
-    FieldError::new(
-        field,
-        "required",
-        format!("Vui lòng nhập {vi_what}."),
-        format!("Enter {en_what}."),
-    )
+    FieldError::new(field, "required", format!("Vui lòng nhập {vi_what}."), format!("Enter {en_what}."))
 }
 
-fn too_long(
-    field: &'static str,
-    vi_what: &str,
-    en_what: &str,
-    max: usize,
-    len: usize,
-) -> FieldError {
+fn too_long(field: &'static str, vi_what: &str, en_what: &str, max: usize, len: usize) -> FieldError {
     FieldError::new(
         field,
         "too_long",
@@ -55,9 +44,9 @@ impl Username {
         if len == 0 {
             return Err(required(Self::FIELD, "tên đăng nhập", "a username"));
         }
-        if let Some(bad) = s.chars().find(|c| {
-            !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-        }) {
+        if let Some(bad) =
+            s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')))
+        {
             let (vi, en) = show_char(bad);
             return Err(FieldError::new(
                 Self::FIELD,
@@ -79,20 +68,11 @@ impl Username {
                 Self::FIELD,
                 "too_short",
                 format!("Tên đăng nhập phải có ít nhất {} ký tự.", Self::MIN_LEN),
-                format!(
-                    "The username must be at least {} characters long.",
-                    Self::MIN_LEN
-                ),
+                format!("The username must be at least {} characters long.", Self::MIN_LEN),
             ));
         }
         if len > Self::MAX_LEN {
-            return Err(too_long(
-                Self::FIELD,
-                "Tên đăng nhập",
-                "The username",
-                Self::MAX_LEN,
-                len,
-            ));
+            return Err(too_long(Self::FIELD, "Tên đăng nhập", "The username", Self::MAX_LEN, len));
         }
         Ok(Username(s))
     }
@@ -121,13 +101,7 @@ impl PersonName {
             return Err(required(Self::FIELD, "họ và tên", "a full name"));
         }
         if len > Self::MAX_LEN {
-            return Err(too_long(
-                Self::FIELD,
-                "Họ và tên",
-                "The full name",
-                Self::MAX_LEN,
-                len,
-            ));
+            return Err(too_long(Self::FIELD, "Họ và tên", "The full name", Self::MAX_LEN, len));
         }
         if s.contains(['<', '>']) {
             return Err(FieldError::new(
@@ -172,13 +146,7 @@ impl Email {
             return Err(required(Self::FIELD, "địa chỉ email", "an email address"));
         }
         if len > Self::MAX_LEN {
-            return Err(too_long(
-                Self::FIELD,
-                "Địa chỉ email",
-                "The email address",
-                Self::MAX_LEN,
-                len,
-            ));
+            return Err(too_long(Self::FIELD, "Địa chỉ email", "The email address", Self::MAX_LEN, len));
         }
         let invalid = || {
             FieldError::new(
@@ -194,9 +162,8 @@ impl Email {
         let Some((local, domain)) = s.split_once('@') else {
             return Err(invalid());
         };
-        let domain_ok = domain.contains('.')
-            && !domain.contains('@')
-            && domain.split('.').all(|label| !label.is_empty());
+        let domain_ok =
+            domain.contains('.') && !domain.contains('@') && domain.split('.').all(|label| !label.is_empty());
         if local.is_empty() || !domain_ok {
             return Err(invalid());
         }
@@ -222,18 +189,13 @@ impl Phone {
 
     /// Validates a phone number (field `"phone"`), e.g. `"0912 345 678"` → `"0912345678"`.
     pub fn parse(input: &str) -> Result<Phone, FieldError> {
-        let compact: String = normalize(input)
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '.' | '-'))
-            .collect();
+        let compact: String = normalize(input).chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
         if compact.is_empty() {
             return Err(required(Self::FIELD, "số điện thoại", "a phone number"));
         }
         let digits = compact.strip_prefix('+').unwrap_or(&compact);
         let count = digits.chars().count();
-        if !digits.chars().all(|c| c.is_ascii_digit())
-            || !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&count)
-        {
+        if !digits.chars().all(|c| c.is_ascii_digit()) || !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&count) {
             return Err(FieldError::new(
                 Self::FIELD,
                 "invalid",
@@ -470,10 +432,7 @@ mod tests {
 
     #[test]
     fn username() {
-        assert_eq!(
-            Username::parse("  Nguyen.Van_A-1 ").unwrap().as_str(),
-            "nguyen.van_a-1"
-        );
+        assert_eq!(Username::parse("  Nguyen.Van_A-1 ").unwrap().as_str(), "nguyen.van_a-1");
         assert_eq!(Username::parse("abc").unwrap().as_str(), "abc");
         assert_eq!(Username::parse("1ab").unwrap().as_str(), "1ab");
         assert_eq!(Username::parse(&"a".repeat(64)).unwrap().as_str().len(), 64);
@@ -495,10 +454,7 @@ mod tests {
     fn person_name() {
         let n = PersonName::parse("  Nguye\u{0302}\u{0303}n   Văn\tAn ").unwrap();
         assert_eq!(n.as_str(), "Nguyễn Văn An");
-        assert_eq!(
-            PersonName::parse("Đỗ Thị Hồng Nhung").unwrap().as_str(),
-            "Đỗ Thị Hồng Nhung"
-        );
+        assert_eq!(PersonName::parse("Đỗ Thị Hồng Nhung").unwrap().as_str(), "Đỗ Thị Hồng Nhung");
         assert!(PersonName::parse(&"ă".repeat(120)).is_ok());
         let code = |s: &str| PersonName::parse(s).unwrap_err().code;
         assert_eq!(code(" \n "), "required");
@@ -510,13 +466,8 @@ mod tests {
 
     #[test]
     fn email() {
-        assert_eq!(
-            Email::parse(" An.Nguyen@NgheAn.GOV.vn ").unwrap().as_str(),
-            "An.Nguyen@nghean.gov.vn"
-        );
-        let bad = [
-            "", "a", "a@b", "@b.vn", "a@@b.vn", "a@b@c.vn", "a b@c.vn", "a@.vn", "a@b.", "a@b..vn",
-        ];
+        assert_eq!(Email::parse(" An.Nguyen@NgheAn.GOV.vn ").unwrap().as_str(), "An.Nguyen@nghean.gov.vn");
+        let bad = ["", "a", "a@b", "@b.vn", "a@@b.vn", "a@b@c.vn", "a b@c.vn", "a@.vn", "a@b.", "a@b..vn"];
         for s in bad {
             assert!(Email::parse(s).is_err(), "{s}");
         }
@@ -528,21 +479,9 @@ mod tests {
     #[test]
     fn phone() {
         assert_eq!(Phone::parse("0912 345 678").unwrap().as_str(), "0912345678");
-        assert_eq!(
-            Phone::parse("+84 912.345-678").unwrap().as_str(),
-            "+84912345678"
-        );
-        assert_eq!(
-            Phone::parse("024.3825.1234").unwrap().as_str(),
-            "02438251234"
-        );
-        for s in [
-            "12345678",
-            "1234567890123456",
-            "09x2345678",
-            "++84912345678",
-            "84+912345678",
-        ] {
+        assert_eq!(Phone::parse("+84 912.345-678").unwrap().as_str(), "+84912345678");
+        assert_eq!(Phone::parse("024.3825.1234").unwrap().as_str(), "02438251234");
+        for s in ["12345678", "1234567890123456", "09x2345678", "++84912345678", "84+912345678"] {
             assert_eq!(Phone::parse(s).unwrap_err().code, "invalid", "{s}");
         }
         assert_eq!(Phone::parse(" ").unwrap_err().code, "required");
@@ -555,10 +494,7 @@ mod tests {
         let e = DisplayName::parse("", "agency_name").unwrap_err();
         assert_eq!((e.field, e.code), ("agency_name", "required"));
         assert!(DisplayName::parse(&"x".repeat(255), "f").is_ok());
-        assert_eq!(
-            DisplayName::parse(&"x".repeat(256), "f").unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(DisplayName::parse(&"x".repeat(256), "f").unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -574,17 +510,8 @@ mod tests {
         assert!(check_password(&"ab".repeat(64), "x").is_ok());
         assert_eq!(code("aaaaaaaaaaaa", "x"), "repeated");
         assert_eq!(code("xxAN.NGUYENxx", "an.nguyen"), "contains_username");
-        assert!(
-            check_password("ab-xyz-cdefgh", "ab").is_ok(),
-            "short usernames are not checked"
-        );
-        for p in [
-            "matkhau123",
-            "VietNam123",
-            "Abc@123456",
-            "1234567890",
-            "QWERTYUIOP",
-        ] {
+        assert!(check_password("ab-xyz-cdefgh", "ab").is_ok(), "short usernames are not checked");
+        for p in ["matkhau123", "VietNam123", "Abc@123456", "1234567890", "QWERTYUIOP"] {
             assert_eq!(code(p, "someone"), "too_common", "{p}");
         }
         let e = check_password("123", "x").unwrap_err();

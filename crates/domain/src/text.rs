@@ -61,11 +61,7 @@ pub fn normalize_multiline(s: &str) -> String {
 ///
 /// Whitespace is kept as is; run [`normalize`] first when the input is raw.
 pub fn fold(s: &str) -> String {
-    s.to_lowercase()
-        .nfd()
-        .filter(|&c| !is_combining_mark(c))
-        .map(|c| if c == 'đ' { 'd' } else { c })
-        .collect()
+    s.to_lowercase().nfd().filter(|&c| !is_combining_mark(c)).map(|c| if c == 'đ' { 'd' } else { c }).collect()
 }
 
 #[cfg(test)]
@@ -75,10 +71,7 @@ mod tests {
 
     #[test]
     fn normalize_collapses_whitespace_and_strips_controls() {
-        assert_eq!(
-            normalize("  Ủy ban\t\tnhân   dân\n tỉnh  "),
-            "Ủy ban nhân dân tỉnh"
-        );
+        assert_eq!(normalize("  Ủy ban\t\tnhân   dân\n tỉnh  "), "Ủy ban nhân dân tỉnh");
         assert_eq!(normalize("a\u{0}b\u{7}c"), "abc");
         assert_eq!(normalize("a\u{00A0}\u{2003}b"), "a b");
         assert_eq!(normalize("\u{FEFF}Hà\u{200B}Nội"), "HàNội");
@@ -98,10 +91,7 @@ mod tests {
 
     #[test]
     fn normalize_multiline_keeps_lines() {
-        assert_eq!(
-            normalize_multiline("\r\n Dòng 1\r\nDòng 2\rDòng\t3\u{0}\n\n"),
-            "Dòng 1\nDòng 2\nDòng 3"
-        );
+        assert_eq!(normalize_multiline("\r\n Dòng 1\r\nDòng 2\rDòng\t3\u{0}\n\n"), "Dòng 1\nDòng 2\nDòng 3");
         assert_eq!(normalize_multiline("a\n\nb"), "a\n\nb");
         assert_eq!(normalize_multiline("ho\u{0302}\u{0300}"), "hồ");
     }
@@ -109,18 +99,15 @@ mod tests {
     #[test]
     fn fold_removes_diacritics_and_maps_d_stroke() {
         assert_eq!(fold("Quyết định Đà Nẵng"), "quyet dinh da nang");
-        assert_eq!(
-            fold("Quye\u{0302}\u{0301}t \u{0110}i\u{0323}nh"),
-            "quyet dinh"
-        );
+        assert_eq!(fold("Quye\u{0302}\u{0301}t \u{0110}i\u{0323}nh"), "quyet dinh");
         assert_eq!(fold("ỦY BAN NHÂN DÂN"), "uy ban nhan dan");
         assert_eq!(fold("Hồ Chí Minh"), "ho chi minh");
         assert_eq!(fold("QĐ-UBND"), "qd-ubnd");
     }
 
     const ALPHABET: &[char] = &[
-        'a', 'A', 'đ', 'Đ', 'ế', 'Ệ', 'ư', 'ơ', 'e', '\u{0301}', '\u{0302}', '\u{0323}', ' ', '\t',
-        '\n', '\r', '\u{0}', '\u{7F}', '\u{A0}', '\u{FEFF}', '1', '.', '<',
+        'a', 'A', 'đ', 'Đ', 'ế', 'Ệ', 'ư', 'ơ', 'e', '\u{0301}', '\u{0302}', '\u{0323}', ' ', '\t', '\n', '\r',
+        '\u{0}', '\u{7F}', '\u{A0}', '\u{FEFF}', '1', '.', '<',
     ];
 
     #[test]
@@ -136,11 +123,7 @@ mod tests {
             assert!(n.chars().eq(n.nfc()));
 
             let m = normalize_multiline(&s);
-            assert_eq!(
-                normalize_multiline(&m),
-                m,
-                "multiline not idempotent for {s:?}"
-            );
+            assert_eq!(normalize_multiline(&m), m, "multiline not idempotent for {s:?}");
             assert!(!m.contains('\r'));
         }
     }

@@ -24,30 +24,18 @@ pub const NEW_PASSWORD_ENV: &str = "EGOV_NEW_PASSWORD";
 /// With `fail_fast`, a PostgreSQL server that refuses connections is reported at once; without
 /// it the driver keeps retrying for a few seconds (a server that is still starting up), and a
 /// failure is then explained by the same probe.
-pub async fn open_store(
-    settings: &Settings,
-    migrate: bool,
-    fail_fast: bool,
-) -> anyhow::Result<Store> {
+pub async fn open_store(settings: &Settings, migrate: bool, fail_fast: bool) -> anyhow::Result<Store> {
     if fail_fast {
         if let Some(cause) = probe(&settings.database_url).await {
             bail!("database unreachable: {}", settings.scrub(&cause));
         }
     }
-    match Store::open(
-        &settings.database_url,
-        settings.database_max_connections,
-        migrate,
-    )
-    .await
-    {
+    match Store::open(&settings.database_url, settings.database_max_connections, migrate).await {
         Ok(store) => Ok(store),
-        Err(e @ egov_storage::StorageError::Unavailable(_)) => {
-            match probe(&settings.database_url).await {
-                Some(cause) => bail!("database unreachable: {}", settings.scrub(&cause)),
-                None => bail!("{}", settings.scrub(&e.to_string())),
-            }
-        }
+        Err(e @ egov_storage::StorageError::Unavailable(_)) => match probe(&settings.database_url).await {
+            Some(cause) => bail!("database unreachable: {}", settings.scrub(&cause)),
+            None => bail!("{}", settings.scrub(&e.to_string())),
+        },
         Err(e) => bail!("{}", settings.scrub(&e.to_string())),
     }
 }
@@ -60,22 +48,15 @@ async fn probe(url: &str) -> Option<String> {
     match tokio::time::timeout(std::time::Duration::from_secs(5), connect).await {
         Ok(Ok(_)) => None,
         Ok(Err(e)) => Some(format!("cannot connect to {host}:{port}: {e}")),
-        Err(_) => Some(format!(
-            "cannot connect to {host}:{port}: no answer within 5 s"
-        )),
+        Err(_) => Some(format!("cannot connect to {host}:{port}: no answer within 5 s")),
     }
 }
 
 /// Host and port of a `postgres://` URL with a single TCP host.
 fn postgres_host_port(url: &str) -> Option<(String, u16)> {
-    let rest = url
-        .strip_prefix("postgres://")
-        .or_else(|| url.strip_prefix("postgresql://"))?;
+    let rest = url.strip_prefix("postgres://").or_else(|| url.strip_prefix("postgresql://"))?;
     let (head, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if query
-        .split('&')
-        .any(|p| p.starts_with("host=") || p.starts_with("hostaddr="))
-    {
+    if query.split('&').any(|p| p.starts_with("host=") || p.starts_with("hostaddr=")) {
         return None;
     }
     let authority = &head[..head.find('/').unwrap_or(head.len())];
@@ -130,11 +111,7 @@ pub async fn run(settings: &Settings, command: AdminCommand) -> anyhow::Result<E
     result
 }
 
-async fn dispatch(
-    services: &Services,
-    command: AdminCommand,
-    password: &str,
-) -> anyhow::Result<ExitCode> {
+async fn dispatch(services: &Services, command: AdminCommand, password: &str) -> anyhow::Result<ExitCode> {
     let caller = Caller::system("cli");
     match command {
         AdminCommand::CreateAgency(a) => create_agency(services, &caller, a).await?,
@@ -148,40 +125,22 @@ async fn dispatch(
 async fn agency_id(services: &Services, code: &str, flag: &str) -> anyhow::Result<i64> {
     let mut conn = services.store.read().await?;
     let row = egov_storage::org::get_agency_by_code(&mut conn, code.trim()).await?;
-    row.map(|a| a.id)
-        .ok_or_else(|| anyhow!("{flag}: no agency has the code {code}"))
+    row.map(|a| a.id).ok_or_else(|| anyhow!("{flag}: no agency has the code {code}"))
 }
 
-async fn create_agency(
-    services: &Services,
-    caller: &Caller,
-    a: CreateAgencyArgs,
-) -> anyhow::Result<()> {
+async fn create_agency(services: &Services, caller: &Caller, a: CreateAgencyArgs) -> anyhow::Result<()> {
     let parent_id = match &a.parent {
         Some(code) => Some(agency_id(services, code, "--parent").await?),
         None => None,
     };
-    let input = AgencyInput {
-        code: &a.code,
-        name: &a.name,
-        short_name: a.short_name.as_deref(),
-        level: &a.level,
-        parent_id,
-    };
+    let input =
+        AgencyInput { code: &a.code, name: &a.name, short_name: a.short_name.as_deref(), level: &a.level, parent_id };
     let agency = services.create_agency(caller, &input).await?;
-    println!(
-        "created agency {} \"{}\" (id {})",
-        agency.code, agency.name, agency.id
-    );
+    println!("created agency {} \"{}\" (id {})", agency.code, agency.name, agency.id);
     Ok(())
 }
 
-async fn create_user(
-    services: &Services,
-    caller: &Caller,
-    a: CreateUserArgs,
-    password: &str,
-) -> anyhow::Result<()> {
+async fn create_user(services: &Services, caller: &Caller, a: CreateUserArgs, password: &str) -> anyhow::Result<()> {
     let agency_id = agency_id(services, &a.agency, "--agency").await?;
     let input = NewUserInput {
         username: &a.username,
@@ -206,10 +165,7 @@ async fn reset_password(
     a: ResetPasswordArgs,
     password: &str,
 ) -> anyhow::Result<()> {
-    let id = match services
-        .user_id_by_username(caller, a.username.trim())
-        .await
-    {
+    let id = match services.user_id_by_username(caller, a.username.trim()).await {
         Err(egov_service::AppError::NotFound) => {
             bail!("--username: no user is named {}", a.username.trim())
         }
@@ -242,10 +198,7 @@ async fn verify_audit(services: &Services) -> anyhow::Result<ExitCode> {
 fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read the password from standard input")?;
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
         let password = line.trim_end_matches(['\r', '\n']).to_string();
         if password.is_empty() {
             bail!("--password-stdin: standard input did not start with a password line");
@@ -259,10 +212,8 @@ fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
         return Ok(password);
     }
     if std::io::stdin().is_terminal() {
-        let first =
-            rpassword::prompt_password("New password: ").context("cannot read the password")?;
-        let second =
-            rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
+        let first = rpassword::prompt_password("New password: ").context("cannot read the password")?;
+        let second = rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
         if first != second {
             bail!("the two passwords differ");
         }
@@ -285,14 +236,8 @@ mod tests {
     #[test]
     fn reads_host_and_port_of_simple_postgres_urls() {
         let hp = |u: &str| postgres_host_port(u);
-        assert_eq!(
-            hp("postgres://root@127.0.0.1:1/x"),
-            Some(("127.0.0.1".into(), 1))
-        );
-        assert_eq!(
-            hp("postgresql://u:p@db.example/egov"),
-            Some(("db.example".into(), 5432))
-        );
+        assert_eq!(hp("postgres://root@127.0.0.1:1/x"), Some(("127.0.0.1".into(), 1)));
+        assert_eq!(hp("postgresql://u:p@db.example/egov"), Some(("db.example".into(), 5432)));
         assert_eq!(hp("postgres://[::1]:6543/egov"), Some(("::1".into(), 6543)));
         assert_eq!(hp("postgres:///egov?host=/run/postgresql"), None);
         assert_eq!(hp("postgres://a:1,b:2/egov"), None);

@@ -19,10 +19,8 @@ pub const EXIT_UNAVAILABLE: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "egov", version, propagate_version = true)]
 #[command(about = "egov — Vietnamese e-government platform (one binary, several roles)")]
-#[command(
-    after_help = "Settings come from defaults, egov.toml, EGOV_* variables and flags, \
-                        in that order; see docs/configuration.md."
-)]
+#[command(after_help = "Settings come from defaults, egov.toml, EGOV_* variables and flags, \
+                        in that order; see docs/configuration.md.")]
 pub struct Cli {
     /// Configuration file (TOML) [default: ./egov.toml when present; env: EGOV_CONFIG]
     #[arg(long, global = true, value_name = "PATH")]
@@ -171,26 +169,18 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         _ => None,
     };
-    let overrides = Overrides {
-        bind,
-        database_url: cli.database_url.clone(),
-    };
+    let overrides = Overrides { bind, database_url: cli.database_url.clone() };
     let settings = match Settings::load(cli.config.as_deref(), &overrides) {
         Ok(s) => s,
         Err(e) => return fail(&format!("{e:#}"), None),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}"), None),
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve::run(&settings, args.demo)
-                .await
-                .map(|()| ExitCode::SUCCESS),
+            Command::Serve(args) => serve::run(&settings, args.demo).await.map(|()| ExitCode::SUCCESS),
             Command::Migrate => admin::migrate(&settings).await.map(|()| ExitCode::SUCCESS),
             Command::Admin(cmd) => admin::run(&settings, cmd).await,
             Command::ShowConfig => settings.to_redacted_toml().map(|t| {
@@ -218,10 +208,7 @@ fn report(e: &anyhow::Error, settings: &Settings) -> ExitCode {
             }
             ExitCode::FAILURE
         }
-        Some(AppError::Conflict(f)) => fail(
-            &format!("{}: {}", f.field, f.message(Lang::En)),
-            Some(settings),
-        ),
+        Some(AppError::Conflict(f)) => fail(&format!("{}: {}", f.field, f.message(Lang::En)), Some(settings)),
         Some(AppError::Unavailable) => fail("database unreachable", Some(settings)),
         _ => fail(&chain(e), Some(settings)),
     }
@@ -238,9 +225,7 @@ fn chain(e: &anyhow::Error) -> String {
         }
     }
     let mut line = parts.join(": ");
-    if line.contains("no such table")
-        || (line.contains("relation") && line.contains("does not exist"))
-    {
+    if line.contains("no such table") || (line.contains("relation") && line.contains("does not exist")) {
         line.push_str(" (is the database migrated? run `egov migrate`)");
     }
     line

@@ -195,10 +195,7 @@ impl Settings {
             figment = figment.merge(Toml::file_exact(path));
         }
         let figment = figment
-            .merge(
-                Env::prefixed(ENV_PREFIX)
-                    .filter(|key| KEYS.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))),
-            )
+            .merge(Env::prefixed(ENV_PREFIX).filter(|key| KEYS.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment.extract().map_err(|e| {
             // figment's message names the key and the source; it never quotes values.
@@ -225,10 +222,7 @@ impl Settings {
             }
         }
         let positive: [(&str, u64); 10] = [
-            (
-                "database_max_connections",
-                self.database_max_connections.into(),
-            ),
+            ("database_max_connections", self.database_max_connections.into()),
             ("max_body_bytes", self.max_body_bytes as u64),
             ("session_idle_minutes", self.session_idle_minutes),
             ("session_max_hours", self.session_max_hours),
@@ -279,9 +273,7 @@ impl Settings {
     pub fn web_settings(&self, bound: SocketAddr) -> WebSettings {
         let public_url = self.public_url_for(bound);
         WebSettings {
-            secure_cookies: self
-                .secure_cookies
-                .unwrap_or(public_url.starts_with("https://")),
+            secure_cookies: self.secure_cookies.unwrap_or(public_url.starts_with("https://")),
             max_body_bytes: self.max_body_bytes,
             public_url,
         }
@@ -414,14 +406,8 @@ mod tests {
 
     #[test]
     fn redacts_the_password_in_user_info() {
-        assert_eq!(
-            redact_url("postgres://user:pass@host/db"),
-            "postgres://user:***@host/db"
-        );
-        assert_eq!(
-            redact_url(SECRET_URL),
-            "postgres://egov:***@db.example:5432/egov?sslmode=require"
-        );
+        assert_eq!(redact_url("postgres://user:pass@host/db"), "postgres://user:***@host/db");
+        assert_eq!(redact_url(SECRET_URL), "postgres://egov:***@db.example:5432/egov?sslmode=require");
     }
 
     #[test]
@@ -434,27 +420,17 @@ mod tests {
 
     #[test]
     fn leaves_urls_without_secrets_alone() {
-        for url in [
-            "sqlite://egov-data/egov.db",
-            "postgres://root@127.0.0.1:5432/test",
-            "postgres://127.0.0.1/x",
-        ] {
+        for url in ["sqlite://egov-data/egov.db", "postgres://root@127.0.0.1:5432/test", "postgres://127.0.0.1/x"] {
             assert_eq!(redact_url(url), url);
         }
     }
 
     #[test]
     fn debug_output_never_shows_the_password() {
-        let settings = Settings {
-            database_url: SECRET_URL.into(),
-            ..Settings::default()
-        };
+        let settings = Settings { database_url: SECRET_URL.into(), ..Settings::default() };
         let debug = format!("{settings:?}");
         assert!(!debug.contains("s3cr"), "{debug}");
-        assert!(
-            debug.contains("postgres://egov:***@db.example:5432/egov"),
-            "{debug}"
-        );
+        assert!(debug.contains("postgres://egov:***@db.example:5432/egov"), "{debug}");
         let pretty = format!("{settings:#?}");
         assert!(!pretty.contains("s3cr"), "{pretty}");
         let toml = settings.to_redacted_toml().expect("toml");
@@ -463,10 +439,7 @@ mod tests {
 
     #[test]
     fn scrub_removes_raw_and_decoded_passwords() {
-        let settings = Settings {
-            database_url: SECRET_URL.into(),
-            ..Settings::default()
-        };
+        let settings = Settings { database_url: SECRET_URL.into(), ..Settings::default() };
         let msg = format!("cannot connect to {SECRET_URL}: password s3cr@t-pw rejected");
         let clean = settings.scrub(&msg);
         assert!(!clean.contains("s3cr"), "{clean}");
@@ -475,21 +448,12 @@ mod tests {
     #[test]
     fn layers_apply_in_order() {
         Jail::expect_with(|jail| {
-            jail.create_file(
-                "egov.toml",
-                "bind = \"0.0.0.0:9000\"\nlockout_threshold = 7\nlog_format = \"json\"\n",
-            )?;
+            jail.create_file("egov.toml", "bind = \"0.0.0.0:9000\"\nlockout_threshold = 7\nlog_format = \"json\"\n")?;
             jail.set_env("EGOV_LOCKOUT_THRESHOLD", "9");
             jail.set_env("EGOV_NEW_PASSWORD", "not a setting");
             jail.set_env("EGOV_DATABASE_URL", "postgres://u:p@h/d");
-            let s = Settings::load(
-                None,
-                &Overrides {
-                    database_url: Some("sqlite://x.db".into()),
-                    bind: None,
-                },
-            )
-            .map_err(|e| e.to_string())?;
+            let s = Settings::load(None, &Overrides { database_url: Some("sqlite://x.db".into()), bind: None })
+                .map_err(|e| e.to_string())?;
             assert_eq!(s.bind, "0.0.0.0:9000");
             assert_eq!(s.lockout_threshold, 9);
             assert_eq!(s.log_format, LogFormat::Json);
@@ -515,26 +479,17 @@ mod tests {
         let plain = Settings::default().web_settings(addr);
         assert!(!plain.secure_cookies);
         assert_eq!(plain.public_url, "http://127.0.0.1:8080");
-        let tls = Settings {
-            public_url: Some("https://egov.example.gov.vn/".into()),
-            ..Settings::default()
-        }
-        .web_settings(addr);
+        let tls = Settings { public_url: Some("https://egov.example.gov.vn/".into()), ..Settings::default() }
+            .web_settings(addr);
         assert!(tls.secure_cookies);
         assert_eq!(tls.public_url, "https://egov.example.gov.vn");
     }
 
     #[test]
     fn nonsense_values_are_rejected() {
-        let s = Settings {
-            lockout_threshold: 0,
-            ..Settings::default()
-        };
+        let s = Settings { lockout_threshold: 0, ..Settings::default() };
         assert!(s.validate().is_err());
-        let s = Settings {
-            database_url: "mysql://x".into(),
-            ..Settings::default()
-        };
+        let s = Settings { database_url: "mysql://x".into(), ..Settings::default() };
         assert!(s.validate().is_err());
     }
 }

@@ -15,11 +15,7 @@ use crate::{server, telemetry};
 /// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
 pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     telemetry::init(settings.log_format, &settings.log_level)?;
-    tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
-        ?settings,
-        "starting egov"
-    );
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), ?settings, "starting egov");
 
     // Both engines migrate on start; `egov migrate` exists for operators who prefer to do it
     // explicitly before rolling out a new version.
@@ -27,24 +23,16 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let services = Services::new(store.clone(), settings.service_settings())?;
 
     if demo {
-        let logins = services
-            .seed_demo()
-            .await
-            .context("cannot create the demo province")?;
+        let logins = services.seed_demo().await.context("cannot create the demo province")?;
         print_demo_logins(&logins);
     }
 
-    let listener = TcpListener::bind(&settings.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.bind))?;
-    let address = listener
-        .local_addr()
-        .context("cannot read the listening address")?;
+    let listener =
+        TcpListener::bind(&settings.bind).await.with_context(|| format!("cannot listen on {}", settings.bind))?;
+    let address = listener.local_addr().context("cannot read the listening address")?;
     let web = settings.web_settings(address);
     if web.public_url.starts_with("https://") && !web.secure_cookies {
-        tracing::warn!(
-            "public_url is https:// but secure_cookies is false: cookies may leak over plain HTTP"
-        );
+        tracing::warn!("public_url is https:// but secure_cookies is false: cookies may leak over plain HTTP");
     }
     let app = egov_web::router(AppState::new(services, web));
 
@@ -52,18 +40,9 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     tracing::info!(%address, "listening");
     println!("egov is listening on http://{address} — open it in a browser");
 
-    let served = server::run(
-        listener,
-        app,
-        server::shutdown_signal(),
-        settings.shutdown_grace(),
-    )
-    .await;
+    let served = server::run(listener, app, server::shutdown_signal(), settings.shutdown_grace()).await;
     housekeeping.abort();
-    if tokio::time::timeout(std::time::Duration::from_secs(5), store.close())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(std::time::Duration::from_secs(5), store.close()).await.is_err() {
         tracing::warn!("database connections did not close within 5 s");
     }
     served.context("the HTTP server failed")?;
@@ -80,23 +59,10 @@ fn print_demo_logins(logins: &[DemoLogin]) {
         return;
     }
     println!("Demo province created. Sign in with any of these accounts:");
-    let width = logins
-        .iter()
-        .map(|l| l.username.chars().count())
-        .max()
-        .unwrap_or(0);
-    let role_width = logins
-        .iter()
-        .map(|l| l.role.label(Lang::En).chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = logins.iter().map(|l| l.username.chars().count()).max().unwrap_or(0);
+    let role_width = logins.iter().map(|l| l.role.label(Lang::En).chars().count()).max().unwrap_or(0);
     for l in logins {
-        println!(
-            "  {:<width$}  {:<role_width$}  {}",
-            l.username,
-            l.role.label(Lang::En),
-            l.who,
-        );
+        println!("  {:<width$}  {:<role_width$}  {}", l.username, l.role.label(Lang::En), l.who,);
     }
     println!("Password for every demo account: {DEMO_PASSWORD}");
 }

@@ -26,12 +26,9 @@ pub async fn run(
         shutdown.await;
         let _ = stopping_tx.send(());
     };
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal)
-    .into_future();
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(signal)
+        .into_future();
     let mut server = std::pin::pin!(server);
     tokio::select! {
         biased;

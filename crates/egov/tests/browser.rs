@@ -25,19 +25,12 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
 }
 
 async fn start_driver() -> Driver {
     let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    assert!(
-        std::path::Path::new(&path).exists(),
-        "chromedriver not found at {path}: install Debian's chromium-driver"
-    );
+    assert!(std::path::Path::new(&path).exists(), "chromedriver not found at {path}: install Debian's chromium-driver");
     let port = free_port();
     let child = Command::new(&path)
         .arg(format!("--port={port}"))
@@ -49,10 +42,7 @@ async fn start_driver() -> Driver {
     // chromedriver is a separate process: poll its status endpoint until it answers.
     let status = format!("http://127.0.0.1:{port}/status");
     for _ in 0..100 {
-        if reqwest::get(&status)
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
+        if reqwest::get(&status).await.is_ok_and(|r| r.status().is_success()) {
             return driver;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -76,10 +66,7 @@ async fn browser(driver: &Driver, width: u32, height: u32, profile: &std::path::
         format!("--user-data-dir={}", profile.display()),
     ];
     let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({ "args": args, "binary": binary }),
-    );
+    caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args, "binary": binary }));
     // chromedriver listens on plain HTTP on loopback: no TLS stack needed.
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
@@ -91,9 +78,7 @@ async fn browser(driver: &Driver, width: u32, height: u32, profile: &std::path::
 fn shots_dir() -> std::path::PathBuf {
     let dir = std::env::var("EGOV_SCREENSHOTS")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots")
-        });
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots"));
     std::fs::create_dir_all(&dir).expect("screenshot folder");
     dir
 }
@@ -105,38 +90,15 @@ async fn shot(c: &Client, name: &str) {
 }
 
 async fn text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .expect("body")
-        .text()
-        .await
-        .expect("text")
+    c.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
 }
 
 async fn sign_in(c: &Client, app: &TestApp, username: &str) {
     c.goto(&app.url("/signin")).await.expect("open sign-in");
-    c.find(Locator::Id("f-username"))
-        .await
-        .expect("username field")
-        .send_keys(username)
-        .await
-        .expect("type");
-    c.find(Locator::Id("f-password"))
-        .await
-        .expect("password field")
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .expect("type");
-    c.find(Locator::Css("button.primary"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css("h1"))
-        .await
-        .expect("dashboard");
+    c.find(Locator::Id("f-username")).await.expect("username field").send_keys(username).await.expect("type");
+    c.find(Locator::Id("f-password")).await.expect("password field").send_keys(DEMO_PASSWORD).await.expect("type");
+    c.find(Locator::Css("button.primary")).await.expect("submit").click().await.expect("click");
+    c.wait().for_element(Locator::Css("h1")).await.expect("dashboard");
 }
 
 #[tokio::test]
@@ -151,40 +113,16 @@ async fn sign_in_dashboard_and_admin_pages_on_phone_and_desktop() {
     let phone = browser(&driver, 390, 844, profile.path()).await;
     phone.goto(&app.url("/signin")).await.expect("open");
     shot(&phone, "01-signin-phone").await;
-    phone
-        .find(Locator::Id("f-username"))
-        .await
-        .unwrap()
-        .send_keys("lanhdao")
-        .await
-        .unwrap();
-    phone
-        .find(Locator::Id("f-password"))
-        .await
-        .unwrap()
-        .send_keys("sai mật khẩu rồi")
-        .await
-        .unwrap();
-    phone
-        .find(Locator::Css("button.primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    phone.find(Locator::Id("f-username")).await.unwrap().send_keys("lanhdao").await.unwrap();
+    phone.find(Locator::Id("f-password")).await.unwrap().send_keys("sai mật khẩu rồi").await.unwrap();
+    phone.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
     let page = text(&phone).await;
-    assert!(
-        page.contains("Tên đăng nhập hoặc mật khẩu không đúng."),
-        "{page}"
-    );
+    assert!(page.contains("Tên đăng nhập hoặc mật khẩu không đúng."), "{page}");
     shot(&phone, "02-signin-error-phone").await;
     sign_in(&phone, &app, "lanhdao").await;
     let page = text(&phone).await;
     assert!(page.contains("Xin chào, Nguyễn Văn An"), "{page}");
-    assert!(
-        page.contains("Thủ trưởng"),
-        "the dashboard lists the leader's position"
-    );
+    assert!(page.contains("Thủ trưởng"), "the dashboard lists the leader's position");
     shot(&phone, "03-dashboard-phone").await;
     phone.close().await.expect("close");
 
@@ -193,68 +131,23 @@ async fn sign_in_dashboard_and_admin_pages_on_phone_and_desktop() {
     let desk = browser(&driver, 1280, 900, profile2.path()).await;
     sign_in(&desk, &app, "admin").await;
     shot(&desk, "04-dashboard-desktop").await;
-    desk.find(Locator::LinkText("Cơ quan, đơn vị"))
-        .await
-        .expect("nav link")
-        .click()
-        .await
-        .expect("click");
-    desk.wait()
-        .for_element(Locator::Css("table"))
-        .await
-        .expect("agency table");
+    desk.find(Locator::LinkText("Cơ quan, đơn vị")).await.expect("nav link").click().await.expect("click");
+    desk.wait().for_element(Locator::Css("table")).await.expect("agency table");
     let page = text(&desk).await;
-    assert!(
-        page.contains("Ủy ban nhân dân xã Châu Quang") && page.contains("H41.90.01"),
-        "{page}"
-    );
+    assert!(page.contains("Ủy ban nhân dân xã Châu Quang") && page.contains("H41.90.01"), "{page}");
     shot(&desk, "05-agencies-desktop").await;
-    desk.find(Locator::LinkText("Người dùng"))
-        .await
-        .expect("nav link")
-        .click()
-        .await
-        .expect("click");
-    desk.wait()
-        .for_element(Locator::Css("table"))
-        .await
-        .expect("user table");
+    desk.find(Locator::LinkText("Người dùng")).await.expect("nav link").click().await.expect("click");
+    desk.wait().for_element(Locator::Css("table")).await.expect("user table");
     let page = text(&desk).await;
-    assert!(
-        page.contains("Hoàng Thị Dung") && page.contains("Võ Thị Giang"),
-        "{page}"
-    );
+    assert!(page.contains("Hoàng Thị Dung") && page.contains("Võ Thị Giang"), "{page}");
     shot(&desk, "06-users-desktop").await;
     // Create a user through the form; a bad password shows the reason next to the field.
     desk.goto(&app.url("/admin/users/new")).await.unwrap();
-    desk.find(Locator::Id("f-username"))
-        .await
-        .unwrap()
-        .send_keys("nguyen.moi")
-        .await
-        .unwrap();
-    desk.find(Locator::Id("f-full_name"))
-        .await
-        .unwrap()
-        .send_keys("Nguyễn Văn Mới")
-        .await
-        .unwrap();
-    desk.find(Locator::Id("f-password"))
-        .await
-        .unwrap()
-        .send_keys("1234567890")
-        .await
-        .unwrap();
-    desk.find(Locator::Css("button.primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    desk.wait()
-        .for_element(Locator::Css(".error"))
-        .await
-        .expect("field error shown");
+    desk.find(Locator::Id("f-username")).await.unwrap().send_keys("nguyen.moi").await.unwrap();
+    desk.find(Locator::Id("f-full_name")).await.unwrap().send_keys("Nguyễn Văn Mới").await.unwrap();
+    desk.find(Locator::Id("f-password")).await.unwrap().send_keys("1234567890").await.unwrap();
+    desk.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
+    desk.wait().for_element(Locator::Css(".error")).await.expect("field error shown");
     let page = text(&desk).await;
     assert!(page.contains("Mật khẩu"), "{page}");
     shot(&desk, "07-user-form-error-desktop").await;

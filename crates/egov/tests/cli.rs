@@ -11,17 +11,14 @@ use std::time::Duration;
 /// A command for the built binary, in `dir`, with no `EGOV_*` variable inherited.
 fn egov(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_egov"));
-    cmd.current_dir(dir)
-        .stdin(Stdio::null())
-        .env_remove("RUST_LOG");
+    cmd.current_dir(dir).stdin(Stdio::null()).env_remove("RUST_LOG");
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("EGOV_") {
             cmd.env_remove(key);
         }
     }
     // Cheap hashing: these tests are about the command line, not the hash cost.
-    cmd.env("EGOV_ARGON2_MEMORY_KIB", "1024")
-        .env("EGOV_ARGON2_ITERATIONS", "1");
+    cmd.env("EGOV_ARGON2_MEMORY_KIB", "1024").env("EGOV_ARGON2_ITERATIONS", "1");
     cmd
 }
 
@@ -34,10 +31,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("egov-cli-")
-        .tempdir()
-        .expect("temporary folder")
+    tempfile::Builder::new().prefix("egov-cli-").tempdir().expect("temporary folder")
 }
 
 fn sqlite_url(dir: &Path) -> String {
@@ -51,23 +45,12 @@ fn help_lists_every_command() {
     assert!(out.status.success());
     let help = text(&out.stdout);
     for command in ["serve", "migrate", "admin", "hub", "pki"] {
-        assert!(
-            help.contains(command),
-            "--help does not mention {command}:\n{help}"
-        );
+        assert!(help.contains(command), "--help does not mention {command}:\n{help}");
     }
     let out = run(egov(dir.path()).args(["admin", "--help"]));
     let help = text(&out.stdout);
-    for command in [
-        "create-agency",
-        "create-user",
-        "reset-password",
-        "verify-audit",
-    ] {
-        assert!(
-            help.contains(command),
-            "admin --help does not mention {command}:\n{help}"
-        );
+    for command in ["create-agency", "create-user", "reset-password", "verify-audit"] {
+        assert!(help.contains(command), "admin --help does not mention {command}:\n{help}");
     }
 }
 
@@ -161,66 +144,38 @@ fn migrate_then_admin_commands_then_verify_audit() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("audit chain intact: "), "{stdout}");
-    assert!(
-        !stdout.contains("intact: 0 entries"),
-        "admin commands must write audit entries"
-    );
+    assert!(!stdout.contains("intact: 0 entries"), "admin commands must write audit entries");
 }
 
 #[test]
 fn a_missing_password_is_a_clear_error() {
     let dir = tempdir();
     let db = sqlite_url(dir.path());
-    let out = run(egov(dir.path()).args([
-        "admin",
-        "reset-password",
-        "--username",
-        "nobody",
-        "--database-url",
-        &db,
-    ]));
+    let out = run(egov(dir.path()).args(["admin", "reset-password", "--username", "nobody", "--database-url", &db]));
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("--password-stdin"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("--password-stdin"), "{}", text(&out.stderr));
 }
 
 #[test]
 fn an_unreachable_database_is_one_line_and_exit_1() {
     let dir = tempdir();
-    let out = run(egov(dir.path()).args([
-        "admin",
-        "verify-audit",
-        "--database-url",
-        "postgres://root@127.0.0.1:1/x",
-    ]));
+    let out = run(egov(dir.path()).args(["admin", "verify-audit", "--database-url", "postgres://root@127.0.0.1:1/x"]));
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "one line expected:\n{stderr}");
-    assert!(
-        stderr.starts_with("error: database unreachable"),
-        "{stderr}"
-    );
+    assert!(stderr.starts_with("error: database unreachable"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
 fn the_database_password_never_reaches_the_output() {
     let dir = tempdir();
-    std::fs::write(
-        dir.path().join("egov.toml"),
-        "database_url = \"postgres://egov:Sup3rSecret@127.0.0.1:1/egov\"\n",
-    )
-    .expect("write egov.toml");
+    std::fs::write(dir.path().join("egov.toml"), "database_url = \"postgres://egov:Sup3rSecret@127.0.0.1:1/egov\"\n")
+        .expect("write egov.toml");
     let out = run(egov(dir.path()).arg("show-config"));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown = text(&out.stdout);
-    assert!(
-        shown.contains("postgres://egov:***@127.0.0.1:1/egov"),
-        "{shown}"
-    );
+    assert!(shown.contains("postgres://egov:***@127.0.0.1:1/egov"), "{shown}");
     assert!(!shown.contains("Sup3rSecret"), "{shown}");
 
     let out = run(egov(dir.path()).arg("migrate"));
@@ -232,21 +187,15 @@ fn the_database_password_never_reaches_the_output() {
 #[test]
 fn configuration_layers_and_unknown_keys() {
     let dir = tempdir();
-    std::fs::write(
-        dir.path().join("egov.toml"),
-        "bind = \"0.0.0.0:9000\"\nlockout_threshold = 7\n",
-    )
-    .expect("write egov.toml");
-    let out = run(egov(dir.path())
-        .env("EGOV_LOCKOUT_THRESHOLD", "9")
-        .arg("show-config"));
+    std::fs::write(dir.path().join("egov.toml"), "bind = \"0.0.0.0:9000\"\nlockout_threshold = 7\n")
+        .expect("write egov.toml");
+    let out = run(egov(dir.path()).env("EGOV_LOCKOUT_THRESHOLD", "9").arg("show-config"));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown = text(&out.stdout);
     assert!(shown.contains("bind = \"0.0.0.0:9000\""), "{shown}");
     assert!(shown.contains("lockout_threshold = 9"), "{shown}");
 
-    std::fs::write(dir.path().join("egov.toml"), "lockout_treshold = 7\n")
-        .expect("write egov.toml");
+    std::fs::write(dir.path().join("egov.toml"), "lockout_treshold = 7\n").expect("write egov.toml");
     let out = run(egov(dir.path()).arg("show-config"));
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
@@ -263,14 +212,7 @@ fn serve_demo_prints_logins_listens_and_stops_on_sigterm() {
     let dir = tempdir();
     let db = sqlite_url(dir.path());
     let mut child = egov(dir.path())
-        .args([
-            "serve",
-            "--demo",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            &db,
-        ])
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url", &db])
         .env("EGOV_LOG_LEVEL", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -290,10 +232,7 @@ fn serve_demo_prints_logins_listens_and_stops_on_sigterm() {
         let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(120)) else {
             let _ = child.kill();
             let out = child.wait_with_output().expect("wait");
-            panic!(
-                "no listening line; stdout: {printed:?}; stderr: {}",
-                text(&out.stderr)
-            );
+            panic!("no listening line; stdout: {printed:?}; stderr: {}", text(&out.stderr));
         };
         if let Some(rest) = line.strip_prefix("egov is listening on http://") {
             break rest.split_whitespace().next().expect("address").to_string();
@@ -302,44 +241,21 @@ fn serve_demo_prints_logins_listens_and_stops_on_sigterm() {
     };
     let printed = printed.join("\n");
     assert!(printed.contains("admin"), "{printed}");
-    assert!(
-        printed.contains(egov_service::demo::DEMO_PASSWORD),
-        "{printed}"
-    );
-    assert!(
-        !address.ends_with(":0"),
-        "the real port must be printed: {address}"
-    );
+    assert!(printed.contains(egov_service::demo::DEMO_PASSWORD), "{printed}");
+    assert!(!address.ends_with(":0"), "the real port must be printed: {address}");
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let status = rt.block_on(async {
-        reqwest::get(format!("http://{address}/healthz"))
-            .await
-            .expect("GET /healthz")
-            .status()
-    });
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let status =
+        rt.block_on(async { reqwest::get(format!("http://{address}/healthz")).await.expect("GET /healthz").status() });
     assert!(status.is_success());
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill -TERM");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill -TERM");
     assert!(killed.success());
     let (done_tx, done_rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = done_tx.send(child.wait_with_output());
     });
-    let out = done_rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("egov serve stops within 30 s of SIGTERM")
-        .expect("wait");
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        text(&out.stderr)
-    );
+    let out =
+        done_rx.recv_timeout(Duration::from_secs(30)).expect("egov serve stops within 30 s of SIGTERM").expect("wait");
+    assert!(out.status.success(), "exit {:?}: {}", out.status, text(&out.stderr));
 }

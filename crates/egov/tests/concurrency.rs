@@ -25,9 +25,7 @@ async fn concurrent_writers_keep_one_unbroken_audit_chain() {
         let agency = agencies[i % agencies.len()].id;
         tasks.push(tokio::spawn(async move {
             let caller = Caller::system("load");
-            services
-                .create_unit(&caller, agency, None, &format!("Tổ công tác số {i}"))
-                .await
+            services.create_unit(&caller, agency, None, &format!("Tổ công tác số {i}")).await
         }));
     }
     for t in tasks {
@@ -39,9 +37,6 @@ async fn concurrent_writers_keep_one_unbroken_audit_chain() {
     }
     let mut c = app.store.read().await.unwrap();
     let (n, distinct): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT seq) FROM audit_log")
-            .fetch_one(&mut *c)
-            .await
-            .unwrap();
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT seq) FROM audit_log").fetch_one(&mut *c).await.unwrap();
     assert_eq!(n, distinct);
 }

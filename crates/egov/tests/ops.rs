@@ -29,8 +29,6 @@ async fn each_app_has_its_own_database() {
 #[tokio::test]
 async fn expired_sessions_are_purged() {
     let app = TestApp::spawn().await;
-    let purged = egov::server::purge_expired_sessions(&app.store)
-        .await
-        .expect("purge");
+    let purged = egov::server::purge_expired_sessions(&app.store).await.expect("purge");
     assert_eq!(purged, 0);
 }

@@ -20,11 +20,7 @@ async fn api_session(app: &TestApp, username: &str) -> (reqwest::Client, String)
 
 async fn agency_id(app: &TestApp, code: &str) -> i64 {
     let mut c = app.store.read().await.unwrap();
-    egov_storage::org::get_agency_by_code(&mut c, code)
-        .await
-        .unwrap()
-        .expect(code)
-        .id
+    egov_storage::org::get_agency_by_code(&mut c, code).await.unwrap().expect(code).id
 }
 
 #[tokio::test]
@@ -36,32 +32,12 @@ async fn an_agency_administrator_sees_and_changes_only_their_subtree() {
     let office = agency_id(&app, "H41.01").await;
     let province = agency_id(&app, "H41").await;
 
-    let list: Value = client
-        .get(app.url("/api/v1/agencies"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let codes: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["code"].as_str().unwrap())
-        .collect();
+    let list: Value = client.get(app.url("/api/v1/agencies")).send().await.unwrap().json().await.unwrap();
+    let codes: Vec<&str> = list["items"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["H41.501"]);
     for id in [office, province] {
-        let res = client
-            .get(app.url(&format!("/api/v1/agencies/{id}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            res.status(),
-            StatusCode::NOT_FOUND,
-            "agency {id} is invisible"
-        );
+        let res = client.get(app.url(&format!("/api/v1/agencies/{id}"))).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "agency {id} is invisible");
         let res = client
             .patch(app.url(&format!("/api/v1/agencies/{id}")))
             .header("x-csrf-token", &csrf)
@@ -72,31 +48,11 @@ async fn an_agency_administrator_sees_and_changes_only_their_subtree() {
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
     // Users: only the commune's.
-    let users: Value = client
-        .get(app.url("/api/v1/users"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = users["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].as_str().unwrap())
-        .collect();
+    let users: Value = client.get(app.url("/api/v1/users")).send().await.unwrap().json().await.unwrap();
+    let names: Vec<&str> = users["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["quantri.xa"]);
-    let clerk = app
-        .services
-        .user_id_by_username(&egov_service::Caller::system("t"), "vanthu")
-        .await
-        .unwrap();
-    let res = client
-        .get(app.url(&format!("/api/v1/users/{clerk}")))
-        .send()
-        .await
-        .unwrap();
+    let clerk = app.services.user_id_by_username(&egov_service::Caller::system("t"), "vanthu").await.unwrap();
+    let res = client.get(app.url(&format!("/api/v1/users/{clerk}"))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let res = client
         .post(app.url(&format!("/api/v1/users/{clerk}/deactivate")))
@@ -121,28 +77,14 @@ async fn an_agency_administrator_sees_and_changes_only_their_subtree() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> =
+        body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert!(fields.contains(&"agency_id"), "{body}");
     // Granting system administrator is refused even inside the subtree.
-    let (_, units) = app
-        .services
-        .agency(&egov_service::Caller::system("t"), commune)
-        .await
-        .unwrap();
+    let (_, units) = app.services.agency(&egov_service::Caller::system("t"), commune).await.unwrap();
     let mut ok = new_user(commune, "nguoi.moi");
     ok["unit_id"] = json!(units[0].id);
-    let res = client
-        .post(app.url("/api/v1/users"))
-        .header("x-csrf-token", &csrf)
-        .json(&ok)
-        .send()
-        .await
-        .unwrap();
+    let res = client.post(app.url("/api/v1/users")).header("x-csrf-token", &csrf).json(&ok).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let res = client
@@ -157,12 +99,7 @@ async fn an_agency_administrator_sees_and_changes_only_their_subtree() {
     let html = page(&app, &client, "/admin/agencies").await;
     assert!(html.contains("Hưng Nguyên") && !html.contains("Sở Tài chính"));
     assert_eq!(
-        client
-            .get(app.url(&format!("/admin/agencies/{office}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        client.get(app.url(&format!("/admin/agencies/{office}"))).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
 }
@@ -175,10 +112,7 @@ async fn bad_input_gets_field_errors_and_writes_nothing() {
     let province = agency_id(&app, "H41").await;
     let before: i64 = {
         let mut c = app.store.read().await.unwrap();
-        sqlx::query_scalar("SELECT COUNT(*) FROM agencies")
-            .fetch_one(&mut *c)
-            .await
-            .unwrap()
+        sqlx::query_scalar("SELECT COUNT(*) FROM agencies").fetch_one(&mut *c).await.unwrap()
     };
     let post = |body: Value| {
         client
@@ -234,17 +168,10 @@ async fn bad_input_gets_field_errors_and_writes_nothing() {
         let res = post(body.clone()).await.unwrap();
         assert_eq!(res.status(), status, "{body}");
         let err: Value = res.json().await.unwrap();
-        let fields: Vec<&str> = err["error"]["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["field"].as_str().unwrap())
-            .collect();
+        let fields: Vec<&str> =
+            err["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
         assert!(fields.contains(&field), "{body} → {err}");
-        assert!(!err["error"]["fields"][0]["message"]
-            .as_str()
-            .unwrap()
-            .is_empty());
+        assert!(!err["error"]["fields"][0]["message"].as_str().unwrap().is_empty());
     }
     // Malformed JSON and broken UTF-8 get the envelope, not a 500.
     for raw in [&b"{\"code\": "[..], &b"{\"code\": \"H41.\xff\"}"[..]] {
@@ -261,14 +188,14 @@ async fn bad_input_gets_field_errors_and_writes_nothing() {
         assert_eq!(err["error"]["code"], "invalid_input");
     }
     // The legacy code form is accepted.
-    let res = post(json!({ "code": "000.00.88.H41", "name": "Cơ quan mã cũ", "level": "province", "parent_id": province })).await.unwrap();
+    let res =
+        post(json!({ "code": "000.00.88.H41", "name": "Cơ quan mã cũ", "level": "province", "parent_id": province }))
+            .await
+            .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     let after: i64 = {
         let mut c = app.store.read().await.unwrap();
-        sqlx::query_scalar("SELECT COUNT(*) FROM agencies")
-            .fetch_one(&mut *c)
-            .await
-            .unwrap()
+        sqlx::query_scalar("SELECT COUNT(*) FROM agencies").fetch_one(&mut *c).await.unwrap()
     };
     assert_eq!(after, before + 1, "only the valid agency was written");
     // Duplicate username, weak password, bad email: all reported at once, nothing written.
@@ -281,12 +208,8 @@ async fn bad_input_gets_field_errors_and_writes_nothing() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let err: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = err["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> =
+        err["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     for f in ["full_name", "email", "password"] {
         assert!(fields.contains(&f), "{f} in {err}");
     }
@@ -301,21 +224,10 @@ async fn bad_input_gets_field_errors_and_writes_nothing() {
     let err: Value = res.json().await.unwrap();
     assert_eq!(err["error"]["fields"][0]["field"], "username");
     // Unknown API paths and bad cursors answer in the envelope too.
-    let res = client
-        .get(app.url("/api/v1/nothing-here"))
-        .send()
-        .await
-        .unwrap();
+    let res = client.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["error"]["code"],
-        "not_found"
-    );
-    let res = client
-        .get(app.url("/api/v1/users?cursor=%%%"))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+    let res = client.get(app.url("/api/v1/users?cursor=%%%")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -326,36 +238,13 @@ async fn people_move_between_units_and_deactivation_ends_their_sessions() {
     let (admin, csrf) = api_session(&app, "quantri.vp").await;
     let victim = app.client();
     sign_in(&app, &victim, "chuyenvien", DEMO_PASSWORD).await;
-    let id = app
-        .services
-        .user_id_by_username(&egov_service::Caller::system("t"), "chuyenvien")
-        .await
-        .unwrap();
-    let detail: Value = admin
-        .get(app.url(&format!("/api/v1/users/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let id = app.services.user_id_by_username(&egov_service::Caller::system("t"), "chuyenvien").await.unwrap();
+    let detail: Value = admin.get(app.url(&format!("/api/v1/users/{id}"))).send().await.unwrap().json().await.unwrap();
     let positions = detail["positions"].as_array().unwrap();
-    assert_eq!(
-        positions.len(),
-        2,
-        "the specialist holds positions in two units"
-    );
+    assert_eq!(positions.len(), 2, "the specialist holds positions in two units");
     let office = agency_id(&app, "H41.01").await;
-    let (_, units) = app
-        .services
-        .agency(&egov_service::Caller::system("t"), office)
-        .await
-        .unwrap();
-    let hanh_chinh = units
-        .iter()
-        .find(|u| u.name.starts_with("Phòng Hành chính"))
-        .unwrap()
-        .id;
+    let (_, units) = app.services.agency(&egov_service::Caller::system("t"), office).await.unwrap();
+    let hanh_chinh = units.iter().find(|u| u.name.starts_with("Phòng Hành chính")).unwrap().id;
     let pos = positions[0]["id"].as_i64().unwrap();
     let res = admin
         .post(app.url(&format!("/api/v1/positions/{pos}/move")))
@@ -365,44 +254,16 @@ async fn people_move_between_units_and_deactivation_ends_their_sessions() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let detail: Value = admin
-        .get(app.url(&format!("/api/v1/users/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = admin.get(app.url(&format!("/api/v1/users/{id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(detail["positions"][0]["unit_id"], hanh_chinh);
     // Deactivate through the page: the person's session ends at once.
-    let res = post_form(
-        &app,
-        &admin,
-        &format!("/admin/users/{id}/active"),
-        &csrf,
-        &[("active", "false")],
-    )
-    .await;
+    let res = post_form(&app, &admin, &format!("/admin/users/{id}/active"), &csrf, &[("active", "false")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        victim.get(app.url("/")).send().await.unwrap().headers()["location"],
-        "/signin"
-    );
+    assert_eq!(victim.get(app.url("/")).send().await.unwrap().headers()["location"], "/signin");
     let res = try_sign_in(&app, &app.client(), "chuyenvien", DEMO_PASSWORD).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::UNAUTHORIZED,
-        "a deactivated account cannot sign in"
-    );
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "a deactivated account cannot sign in");
     // Nobody deactivates themselves.
-    let me: Value = admin
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = admin.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
     let res = admin
         .post(app.url(&format!("/api/v1/users/{}/deactivate", me["id"])))
         .header("x-csrf-token", &csrf)
@@ -427,14 +288,7 @@ async fn every_change_is_audited_and_tampering_is_detected() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     let unit_id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let audit: Value = client
-        .get(app.url("/api/v1/audit?limit=5"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = client.get(app.url("/api/v1/audit?limit=5")).send().await.unwrap().json().await.unwrap();
     let newest = &audit["items"][0];
     assert_eq!(newest["action"], "unit.create");
     assert_eq!(newest["actor"], "admin");
@@ -442,56 +296,30 @@ async fn every_change_is_audited_and_tampering_is_detected() {
     assert_eq!(newest["ip"], "127.0.0.1");
     // Non-administrators cannot read the trail.
     let (other, _) = api_session(&app, "quantri.vp").await;
-    assert_eq!(
-        other
-            .get(app.url("/api/v1/audit"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(other.get(app.url("/api/v1/audit")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 
     let Verdict::Intact { entries } = app.services.verify_audit().await.unwrap() else {
         panic!("chain should be intact")
     };
     // 9 agencies, 13 units, 8 users, 1 extra position, a sign-in and the new unit at least.
-    assert!(
-        entries >= 33,
-        "demo seed, sign-ins and changes are all recorded ({entries})"
-    );
+    assert!(entries >= 33, "demo seed, sign-ins and changes are all recorded ({entries})");
 
     // Edit one entry's content.
     let mut tx = app.store.begin().await.unwrap();
-    sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 7")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 7").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
     match app.services.verify_audit().await.unwrap() {
         Verdict::Broken(b) => assert_eq!(b.seq, 7, "{b}"),
         Verdict::Intact { .. } => panic!("an edited entry went unnoticed"),
     }
     let mut tx = app.store.begin().await.unwrap();
-    sqlx::query("UPDATE audit_log SET actor = 'demo' WHERE seq = 7")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'demo' WHERE seq = 7").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(
-        matches!(
-            app.services.verify_audit().await.unwrap(),
-            Verdict::Intact { .. }
-        ),
-        "restored"
-    );
+    assert!(matches!(app.services.verify_audit().await.unwrap(), Verdict::Intact { .. }), "restored");
 
     // Remove one entry.
     let mut tx = app.store.begin().await.unwrap();
-    sqlx::query("DELETE FROM audit_log WHERE seq = 12")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 12").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
     match app.services.verify_audit().await.unwrap() {
         Verdict::Broken(b) => {
@@ -531,25 +359,10 @@ async fn pages_render_in_vietnamese_and_english() {
     let html = page(&app, &client, "/admin/users").await;
     assert!(html.contains("lang=\"en\"") && html.contains("New user"));
     // Text a user typed is escaped, never interpreted.
-    let res = post_form(
-        &app,
-        &client,
-        "/profile",
-        &csrf,
-        &[
-            ("full_name", "An <script>alert(1)</script>"),
-            ("locale", "en"),
-        ],
-    )
-    .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "angle brackets are refused in names"
-    );
+    let res =
+        post_form(&app, &client, "/profile", &csrf, &[("full_name", "An <script>alert(1)</script>"), ("locale", "en")])
+            .await;
+    assert_eq!(res.status(), StatusCode::OK, "angle brackets are refused in names");
     let body = res.text().await.unwrap();
-    assert!(
-        body.contains("alert(1)") && !body.contains("<script>alert(1)"),
-        "the echoed value is escaped"
-    );
+    assert!(body.contains("alert(1)") && !body.contains("<script>alert(1)"), "the echoed value is escaped");
 }

@@ -19,20 +19,12 @@ impl Who {
     /// A signed-in caller.
     pub fn caller(c: &Caller) -> Who {
         let user_id = Some(c.actor.user_id).filter(|id| *id > 0);
-        Who {
-            user_id,
-            label: c.actor.username.clone(),
-            ip: c.ip.clone(),
-        }
+        Who { user_id, label: c.actor.username.clone(), ip: c.ip.clone() }
     }
 
     /// The command line or the system itself (`cli`, `demo`, `worker`).
     pub fn system(label: &str) -> Who {
-        Who {
-            user_id: None,
-            label: label.to_string(),
-            ip: None,
-        }
+        Who { user_id: None, label: label.to_string(), ip: None }
     }
 }
 
@@ -63,9 +55,7 @@ pub async fn record(
 }
 
 fn to_json<T: Serialize>(v: Option<&T>) -> AppResult<Option<String>> {
-    v.map(serde_json::to_string)
-        .transpose()
-        .map_err(AppError::internal)
+    v.map(serde_json::to_string).transpose().map_err(AppError::internal)
 }
 
 /// No before/after payload.
@@ -82,11 +72,7 @@ pub enum Verdict {
 
 impl Services {
     /// Reads the trail, newest first (system administrators only).
-    pub async fn audit_entries(
-        &self,
-        caller: &Caller,
-        filter: &AuditFilter<'_>,
-    ) -> AppResult<Vec<StoredEntry>> {
+    pub async fn audit_entries(&self, caller: &Caller, filter: &AuditFilter<'_>) -> AppResult<Vec<StoredEntry>> {
         if !caller.actor.can_read_audit() {
             return Err(AppError::Forbidden);
         }
@@ -106,11 +92,9 @@ impl Services {
             after = *last;
             entries.extend(chunk.into_iter().map(|(_, e)| e));
         }
-        Ok(
-            match verify_chain(entries.iter(), Some((head.0, head.1.as_str()))) {
-                Ok(n) => Verdict::Intact { entries: n },
-                Err(b) => Verdict::Broken(b),
-            },
-        )
+        Ok(match verify_chain(entries.iter(), Some((head.0, head.1.as_str()))) {
+            Ok(n) => Verdict::Intact { entries: n },
+            Err(b) => Verdict::Broken(b),
+        })
     }
 }

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use egov_domain::authz::{Actor, Grant, Scope};
 use egov_domain::person::{check_password, Username};
 use egov_domain::{FieldError, Lang, Role};
-use egov_storage::accounts::{self as db, NewSession, ThrottleRow, TokenRow};
+use egov_storage::accounts::{self as db, GrantRow, NewSession, ThrottleRow, TokenRow};
 use egov_storage::Conn;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, TOTP};
@@ -54,10 +54,7 @@ pub struct NewSessionToken {
 
 impl std::fmt::Debug for NewSessionToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewSessionToken")
-            .field("token", &"[redacted]")
-            .field("stage", &self.stage)
-            .finish()
+        f.debug_struct("NewSessionToken").field("token", &"[redacted]").field("stage", &self.stage).finish()
     }
 }
 
@@ -66,6 +63,10 @@ impl std::fmt::Debug for NewSessionToken {
 pub struct SessionInfo {
     pub id: i64,
     pub user_id: i64,
+    pub agency_id: i64,
+    pub agency_name: String,
+    /// The user's role grants, read with the session.
+    pub grants: Vec<GrantRow>,
     pub username: String,
     pub full_name: String,
     pub csrf_token: String,
@@ -97,16 +98,8 @@ fn random_token() -> String {
 
 fn totp_for(secret_hex: &str, issuer: &str, account: &str) -> AppResult<TOTP> {
     let bytes = hex::decode(secret_hex).map_err(AppError::internal)?;
-    TOTP::new(
-        Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        Some(issuer.to_string()),
-        account.to_string(),
-    )
-    .map_err(|e| AppError::internal(anyhow::anyhow!("totp: {e}")))
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some(issuer.to_string()), account.to_string())
+        .map_err(|e| AppError::internal(anyhow::anyhow!("totp: {e}")))
 }
 
 fn wrong_code() -> AppError {
@@ -148,63 +141,28 @@ impl Services {
             .unwrap_or_else(|_| username.trim().to_lowercase().chars().take(64).collect());
         let user_key = format!("user:{name}");
         let ip_key = ip.map(|a| format!("ip:{a}"));
-        let keys: Vec<&str> = std::iter::once(user_key.as_str())
-            .chain(ip_key.as_deref())
-            .collect();
+        let keys: Vec<&str> = std::iter::once(user_key.as_str()).chain(ip_key.as_deref()).collect();
         self.ensure_unlocked(&keys, now).await?;
         let creds = {
             let mut c = self.store.read().await?;
             db::credentials_by_username(&mut c, &name).await?
         };
-        let password_ok = self
-            .hasher
-            .verify(password, creds.as_ref().map(|c| c.password_hash.as_str()))
-            .await;
-        let who = Who {
-            user_id: creds.as_ref().map(|c| c.id),
-            label: name.clone(),
-            ip: ip.map(str::to_string),
-        };
+        let password_ok = self.hasher.verify(password, creds.as_ref().map(|c| c.password_hash.as_str())).await;
+        let who = Who { user_id: creds.as_ref().map(|c| c.id), label: name.clone(), ip: ip.map(str::to_string) };
         let creds = match creds {
             Some(c) if password_ok && c.active => c,
             _ => {
                 let mut tx = self.store.begin().await?;
                 let mut locked = false;
                 let user_limit = i64::from(self.settings.lockout_threshold);
-                locked |= self
-                    .count_failure(&mut tx, &user_key, user_limit, now)
-                    .await?;
+                locked |= self.count_failure(&mut tx, &user_key, user_limit, now).await?;
                 if let Some(k) = &ip_key {
-                    locked |= self
-                        .count_failure(
-                            &mut tx,
-                            k,
-                            i64::from(self.settings.ip_lockout_threshold),
-                            now,
-                        )
-                        .await?;
+                    locked |=
+                        self.count_failure(&mut tx, k, i64::from(self.settings.ip_lockout_threshold), now).await?;
                 }
-                record(
-                    &mut tx,
-                    &who,
-                    "session.sign_in_failed",
-                    "user",
-                    Some(name.clone()),
-                    NONE,
-                    NONE,
-                )
-                .await?;
+                record(&mut tx, &who, "session.sign_in_failed", "user", Some(name.clone()), NONE, NONE).await?;
                 if locked {
-                    record(
-                        &mut tx,
-                        &who,
-                        "session.locked_out",
-                        "user",
-                        Some(name.clone()),
-                        NONE,
-                        NONE,
-                    )
-                    .await?;
+                    record(&mut tx, &who, "session.locked_out", "user", Some(name.clone()), NONE, NONE).await?;
                 }
                 commit(tx).await?;
                 return Err(AppError::BadCredentials);
@@ -214,9 +172,7 @@ impl Services {
         let mut tx = self.store.begin().await?;
         let grants = self.grants(&mut tx, creds.id).await?;
         let required = db::roles_requiring_totp(&mut tx).await?;
-        let needs_factor = grants
-            .iter()
-            .any(|g| required.iter().any(|r| r == g.role.as_str()));
+        let needs_factor = grants.iter().any(|g| required.iter().any(|r| r == g.role.as_str()));
         let stage = if creds.totp_enabled {
             Stage::Totp
         } else if needs_factor {
@@ -234,13 +190,7 @@ impl Services {
                 csrf_token: &random_token(),
                 stage: stage.as_str(),
                 ip,
-                user_agent: user_agent.map(|u| {
-                    if u.len() > 255 {
-                        &u[..u.floor_char_boundary(255)]
-                    } else {
-                        u
-                    }
-                }),
+                user_agent: user_agent.map(|u| if u.len() > 255 { &u[..u.floor_char_boundary(255)] } else { u }),
                 expires_at,
             },
             now,
@@ -248,19 +198,9 @@ impl Services {
         .await?;
         db::clear_throttle(&mut tx, &user_key).await?;
         let detail = serde_json::json!({ "session": session_id, "stage": stage.as_str() });
-        record(
-            &mut tx,
-            &who,
-            "session.sign_in",
-            "user",
-            Some(creds.id.to_string()),
-            NONE,
-            Some(&detail),
-        )
-        .await?;
-        let user = db::get_user(&mut tx, creds.id, &egov_domain::authz::Visibility::All)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        record(&mut tx, &who, "session.sign_in", "user", Some(creds.id.to_string()), NONE, Some(&detail)).await?;
+        let user =
+            db::get_user(&mut tx, creds.id, &egov_domain::authz::Visibility::All).await?.ok_or(AppError::NotFound)?;
         commit(tx).await?;
         Ok(NewSessionToken {
             token,
@@ -285,25 +225,12 @@ impl Services {
     }
 
     /// Counts one failure under `key`; returns true when this failure locked it.
-    async fn count_failure(
-        &self,
-        c: &mut Conn,
-        key: &str,
-        limit: i64,
-        now: i64,
-    ) -> AppResult<bool> {
+    async fn count_failure(&self, c: &mut Conn, key: &str, limit: i64, now: i64) -> AppResult<bool> {
         let window = self.settings.lockout_window.as_millis() as i64;
-        let mut t = db::throttle(c, key).await?.unwrap_or(ThrottleRow {
-            failures: 0,
-            window_start: now,
-            locked_until: 0,
-        });
+        let mut t =
+            db::throttle(c, key).await?.unwrap_or(ThrottleRow { failures: 0, window_start: now, locked_until: 0 });
         if now - t.window_start > window {
-            t = ThrottleRow {
-                failures: 0,
-                window_start: now,
-                locked_until: 0,
-            };
+            t = ThrottleRow { failures: 0, window_start: now, locked_until: 0 };
         }
         t.failures += 1;
         let locks = t.failures >= limit;
@@ -317,17 +244,7 @@ impl Services {
     }
 
     async fn grants(&self, c: &mut Conn, user_id: i64) -> AppResult<Vec<Grant>> {
-        Ok(db::grants_of(c, user_id)
-            .await?
-            .into_iter()
-            .filter_map(|g| {
-                Some(Grant {
-                    role: Role::parse(&g.role)?,
-                    agency_id: g.agency_id,
-                    agency_path: g.agency_path,
-                })
-            })
-            .collect())
+        Ok(crate::users::to_grants(&db::grants_of(c, user_id).await?))
     }
 
     /// Resolves a session cookie; `None` when unknown or expired. Extends the idle expiry at
@@ -341,7 +258,7 @@ impl Services {
             let mut c = self.store.read().await?;
             db::session_by_token(&mut c, &sha256_hex(token), now).await?
         };
-        let Some(row) = row.filter(|r| r.user_active) else {
+        let Some((row, grant_rows)) = row.filter(|(r, _)| r.user_active) else {
             return Ok(None);
         };
         if now - row.last_seen_at > 60_000 {
@@ -354,6 +271,9 @@ impl Services {
         Ok(Some(SessionInfo {
             id: row.id,
             user_id: row.user_id,
+            agency_id: row.agency_id,
+            agency_name: row.agency_name,
+            grants: grant_rows,
             username: row.username,
             full_name: row.full_name,
             csrf_token: row.csrf_token,
@@ -368,13 +288,14 @@ impl Services {
         if s.stage != Stage::Full {
             return Err(AppError::Unauthenticated);
         }
-        let actor = self.actor(s.user_id, None).await?;
-        Ok(Caller {
-            actor,
-            ip,
-            session_id: Some(s.id),
-            token_id: None,
-        })
+        let actor = Actor {
+            user_id: s.user_id,
+            username: s.username.clone(),
+            agency_id: s.agency_id,
+            grants: crate::users::to_grants(&s.grants),
+            scopes: None,
+        };
+        Ok(Caller { actor, ip, session_id: Some(s.id), token_id: None })
     }
 
     /// Builds the actor for a user, limited to `scopes` when acting through a token.
@@ -384,34 +305,15 @@ impl Services {
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let grants = self.grants(&mut c, user_id).await?;
-        Ok(Actor {
-            user_id,
-            username: user.username,
-            agency_id: user.agency_id,
-            grants,
-            scopes,
-        })
+        Ok(Actor { user_id, username: user.username, agency_id: user.agency_id, grants, scopes })
     }
 
     /// Ends this session.
     pub async fn sign_out(&self, s: &SessionInfo, ip: Option<String>) -> AppResult<()> {
         let mut tx = self.store.begin().await?;
         db::delete_session(&mut tx, s.id).await?;
-        let who = Who {
-            user_id: Some(s.user_id),
-            label: s.username.clone(),
-            ip,
-        };
-        record(
-            &mut tx,
-            &who,
-            "session.sign_out",
-            "user",
-            Some(s.user_id.to_string()),
-            NONE,
-            NONE,
-        )
-        .await?;
+        let who = Who { user_id: Some(s.user_id), label: s.username.clone(), ip };
+        record(&mut tx, &who, "session.sign_out", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
         commit(tx).await?;
         Ok(())
     }
@@ -436,12 +338,7 @@ impl Services {
     }
 
     /// Completes sign-in with a TOTP code.
-    pub async fn verify_totp(
-        &self,
-        s: &SessionInfo,
-        code: &str,
-        ip: Option<String>,
-    ) -> AppResult<()> {
+    pub async fn verify_totp(&self, s: &SessionInfo, code: &str, ip: Option<String>) -> AppResult<()> {
         if s.stage != Stage::Totp {
             return Err(AppError::Unauthenticated);
         }
@@ -449,54 +346,24 @@ impl Services {
         let user_key = format!("user:{}", s.username);
         self.ensure_unlocked(&[user_key.as_str()], now).await?;
         let mut tx = self.store.begin().await?;
-        let creds = db::credentials_by_id(&mut tx, s.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let creds = db::credentials_by_id(&mut tx, s.user_id).await?.ok_or(AppError::Unauthenticated)?;
         let secret = creds.totp_secret.ok_or(AppError::Unauthenticated)?;
         let totp = totp_for(&secret, &self.settings.totp_issuer, &s.username)?;
-        let who = Who {
-            user_id: Some(s.user_id),
-            label: s.username.clone(),
-            ip,
-        };
+        let who = Who { user_id: Some(s.user_id), label: s.username.clone(), ip };
         let step = matching_step(&totp, code, now);
         let fresh = match step {
             Some(st) => db::use_totp_step(&mut tx, s.user_id, st).await?,
             None => false,
         };
         if !fresh {
-            self.count_failure(
-                &mut tx,
-                &user_key,
-                i64::from(self.settings.lockout_threshold),
-                now,
-            )
-            .await?;
-            record(
-                &mut tx,
-                &who,
-                "session.totp_failed",
-                "user",
-                Some(s.user_id.to_string()),
-                NONE,
-                NONE,
-            )
-            .await?;
+            self.count_failure(&mut tx, &user_key, i64::from(self.settings.lockout_threshold), now).await?;
+            record(&mut tx, &who, "session.totp_failed", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
             commit(tx).await?;
             return Err(wrong_code());
         }
         db::set_session_stage(&mut tx, s.id, Stage::Full.as_str()).await?;
         db::clear_throttle(&mut tx, &user_key).await?;
-        record(
-            &mut tx,
-            &who,
-            "session.totp_verified",
-            "user",
-            Some(s.user_id.to_string()),
-            NONE,
-            NONE,
-        )
-        .await?;
+        record(&mut tx, &who, "session.totp_verified", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
         commit(tx).await?;
         Ok(())
     }
@@ -508,9 +375,7 @@ impl Services {
             return Err(AppError::Unauthenticated);
         }
         let mut tx = self.store.begin().await?;
-        let creds = db::credentials_by_id(&mut tx, s.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let creds = db::credentials_by_id(&mut tx, s.user_id).await?.ok_or(AppError::Unauthenticated)?;
         if creds.totp_enabled {
             return Err(AppError::invalid(
                 "code",
@@ -523,27 +388,17 @@ impl Services {
         db::set_totp(&mut tx, s.user_id, Some(&secret), false, now_ms()).await?;
         commit(tx).await?;
         let totp = totp_for(&secret, &self.settings.totp_issuer, &s.username)?;
-        Ok(TotpSetup {
-            secret_base32: totp.get_secret_base32(),
-            otpauth_url: totp.get_url(),
-        })
+        Ok(TotpSetup { secret_base32: totp.get_secret_base32(), otpauth_url: totp.get_url() })
     }
 
     /// Finishes setting up a second factor with a first code from the app.
-    pub async fn confirm_totp(
-        &self,
-        s: &SessionInfo,
-        code: &str,
-        ip: Option<String>,
-    ) -> AppResult<()> {
+    pub async fn confirm_totp(&self, s: &SessionInfo, code: &str, ip: Option<String>) -> AppResult<()> {
         if s.stage == Stage::Totp {
             return Err(AppError::Unauthenticated);
         }
         let now = now_ms();
         let mut tx = self.store.begin().await?;
-        let creds = db::credentials_by_id(&mut tx, s.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let creds = db::credentials_by_id(&mut tx, s.user_id).await?.ok_or(AppError::Unauthenticated)?;
         let Some(secret) = creds.totp_secret.filter(|_| !creds.totp_enabled) else {
             return Err(AppError::invalid(
                 "code",
@@ -561,21 +416,8 @@ impl Services {
         if s.stage == Stage::Enroll {
             db::set_session_stage(&mut tx, s.id, Stage::Full.as_str()).await?;
         }
-        let who = Who {
-            user_id: Some(s.user_id),
-            label: s.username.clone(),
-            ip,
-        };
-        record(
-            &mut tx,
-            &who,
-            "user.totp_enable",
-            "user",
-            Some(s.user_id.to_string()),
-            NONE,
-            NONE,
-        )
-        .await?;
+        let who = Who { user_id: Some(s.user_id), label: s.username.clone(), ip };
+        record(&mut tx, &who, "user.totp_enable", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
         commit(tx).await?;
         Ok(())
     }
@@ -586,12 +428,7 @@ impl Services {
         self.check_current_password(caller, password).await?;
         let mut tx = self.store.begin().await?;
         let required = db::roles_requiring_totp(&mut tx).await?;
-        if caller
-            .actor
-            .grants
-            .iter()
-            .any(|g| required.iter().any(|r| r == g.role.as_str()))
-        {
+        if caller.actor.grants.iter().any(|g| required.iter().any(|r| r == g.role.as_str())) {
             return Err(AppError::invalid(
                 "password",
                 "totp_required",
@@ -617,15 +454,9 @@ impl Services {
     async fn check_current_password(&self, caller: &Caller, password: &str) -> AppResult<()> {
         let creds = {
             let mut c = self.store.read().await?;
-            db::credentials_by_id(&mut c, caller.actor.user_id)
-                .await?
-                .ok_or(AppError::Unauthenticated)?
+            db::credentials_by_id(&mut c, caller.actor.user_id).await?.ok_or(AppError::Unauthenticated)?
         };
-        if self
-            .hasher
-            .verify(password, Some(&creds.password_hash))
-            .await
-        {
+        if self.hasher.verify(password, Some(&creds.password_hash)).await {
             Ok(())
         } else {
             Err(AppError::invalid(
@@ -638,16 +469,9 @@ impl Services {
     }
 
     /// Changes the caller's own password and ends their other sessions.
-    pub async fn change_password(
-        &self,
-        caller: &Caller,
-        current: &str,
-        new: &str,
-    ) -> AppResult<()> {
+    pub async fn change_password(&self, caller: &Caller, current: &str, new: &str) -> AppResult<()> {
         let mut check = Check::new();
-        check.take(
-            check_password(new, &caller.actor.username).map_err(|e| e.with_field("new_password")),
-        );
+        check.take(check_password(new, &caller.actor.username).map_err(|e| e.with_field("new_password")));
         if current == new {
             check.push(FieldError::new(
                 "new_password",
@@ -661,8 +485,7 @@ impl Services {
         let hash = self.hasher.hash(new).await?;
         let mut tx = self.store.begin().await?;
         db::set_password(&mut tx, caller.actor.user_id, &hash, false, now_ms()).await?;
-        let ended =
-            db::delete_sessions_of(&mut tx, caller.actor.user_id, caller.session_id).await?;
+        let ended = db::delete_sessions_of(&mut tx, caller.actor.user_id, caller.session_id).await?;
         let detail = serde_json::json!({ "other_sessions_ended": ended });
         record(
             &mut tx,
@@ -727,11 +550,7 @@ impl Services {
         let name = name.ok_or(AppError::NotFound)?;
         let secret = format!("egov_{}", random_token());
         let now = now_ms();
-        let scope_text = parsed
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let scope_text = parsed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
         let expires_at = expires_in_days.map(|d| now + i64::from(d) * 86_400_000);
         let mut tx = self.store.begin().await?;
         let id = db::insert_token(
@@ -746,16 +565,8 @@ impl Services {
         )
         .await?;
         let detail = serde_json::json!({ "name": name.as_str(), "scopes": scope_text, "expires_at": expires_at });
-        record(
-            &mut tx,
-            &Who::caller(caller),
-            "token.create",
-            "api_token",
-            Some(id.to_string()),
-            NONE,
-            Some(&detail),
-        )
-        .await?;
+        record(&mut tx, &Who::caller(caller), "token.create", "api_token", Some(id.to_string()), NONE, Some(&detail))
+            .await?;
         let row = db::tokens_of(&mut tx, caller.actor.user_id)
             .await?
             .into_iter()
@@ -777,16 +588,7 @@ impl Services {
         if !db::revoke_token(&mut tx, id, caller.actor.user_id, now_ms()).await? {
             return Err(AppError::NotFound);
         }
-        record(
-            &mut tx,
-            &Who::caller(caller),
-            "token.revoke",
-            "api_token",
-            Some(id.to_string()),
-            NONE,
-            NONE,
-        )
-        .await?;
+        record(&mut tx, &Who::caller(caller), "token.revoke", "api_token", Some(id.to_string()), NONE, NONE).await?;
         commit(tx).await?;
         Ok(())
     }
@@ -799,21 +601,13 @@ impl Services {
         let now = now_ms();
         let token = {
             let mut c = self.store.read().await?;
-            db::token_by_hash(&mut c, &sha256_hex(secret), now)
-                .await?
-                .ok_or(AppError::Unauthenticated)?
+            db::token_by_hash(&mut c, &sha256_hex(secret), now).await?.ok_or(AppError::Unauthenticated)?
         };
-        let scopes = token
-            .scopes
-            .split_whitespace()
-            .filter_map(Scope::parse)
-            .collect();
+        let scopes = token.scopes.split_whitespace().filter_map(Scope::parse).collect();
         let actor = self.actor(token.user_id, Some(scopes)).await?;
         let active = {
             let mut c = self.store.read().await?;
-            db::get_user(&mut c, token.user_id, &egov_domain::authz::Visibility::All)
-                .await?
-                .is_some_and(|u| u.active)
+            db::get_user(&mut c, token.user_id, &egov_domain::authz::Visibility::All).await?.is_some_and(|u| u.active)
         };
         if !active {
             return Err(AppError::Unauthenticated);
@@ -823,31 +617,17 @@ impl Services {
             db::touch_token(&mut tx, token.id, now).await?;
             commit(tx).await?;
         }
-        Ok(Caller {
-            actor,
-            ip,
-            session_id: None,
-            token_id: Some(token.id),
-        })
+        Ok(Caller { actor, ip, session_id: None, token_id: Some(token.id) })
     }
 
     /// Roles that currently require a second factor.
     pub async fn totp_policy(&self) -> AppResult<Vec<Role>> {
         let mut c = self.store.read().await?;
-        Ok(db::roles_requiring_totp(&mut c)
-            .await?
-            .iter()
-            .filter_map(|r| Role::parse(r))
-            .collect())
+        Ok(db::roles_requiring_totp(&mut c).await?.iter().filter_map(|r| Role::parse(r)).collect())
     }
 
     /// Requires (or stops requiring) a second factor for a role. System administrators only.
-    pub async fn set_totp_policy(
-        &self,
-        caller: &Caller,
-        role: Role,
-        require: bool,
-    ) -> AppResult<()> {
+    pub async fn set_totp_policy(&self, caller: &Caller, role: Role, require: bool) -> AppResult<()> {
         if !caller.actor.can_manage_security() || !caller.actor.allows(Scope::OrgWrite) {
             return Err(AppError::Forbidden);
         }

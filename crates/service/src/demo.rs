@@ -29,66 +29,18 @@ struct DemoUser {
 }
 
 /// (code, name, short name, level, parent code).
-type DemoAgency = (
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    &'static str,
-    Option<&'static str>,
-);
+type DemoAgency = (&'static str, &'static str, Option<&'static str>, &'static str, Option<&'static str>);
 
 const AGENCIES: &[DemoAgency] = &[
-    (
-        "H41",
-        "Ủy ban nhân dân tỉnh Nghệ An",
-        Some("UBND tỉnh"),
-        "province",
-        None,
-    ),
-    (
-        "H41.01",
-        "Văn phòng Ủy ban nhân dân tỉnh",
-        Some("VP UBND tỉnh"),
-        "province",
-        Some("H41"),
-    ),
+    ("H41", "Ủy ban nhân dân tỉnh Nghệ An", Some("UBND tỉnh"), "province", None),
+    ("H41.01", "Văn phòng Ủy ban nhân dân tỉnh", Some("VP UBND tỉnh"), "province", Some("H41")),
     ("H41.12", "Sở Nội vụ", Some("SNV"), "province", Some("H41")),
-    (
-        "H41.13",
-        "Sở Tài chính",
-        Some("STC"),
-        "province",
-        Some("H41"),
-    ),
+    ("H41.13", "Sở Tài chính", Some("STC"), "province", Some("H41")),
     ("H41.14", "Sở Tư pháp", Some("STP"), "province", Some("H41")),
-    (
-        "H41.501",
-        "Ủy ban nhân dân xã Hưng Nguyên",
-        Some("UBND xã Hưng Nguyên"),
-        "commune",
-        Some("H41"),
-    ),
-    (
-        "H41.502",
-        "Ủy ban nhân dân phường Vinh Phú",
-        Some("UBND phường Vinh Phú"),
-        "commune",
-        Some("H41"),
-    ),
-    (
-        "H41.90",
-        "Ủy ban nhân dân huyện Quỳ Hợp (mô hình 3 cấp)",
-        Some("UBND huyện Quỳ Hợp"),
-        "district",
-        Some("H41"),
-    ),
-    (
-        "H41.90.01",
-        "Ủy ban nhân dân xã Châu Quang",
-        Some("UBND xã Châu Quang"),
-        "commune",
-        Some("H41.90"),
-    ),
+    ("H41.501", "Ủy ban nhân dân xã Hưng Nguyên", Some("UBND xã Hưng Nguyên"), "commune", Some("H41")),
+    ("H41.502", "Ủy ban nhân dân phường Vinh Phú", Some("UBND phường Vinh Phú"), "commune", Some("H41")),
+    ("H41.90", "Ủy ban nhân dân huyện Quỳ Hợp (mô hình 3 cấp)", Some("UBND huyện Quỳ Hợp"), "district", Some("H41")),
+    ("H41.90.01", "Ủy ban nhân dân xã Châu Quang", Some("UBND xã Châu Quang"), "commune", Some("H41.90")),
 ];
 
 const UNITS: &[(&str, &str)] = &[
@@ -184,41 +136,19 @@ impl Services {
         }
         let mut ids: Vec<(&str, i64)> = Vec::new();
         for (code, name, short, level, parent) in AGENCIES {
-            let parent_id =
-                parent.and_then(|p| ids.iter().find(|(c, _)| *c == p).map(|(_, id)| *id));
-            let a = self
-                .create_agency(
-                    &caller,
-                    &AgencyInput {
-                        code,
-                        name,
-                        short_name: *short,
-                        level,
-                        parent_id,
-                    },
-                )
-                .await?;
+            let parent_id = parent.and_then(|p| ids.iter().find(|(c, _)| *c == p).map(|(_, id)| *id));
+            let a =
+                self.create_agency(&caller, &AgencyInput { code, name, short_name: *short, level, parent_id }).await?;
             ids.push((code, a.id));
         }
-        let agency_id = |code: &str| {
-            ids.iter()
-                .find(|(c, _)| *c == code)
-                .map(|(_, id)| *id)
-                .unwrap_or_default()
-        };
+        let agency_id = |code: &str| ids.iter().find(|(c, _)| *c == code).map(|(_, id)| *id).unwrap_or_default();
         let mut units: Vec<(&str, &str, i64)> = Vec::new();
         for (code, name) in UNITS {
-            let u = self
-                .create_unit(&caller, agency_id(code), None, name)
-                .await?;
+            let u = self.create_unit(&caller, agency_id(code), None, name).await?;
             units.push((code, name, u.id));
         }
-        let unit_id = |code: &str, name: &str| {
-            units
-                .iter()
-                .find(|(c, n, _)| *c == code && *n == name)
-                .map(|(_, _, id)| *id)
-        };
+        let unit_id =
+            |code: &str, name: &str| units.iter().find(|(c, n, _)| *c == code && *n == name).map(|(_, _, id)| *id);
         let mut logins = Vec::new();
         for u in USERS {
             let user_id = self
@@ -241,14 +171,9 @@ impl Services {
             if u.username == "chuyenvien" {
                 // One person holding positions in two units.
                 let second = unit_id("H41.01", "Phòng Kinh tế");
-                self.add_position(&caller, user_id, agency_id("H41.01"), second, "specialist")
-                    .await?;
+                self.add_position(&caller, user_id, agency_id("H41.01"), second, "specialist").await?;
             }
-            logins.push(DemoLogin {
-                username: u.username,
-                role: u.role,
-                who: u.full_name,
-            });
+            logins.push(DemoLogin { username: u.username, role: u.role, who: u.full_name });
         }
         Ok(logins)
     }

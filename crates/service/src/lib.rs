@@ -63,11 +63,7 @@ impl Services {
     /// Builds the services over an open store.
     pub fn new(store: Store, settings: ServiceSettings) -> anyhow::Result<Services> {
         let hasher = password::Hasher::new(settings.argon2)?;
-        Ok(Services {
-            store,
-            settings: Arc::new(settings),
-            hasher: Arc::new(hasher),
-        })
+        Ok(Services { store, settings: Arc::new(settings), hasher: Arc::new(hasher) })
     }
 }
 
@@ -108,9 +104,7 @@ impl Caller {
 
 /// Commits a write transaction.
 pub(crate) async fn commit(tx: egov_storage::Tx) -> AppResult<()> {
-    tx.commit()
-        .await
-        .map_err(egov_storage::StorageError::from)?;
+    tx.commit().await.map_err(egov_storage::StorageError::from)?;
     Ok(())
 }
 
@@ -124,8 +118,5 @@ pub fn random_hex(n: usize) -> String {
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }

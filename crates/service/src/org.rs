@@ -67,12 +67,7 @@ pub(crate) fn require(caller: &Caller, scope: Scope) -> AppResult<()> {
 
 impl Services {
     /// Agencies the caller may see, by id, keyset-paged.
-    pub async fn agencies(
-        &self,
-        caller: &Caller,
-        after_id: Option<i64>,
-        limit: u32,
-    ) -> AppResult<Vec<AgencyRow>> {
+    pub async fn agencies(&self, caller: &Caller, after_id: Option<i64>, limit: u32) -> AppResult<Vec<AgencyRow>> {
         require(caller, Scope::OrgRead)?;
         let mut c = self.store.read().await?;
         Ok(db::list_agencies(&mut c, &caller.actor.org_visibility(), after_id, limit).await?)
@@ -89,27 +84,19 @@ impl Services {
     pub async fn agency(&self, caller: &Caller, id: i64) -> AppResult<(AgencyRow, Vec<UnitRow>)> {
         require(caller, Scope::OrgRead)?;
         let mut c = self.store.read().await?;
-        let agency = db::get_agency(&mut c, id, &caller.actor.org_visibility())
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let agency = db::get_agency(&mut c, id, &caller.actor.org_visibility()).await?.ok_or(AppError::NotFound)?;
         let units = db::list_units(&mut c, id).await?;
         Ok((agency, units))
     }
 
     /// Creates an agency below a parent the caller administers (or a root, for system
     /// administrators). The code must be valid and unused; the level must fit the parent's.
-    pub async fn create_agency(
-        &self,
-        caller: &Caller,
-        input: &AgencyInput<'_>,
-    ) -> AppResult<AgencyRow> {
+    pub async fn create_agency(&self, caller: &Caller, input: &AgencyInput<'_>) -> AppResult<AgencyRow> {
         require(caller, Scope::OrgWrite)?;
         let mut check = Check::new();
         let code = check.take(AgencyCode::parse(input.code, "code"));
         let name = check.take(DisplayName::parse(input.name, "name"));
-        let short_name = check
-            .take(optional_name(input.short_name, "short_name"))
-            .flatten();
+        let short_name = check.take(optional_name(input.short_name, "short_name")).flatten();
         let level = Level::parse(input.level);
         if level.is_none() {
             check.push(FieldError::new(
@@ -151,10 +138,7 @@ impl Services {
             }
         }
         if let Some(code) = &code {
-            if db::get_agency_by_code(&mut tx, code.as_str())
-                .await?
-                .is_some()
-            {
+            if db::get_agency_by_code(&mut tx, code.as_str()).await?.is_some() {
                 check.push(FieldError::new(
                     "code",
                     "duplicate",
@@ -194,39 +178,21 @@ impl Services {
     }
 
     /// Renames, re-abbreviates or (de)activates an agency the caller administers.
-    pub async fn update_agency(
-        &self,
-        caller: &Caller,
-        id: i64,
-        change: &AgencyChange<'_>,
-    ) -> AppResult<AgencyRow> {
+    pub async fn update_agency(&self, caller: &Caller, id: i64, change: &AgencyChange<'_>) -> AppResult<AgencyRow> {
         require(caller, Scope::OrgWrite)?;
         let mut check = Check::new();
         let name = check.take(DisplayName::parse(change.name, "name"));
-        let short_name = check
-            .take(optional_name(change.short_name, "short_name"))
-            .flatten();
+        let short_name = check.take(optional_name(change.short_name, "short_name")).flatten();
         check.finish()?;
         let name = name.ok_or(AppError::NotFound)?;
         let mut tx = self.store.begin().await?;
-        let before = db::get_agency(&mut tx, id, &caller.actor.org_visibility())
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let before = db::get_agency(&mut tx, id, &caller.actor.org_visibility()).await?.ok_or(AppError::NotFound)?;
         if !caller.actor.can_admin_agency(&before.path) {
             return Err(AppError::Forbidden);
         }
-        db::update_agency(
-            &mut tx,
-            id,
-            name.as_str(),
-            short_name.as_ref().map(|s| s.as_str()),
-            change.active,
-            now_ms(),
-        )
-        .await?;
-        let after = db::get_agency(&mut tx, id, &Visibility::All)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        db::update_agency(&mut tx, id, name.as_str(), short_name.as_ref().map(|s| s.as_str()), change.active, now_ms())
+            .await?;
+        let after = db::get_agency(&mut tx, id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
         record(
             &mut tx,
             &Who::caller(caller),
@@ -252,9 +218,8 @@ impl Services {
         require(caller, Scope::OrgWrite)?;
         let name = DisplayName::parse(name, "name").map_err(AppError::field)?;
         let mut tx = self.store.begin().await?;
-        let agency = db::get_agency(&mut tx, agency_id, &caller.actor.org_visibility())
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let agency =
+            db::get_agency(&mut tx, agency_id, &caller.actor.org_visibility()).await?.ok_or(AppError::NotFound)?;
         if !caller.actor.can_admin_agency(&agency.path) {
             return Err(AppError::Forbidden);
         }
@@ -280,52 +245,25 @@ impl Services {
                 "A unit with this name already exists here.",
             )));
         }
-        let unit =
-            db::insert_unit(&mut tx, agency_id, parent.as_ref(), name.as_str(), now_ms()).await?;
+        let unit = db::insert_unit(&mut tx, agency_id, parent.as_ref(), name.as_str(), now_ms()).await?;
         let detail = serde_json::json!({ "agency_id": agency_id, "parent_unit_id": parent_unit_id, "name": unit.name });
-        record(
-            &mut tx,
-            &Who::caller(caller),
-            "unit.create",
-            "unit",
-            Some(unit.id.to_string()),
-            NONE,
-            Some(&detail),
-        )
-        .await?;
+        record(&mut tx, &Who::caller(caller), "unit.create", "unit", Some(unit.id.to_string()), NONE, Some(&detail))
+            .await?;
         commit(tx).await?;
         Ok(unit)
     }
 
     /// Renames or (de)activates a unit.
-    pub async fn update_unit(
-        &self,
-        caller: &Caller,
-        unit_id: i64,
-        name: &str,
-        active: bool,
-    ) -> AppResult<UnitRow> {
+    pub async fn update_unit(&self, caller: &Caller, unit_id: i64, name: &str, active: bool) -> AppResult<UnitRow> {
         require(caller, Scope::OrgWrite)?;
         let name = DisplayName::parse(name, "name").map_err(AppError::field)?;
         let mut tx = self.store.begin().await?;
-        let unit = db::get_unit(&mut tx, unit_id, &caller.actor.org_visibility())
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let agency = db::get_agency(&mut tx, unit.agency_id, &Visibility::All)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let unit = db::get_unit(&mut tx, unit_id, &caller.actor.org_visibility()).await?.ok_or(AppError::NotFound)?;
+        let agency = db::get_agency(&mut tx, unit.agency_id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
         if !caller.actor.can_admin_agency(&agency.path) {
             return Err(AppError::Forbidden);
         }
-        if db::unit_name_taken(
-            &mut tx,
-            unit.agency_id,
-            unit.parent_unit_id,
-            name.as_str(),
-            Some(unit_id),
-        )
-        .await?
-        {
+        if db::unit_name_taken(&mut tx, unit.agency_id, unit.parent_unit_id, name.as_str(), Some(unit_id)).await? {
             return Err(AppError::Conflict(FieldError::new(
                 "name",
                 "duplicate",
@@ -346,9 +284,7 @@ impl Services {
             Some(&after),
         )
         .await?;
-        let updated = db::get_unit(&mut tx, unit_id, &Visibility::All)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let updated = db::get_unit(&mut tx, unit_id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
         commit(tx).await?;
         Ok(updated)
     }

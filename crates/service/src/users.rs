@@ -58,70 +58,41 @@ struct ProfileAudit<'a> {
     locale: &'a str,
 }
 
-fn optional<T>(
-    v: Option<&str>,
-    parse: impl Fn(&str) -> Result<T, FieldError>,
-) -> Result<Option<T>, FieldError> {
+fn optional<T>(v: Option<&str>, parse: impl Fn(&str) -> Result<T, FieldError>) -> Result<Option<T>, FieldError> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => parse(s).map(Some),
         None => Ok(None),
     }
 }
 
-fn to_grants(rows: &[GrantRow]) -> Vec<Grant> {
+/// Role grants as the permission rules see them (unknown role names are ignored).
+pub(crate) fn to_grants(rows: &[GrantRow]) -> Vec<Grant> {
     rows.iter()
         .filter_map(|g| {
-            Some(Grant {
-                role: Role::parse(&g.role)?,
-                agency_id: g.agency_id,
-                agency_path: g.agency_path.clone(),
-            })
+            Some(Grant { role: Role::parse(&g.role)?, agency_id: g.agency_id, agency_path: g.agency_path.clone() })
         })
         .collect()
 }
 
 fn parse_position(v: &str) -> Result<Position, FieldError> {
-    Position::parse(v).ok_or_else(|| {
-        FieldError::new(
-            "position",
-            "unknown_position",
-            "Hãy chọn chức vụ.",
-            "Choose a position.",
-        )
-    })
+    Position::parse(v)
+        .ok_or_else(|| FieldError::new("position", "unknown_position", "Hãy chọn chức vụ.", "Choose a position."))
 }
 
 fn parse_role(v: &str) -> Result<Role, FieldError> {
     Role::parse(v).ok_or_else(|| {
-        FieldError::new(
-            "role",
-            "unknown_role",
-            format!("Vai trò không hợp lệ: {v}"),
-            format!("Unknown role: {v}"),
-        )
+        FieldError::new("role", "unknown_role", format!("Vai trò không hợp lệ: {v}"), format!("Unknown role: {v}"))
     })
 }
 
 impl Services {
     /// Loads a user the caller may manage, with their agency; `NotFound` when out of sight,
     /// `Forbidden` when visible but not manageable.
-    async fn managed_user(
-        &self,
-        c: &mut Conn,
-        caller: &Caller,
-        user_id: i64,
-    ) -> AppResult<(UserRow, AgencyRow)> {
-        let user = db::get_user(c, user_id, &caller.actor.admin_visibility())
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let home = orgdb::get_agency(c, user.agency_id, &Visibility::All)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    async fn managed_user(&self, c: &mut Conn, caller: &Caller, user_id: i64) -> AppResult<(UserRow, AgencyRow)> {
+        let user = db::get_user(c, user_id, &caller.actor.admin_visibility()).await?.ok_or(AppError::NotFound)?;
+        let home = orgdb::get_agency(c, user.agency_id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
         let grants = db::grants_of(c, user_id).await?;
-        if !caller
-            .actor
-            .can_manage_user(&home.path, &to_grants(&grants))
-        {
+        if !caller.actor.can_manage_user(&home.path, &to_grants(&grants)) {
             return Err(AppError::Forbidden);
         }
         Ok((user, home))
@@ -170,23 +141,12 @@ impl Services {
     pub async fn user(&self, caller: &Caller, user_id: i64) -> AppResult<UserDetail> {
         require(caller, Scope::OrgRead)?;
         let mut c = self.store.read().await?;
-        let user = db::get_user(&mut c, user_id, &caller.actor.admin_visibility())
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let home = orgdb::get_agency(&mut c, user.agency_id, &Visibility::All)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let user = db::get_user(&mut c, user_id, &caller.actor.admin_visibility()).await?.ok_or(AppError::NotFound)?;
+        let home = orgdb::get_agency(&mut c, user.agency_id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
         let grants = db::grants_of(&mut c, user_id).await?;
-        let manageable = caller
-            .actor
-            .can_manage_user(&home.path, &to_grants(&grants));
+        let manageable = caller.actor.can_manage_user(&home.path, &to_grants(&grants));
         let positions = orgdb::positions_of(&mut c, user_id).await?;
-        Ok(UserDetail {
-            user,
-            positions,
-            grants,
-            manageable,
-        })
+        Ok(UserDetail { user, positions, grants, manageable })
     }
 
     /// Creates an account in an agency the caller administers, with a first position and roles.
@@ -197,18 +157,9 @@ impl Services {
         let full_name = check.take(PersonName::parse(input.full_name));
         let email = check.take(optional(input.email, Email::parse)).flatten();
         let phone = check.take(optional(input.phone, Phone::parse)).flatten();
-        let position = check
-            .take(optional(input.position, parse_position))
-            .flatten();
-        let roles: Vec<Role> = input
-            .roles
-            .iter()
-            .filter_map(|r| check.take(parse_role(r)))
-            .collect();
-        check.take(check_password(
-            input.password,
-            username.as_ref().map_or("", |u| u.as_str()),
-        ));
+        let position = check.take(optional(input.position, parse_position)).flatten();
+        let roles: Vec<Role> = input.roles.iter().filter_map(|r| check.take(parse_role(r))).collect();
+        check.take(check_password(input.password, username.as_ref().map_or("", |u| u.as_str())));
         if let Some(p) = position {
             if !p.is_agency_level() && input.unit_id.is_none() {
                 check.push(FieldError::new(
@@ -220,10 +171,7 @@ impl Services {
             }
         }
         let mut tx = self.store.begin().await?;
-        let agency = match self
-            .administered_agency(&mut tx, caller, input.agency_id, "agency_id")
-            .await
-        {
+        let agency = match self.administered_agency(&mut tx, caller, input.agency_id, "agency_id").await {
             Ok(a) => Some(a),
             Err(AppError::Invalid(errs)) => {
                 errs.into_iter().for_each(|e| check.push(e));
@@ -272,11 +220,7 @@ impl Services {
         )
         .await?;
         if let Some(p) = position {
-            let unit = if p.is_agency_level() {
-                None
-            } else {
-                input.unit_id
-            };
+            let unit = if p.is_agency_level() { None } else { input.unit_id };
             orgdb::insert_position(&mut tx, id, agency.id, unit, p.as_str(), now).await?;
         }
         for r in &roles {
@@ -287,48 +231,26 @@ impl Services {
             "unit_id": input.unit_id, "position": position.map(|p| p.as_str()),
             "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         });
-        record(
-            &mut tx,
-            &Who::caller(caller),
-            "user.create",
-            "user",
-            Some(id.to_string()),
-            NONE,
-            Some(&detail),
-        )
-        .await?;
+        record(&mut tx, &Who::caller(caller), "user.create", "user", Some(id.to_string()), NONE, Some(&detail)).await?;
         commit(tx).await?;
         Ok(id)
     }
 
     /// Changes another person's profile fields.
-    pub async fn update_user(
-        &self,
-        caller: &Caller,
-        user_id: i64,
-        input: &ProfileInput<'_>,
-    ) -> AppResult<()> {
+    pub async fn update_user(&self, caller: &Caller, user_id: i64, input: &ProfileInput<'_>) -> AppResult<()> {
         require(caller, Scope::OrgWrite)?;
         let mut tx = self.store.begin().await?;
         let (user, _) = self.managed_user(&mut tx, caller, user_id).await?;
-        self.write_profile(&mut tx, caller, &user, input, "user.update")
-            .await?;
+        self.write_profile(&mut tx, caller, &user, input, "user.update").await?;
         commit(tx).await
     }
 
     /// Changes the caller's own profile.
-    pub async fn update_own_profile(
-        &self,
-        caller: &Caller,
-        input: &ProfileInput<'_>,
-    ) -> AppResult<()> {
+    pub async fn update_own_profile(&self, caller: &Caller, input: &ProfileInput<'_>) -> AppResult<()> {
         require(caller, Scope::Profile)?;
         let mut tx = self.store.begin().await?;
-        let user = db::get_user(&mut tx, caller.actor.user_id, &Visibility::All)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        self.write_profile(&mut tx, caller, &user, input, "user.profile")
-            .await?;
+        let user = db::get_user(&mut tx, caller.actor.user_id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
+        self.write_profile(&mut tx, caller, &user, input, "user.profile").await?;
         commit(tx).await
     }
 
@@ -346,12 +268,7 @@ impl Services {
         let phone = check.take(optional(input.phone, Phone::parse)).flatten();
         let locale = match input.locale {
             Some(l) => Lang::parse(l).unwrap_or_else(|| {
-                check.push(FieldError::new(
-                    "locale",
-                    "unknown_locale",
-                    "Ngôn ngữ không hợp lệ.",
-                    "Unknown language.",
-                ));
+                check.push(FieldError::new("locale", "unknown_locale", "Ngôn ngữ không hợp lệ.", "Unknown language."));
                 Lang::Vi
             }),
             None => Lang::parse(&user.locale).unwrap_or_default(),
@@ -370,35 +287,12 @@ impl Services {
             phone: user.phone.as_deref(),
             locale: &user.locale,
         };
-        db::update_profile(
-            c,
-            user.id,
-            after.full_name,
-            after.email,
-            after.phone,
-            after.locale,
-            now_ms(),
-        )
-        .await?;
-        record(
-            c,
-            &Who::caller(caller),
-            action,
-            "user",
-            Some(user.id.to_string()),
-            Some(&before),
-            Some(&after),
-        )
-        .await
+        db::update_profile(c, user.id, after.full_name, after.email, after.phone, after.locale, now_ms()).await?;
+        record(c, &Who::caller(caller), action, "user", Some(user.id.to_string()), Some(&before), Some(&after)).await
     }
 
     /// Deactivates (ending every session) or reactivates an account. Nobody deactivates themselves.
-    pub async fn set_user_active(
-        &self,
-        caller: &Caller,
-        user_id: i64,
-        active: bool,
-    ) -> AppResult<()> {
+    pub async fn set_user_active(&self, caller: &Caller, user_id: i64, active: bool) -> AppResult<()> {
         require(caller, Scope::OrgWrite)?;
         if user_id == caller.actor.user_id && !active {
             return Err(AppError::invalid(
@@ -414,35 +308,14 @@ impl Services {
         if !active {
             db::delete_sessions_of(&mut tx, user_id, None).await?;
         }
-        let action = if active {
-            "user.activate"
-        } else {
-            "user.deactivate"
-        };
-        let (b, a) = (
-            serde_json::json!({ "active": user.active }),
-            serde_json::json!({ "active": active }),
-        );
-        record(
-            &mut tx,
-            &Who::caller(caller),
-            action,
-            "user",
-            Some(user_id.to_string()),
-            Some(&b),
-            Some(&a),
-        )
-        .await?;
+        let action = if active { "user.activate" } else { "user.deactivate" };
+        let (b, a) = (serde_json::json!({ "active": user.active }), serde_json::json!({ "active": active }));
+        record(&mut tx, &Who::caller(caller), action, "user", Some(user_id.to_string()), Some(&b), Some(&a)).await?;
         commit(tx).await
     }
 
     /// Sets a temporary password that must be changed at next sign-in; ends the person's sessions.
-    pub async fn reset_password(
-        &self,
-        caller: &Caller,
-        user_id: i64,
-        new_password: &str,
-    ) -> AppResult<()> {
+    pub async fn reset_password(&self, caller: &Caller, user_id: i64, new_password: &str) -> AppResult<()> {
         require(caller, Scope::OrgWrite)?;
         let mut tx = self.store.begin().await?;
         let (user, _) = self.managed_user(&mut tx, caller, user_id).await?;
@@ -450,16 +323,8 @@ impl Services {
         let hash = self.hasher.hash(new_password).await?;
         db::set_password(&mut tx, user_id, &hash, true, now_ms()).await?;
         db::delete_sessions_of(&mut tx, user_id, None).await?;
-        record(
-            &mut tx,
-            &Who::caller(caller),
-            "user.password_reset",
-            "user",
-            Some(user_id.to_string()),
-            NONE,
-            NONE,
-        )
-        .await?;
+        record(&mut tx, &Who::caller(caller), "user.password_reset", "user", Some(user_id.to_string()), NONE, NONE)
+            .await?;
         commit(tx).await
     }
 
@@ -485,24 +350,14 @@ impl Services {
         }
         let mut tx = self.store.begin().await?;
         self.managed_user(&mut tx, caller, user_id).await?;
-        self.administered_agency(&mut tx, caller, agency_id, "agency_id")
-            .await?;
+        self.administered_agency(&mut tx, caller, agency_id, "agency_id").await?;
         if let Some(u) = unit_id {
             self.unit_of(&mut tx, agency_id, u).await?;
         }
-        let id = orgdb::insert_position(&mut tx, user_id, agency_id, unit_id, p.as_str(), now_ms())
-            .await?;
+        let id = orgdb::insert_position(&mut tx, user_id, agency_id, unit_id, p.as_str(), now_ms()).await?;
         let detail = serde_json::json!({ "user_id": user_id, "agency_id": agency_id, "unit_id": unit_id, "position": p.as_str() });
-        record(
-            &mut tx,
-            &Who::caller(caller),
-            "position.add",
-            "position",
-            Some(id.to_string()),
-            NONE,
-            Some(&detail),
-        )
-        .await?;
+        record(&mut tx, &Who::caller(caller), "position.add", "position", Some(id.to_string()), NONE, Some(&detail))
+            .await?;
         commit(tx).await?;
         Ok(id)
     }
@@ -510,17 +365,10 @@ impl Services {
     /// Moves a position to another unit, possibly in another agency the caller administers
     /// (a transfer or a reorganisation). The person's home agency follows when it was the
     /// position's agency and they hold nothing else there.
-    pub async fn move_position(
-        &self,
-        caller: &Caller,
-        position_id: i64,
-        unit_id: i64,
-    ) -> AppResult<()> {
+    pub async fn move_position(&self, caller: &Caller, position_id: i64, unit_id: i64) -> AppResult<()> {
         require(caller, Scope::OrgWrite)?;
         let mut tx = self.store.begin().await?;
-        let pos = orgdb::get_position(&mut tx, position_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let pos = orgdb::get_position(&mut tx, position_id).await?.ok_or(AppError::NotFound)?;
         let (user, _) = self.managed_user(&mut tx, caller, pos.user_id).await?;
         let unit = orgdb::get_unit(&mut tx, unit_id, &caller.actor.admin_visibility())
             .await?
@@ -533,10 +381,8 @@ impl Services {
                     "The target unit does not exist.",
                 )
             })?;
-        self.administered_agency(&mut tx, caller, unit.agency_id, "unit_id")
-            .await?;
-        self.administered_agency(&mut tx, caller, pos.agency_id, "unit_id")
-            .await?;
+        self.administered_agency(&mut tx, caller, unit.agency_id, "unit_id").await?;
+        self.administered_agency(&mut tx, caller, pos.agency_id, "unit_id").await?;
         let position = Position::parse(&pos.position).ok_or(AppError::NotFound)?;
         if position.is_agency_level() {
             return Err(AppError::invalid(
@@ -573,12 +419,9 @@ impl Services {
     pub async fn remove_position(&self, caller: &Caller, position_id: i64) -> AppResult<()> {
         require(caller, Scope::OrgWrite)?;
         let mut tx = self.store.begin().await?;
-        let pos = orgdb::get_position(&mut tx, position_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let pos = orgdb::get_position(&mut tx, position_id).await?.ok_or(AppError::NotFound)?;
         self.managed_user(&mut tx, caller, pos.user_id).await?;
-        self.administered_agency(&mut tx, caller, pos.agency_id, "position_id")
-            .await?;
+        self.administered_agency(&mut tx, caller, pos.agency_id, "position_id").await?;
         orgdb::delete_position(&mut tx, position_id).await?;
         let before = serde_json::json!({ "user_id": pos.user_id, "agency_id": pos.agency_id, "unit_id": pos.unit_id, "position": pos.position });
         record(
@@ -595,20 +438,13 @@ impl Services {
     }
 
     /// Gives a role in an agency.
-    pub async fn grant_role(
-        &self,
-        caller: &Caller,
-        user_id: i64,
-        role: &str,
-        agency_id: i64,
-    ) -> AppResult<i64> {
+    pub async fn grant_role(&self, caller: &Caller, user_id: i64, role: &str, agency_id: i64) -> AppResult<i64> {
         require(caller, Scope::OrgWrite)?;
         let role = parse_role(role).map_err(AppError::field)?;
         let mut tx = self.store.begin().await?;
         self.managed_user(&mut tx, caller, user_id).await?;
-        let agency = orgdb::get_agency(&mut tx, agency_id, &caller.actor.admin_visibility())
-            .await?
-            .ok_or_else(|| {
+        let agency =
+            orgdb::get_agency(&mut tx, agency_id, &caller.actor.admin_visibility()).await?.ok_or_else(|| {
                 AppError::invalid(
                     "agency_id",
                     "agency_out_of_reach",
@@ -621,16 +457,8 @@ impl Services {
         }
         let id = db::insert_grant(&mut tx, user_id, role.as_str(), agency_id, now_ms()).await?;
         let detail = serde_json::json!({ "user_id": user_id, "role": role.as_str(), "agency_id": agency_id });
-        record(
-            &mut tx,
-            &Who::caller(caller),
-            "grant.add",
-            "role_grant",
-            Some(id.to_string()),
-            NONE,
-            Some(&detail),
-        )
-        .await?;
+        record(&mut tx, &Who::caller(caller), "grant.add", "role_grant", Some(id.to_string()), NONE, Some(&detail))
+            .await?;
         commit(tx).await?;
         Ok(id)
     }
@@ -641,11 +469,8 @@ impl Services {
         require(caller, Scope::OrgWrite)?;
         let mut tx = self.store.begin().await?;
         self.managed_user(&mut tx, caller, user_id).await?;
-        let grant = db::grants_of(&mut tx, user_id)
-            .await?
-            .into_iter()
-            .find(|g| g.id == grant_id)
-            .ok_or(AppError::NotFound)?;
+        let grant =
+            db::grants_of(&mut tx, user_id).await?.into_iter().find(|g| g.id == grant_id).ok_or(AppError::NotFound)?;
         if user_id == caller.actor.user_id && grant.role == Role::SystemAdmin.as_str() {
             return Err(AppError::invalid(
                 "role",
@@ -677,57 +502,40 @@ impl Services {
     pub async fn user_id_by_username(&self, caller: &Caller, username: &str) -> AppResult<i64> {
         let name = Username::parse(username).map_err(AppError::field)?;
         let mut c = self.store.read().await?;
-        let creds = db::credentials_by_username(&mut c, name.as_str())
-            .await?
-            .ok_or(AppError::NotFound)?;
-        db::get_user(&mut c, creds.id, &caller.actor.admin_visibility())
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let creds = db::credentials_by_username(&mut c, name.as_str()).await?.ok_or(AppError::NotFound)?;
+        db::get_user(&mut c, creds.id, &caller.actor.admin_visibility()).await?.ok_or(AppError::NotFound)?;
         Ok(creds.id)
     }
 
     /// The agency a unit belongs to, if the caller administers it.
     pub async fn agency_of_unit(&self, caller: &Caller, unit_id: i64) -> AppResult<i64> {
         let mut c = self.store.read().await?;
-        orgdb::get_unit(&mut c, unit_id, &caller.actor.admin_visibility())
-            .await?
-            .map(|u| u.agency_id)
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "unit_id",
-                    "unknown_unit",
-                    "Không tìm thấy đơn vị.",
-                    "The unit does not exist.",
-                )
-            })
+        orgdb::get_unit(&mut c, unit_id, &caller.actor.admin_visibility()).await?.map(|u| u.agency_id).ok_or_else(
+            || AppError::invalid("unit_id", "unknown_unit", "Không tìm thấy đơn vị.", "The unit does not exist."),
+        )
     }
 
     /// The person holding a position the caller may see.
     pub async fn position_owner(&self, caller: &Caller, position_id: i64) -> AppResult<i64> {
         let mut c = self.store.read().await?;
-        let pos = orgdb::get_position(&mut c, position_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        db::get_user(&mut c, pos.user_id, &caller.actor.admin_visibility())
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let pos = orgdb::get_position(&mut c, position_id).await?.ok_or(AppError::NotFound)?;
+        db::get_user(&mut c, pos.user_id, &caller.actor.admin_visibility()).await?.ok_or(AppError::NotFound)?;
         Ok(pos.user_id)
+    }
+
+    /// Positions the caller holds (for the dashboard; roles come with the session).
+    pub async fn own_positions(&self, caller: &Caller) -> AppResult<Vec<PositionRow>> {
+        let mut c = self.store.read().await?;
+        Ok(orgdb::positions_of(&mut c, caller.actor.user_id).await?)
     }
 
     /// The caller's own account, positions and roles.
     pub async fn me(&self, caller: &Caller) -> AppResult<UserDetail> {
         require(caller, Scope::Profile)?;
         let mut c = self.store.read().await?;
-        let user = db::get_user(&mut c, caller.actor.user_id, &Visibility::All)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let user = db::get_user(&mut c, caller.actor.user_id, &Visibility::All).await?.ok_or(AppError::NotFound)?;
         let positions = orgdb::positions_of(&mut c, user.id).await?;
         let grants = db::grants_of(&mut c, user.id).await?;
-        Ok(UserDetail {
-            user,
-            positions,
-            grants,
-            manageable: false,
-        })
+        Ok(UserDetail { user, positions, grants, manageable: false })
     }
 }

@@ -81,9 +81,7 @@ pub async fn insert_user(c: &mut AnyConnection, u: &NewUser<'_>, now: i64) -> Re
 /// The user with this id, if the caller may see the user's agency.
 pub async fn get_user(c: &mut AnyConnection, id: i64, vis: &Visibility) -> Result<Option<UserRow>> {
     let mut q = Sql::new(USER_SELECT);
-    q.push(" WHERE u.id = ")
-        .int(id)
-        .visible("a.path", "a.id", vis);
+    q.push(" WHERE u.id = ").int(id).visible("a.path", "a.id", vis);
     q.fetch_optional(c).await
 }
 
@@ -100,11 +98,7 @@ pub struct UserFilter<'a> {
 }
 
 /// Users visible to the caller, by id.
-pub async fn list_users(
-    c: &mut AnyConnection,
-    vis: &Visibility,
-    f: &UserFilter<'_>,
-) -> Result<Vec<UserRow>> {
+pub async fn list_users(c: &mut AnyConnection, vis: &Visibility, f: &UserFilter<'_>) -> Result<Vec<UserRow>> {
     let mut q = Sql::new(USER_SELECT);
     q.push(" WHERE 1 = 1").visible("a.path", "a.id", vis);
     if let Some(a) = f.agency_id {
@@ -112,11 +106,8 @@ pub async fn list_users(
     }
     if let Some(text) = f.query.filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-        q.push(" AND (lower(u.username) LIKE ")
-            .text(pattern.clone());
-        q.push(" OR lower(u.full_name) LIKE ")
-            .text(pattern)
-            .push(")");
+        q.push(" AND (lower(u.username) LIKE ").text(pattern.clone());
+        q.push(" OR lower(u.full_name) LIKE ").text(pattern).push(")");
     }
     if let Some(after) = f.after_id {
         q.push(" AND u.id > ").int(after);
@@ -126,10 +117,7 @@ pub async fn list_users(
 }
 
 /// Credentials for a username (exact, already normalised).
-pub async fn credentials_by_username(
-    c: &mut AnyConnection,
-    username: &str,
-) -> Result<Option<Credentials>> {
+pub async fn credentials_by_username(c: &mut AnyConnection, username: &str) -> Result<Option<Credentials>> {
     Ok(sqlx::query_as(
         "SELECT id, username, password_hash, active, totp_secret, totp_enabled, totp_last_step \
          FROM users WHERE username = $1",
@@ -160,28 +148,20 @@ pub async fn update_profile(
     locale: &str,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE users SET full_name = $1, email = $2, phone = $3, locale = $4, updated_at = $5 WHERE id = $6",
-    )
-    .bind(full_name)
-    .bind(email)
-    .bind(phone)
-    .bind(locale)
-    .bind(now)
-    .bind(id)
-    .execute(c)
-    .await?;
+    sqlx::query("UPDATE users SET full_name = $1, email = $2, phone = $3, locale = $4, updated_at = $5 WHERE id = $6")
+        .bind(full_name)
+        .bind(email)
+        .bind(phone)
+        .bind(locale)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
 /// Sets a new password hash; `must_change` forces a change at next sign-in (after a reset).
-pub async fn set_password(
-    c: &mut AnyConnection,
-    id: i64,
-    hash: &str,
-    must_change: bool,
-    now: i64,
-) -> Result<()> {
+pub async fn set_password(c: &mut AnyConnection, id: i64, hash: &str, must_change: bool, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3, \
          updated_at = $3 WHERE id = $4",
@@ -207,12 +187,7 @@ pub async fn set_active(c: &mut AnyConnection, id: i64, active: bool, now: i64) 
 }
 
 /// Moves a user's home agency.
-pub async fn set_home_agency(
-    c: &mut AnyConnection,
-    id: i64,
-    agency_id: i64,
-    now: i64,
-) -> Result<()> {
+pub async fn set_home_agency(c: &mut AnyConnection, id: i64, agency_id: i64, now: i64) -> Result<()> {
     sqlx::query("UPDATE users SET agency_id = $1, updated_at = $2 WHERE id = $3")
         .bind(agency_id)
         .bind(now)
@@ -223,13 +198,7 @@ pub async fn set_home_agency(
 }
 
 /// Stores (or clears) the TOTP secret and whether it is enabled.
-pub async fn set_totp(
-    c: &mut AnyConnection,
-    id: i64,
-    secret: Option<&str>,
-    enabled: bool,
-    now: i64,
-) -> Result<()> {
+pub async fn set_totp(c: &mut AnyConnection, id: i64, secret: Option<&str>, enabled: bool, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL, updated_at = $3 WHERE id = $4",
     )
@@ -278,13 +247,7 @@ pub async fn grants_of(c: &mut AnyConnection, user_id: i64) -> Result<Vec<GrantR
 }
 
 /// Grants a role in an agency.
-pub async fn insert_grant(
-    c: &mut AnyConnection,
-    user_id: i64,
-    role: &str,
-    agency_id: i64,
-    now: i64,
-) -> Result<i64> {
+pub async fn insert_grant(c: &mut AnyConnection, user_id: i64, role: &str, agency_id: i64, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO role_grants (user_id, role, agency_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -298,29 +261,17 @@ pub async fn insert_grant(
 
 /// Removes a grant.
 pub async fn delete_grant(c: &mut AnyConnection, id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM role_grants WHERE id = $1")
-        .bind(id)
-        .execute(c)
-        .await?;
+    sqlx::query("DELETE FROM role_grants WHERE id = $1").bind(id).execute(c).await?;
     Ok(())
 }
 
 /// Roles for which a second factor is required.
 pub async fn roles_requiring_totp(c: &mut AnyConnection) -> Result<Vec<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT role FROM role_policies WHERE require_totp = 1 ORDER BY role")
-            .fetch_all(c)
-            .await?,
-    )
+    Ok(sqlx::query_scalar("SELECT role FROM role_policies WHERE require_totp = 1 ORDER BY role").fetch_all(c).await?)
 }
 
 /// Sets whether a role requires a second factor.
-pub async fn set_role_policy(
-    c: &mut AnyConnection,
-    role: &str,
-    require_totp: bool,
-    now: i64,
-) -> Result<()> {
+pub async fn set_role_policy(c: &mut AnyConnection, role: &str, require_totp: bool, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO role_policies (role, require_totp, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (role) DO UPDATE SET require_totp = excluded.require_totp, updated_at = excluded.updated_at",
@@ -347,6 +298,7 @@ pub struct SessionRow {
     pub full_name: String,
     pub locale: String,
     pub agency_id: i64,
+    pub agency_name: String,
     #[sqlx(try_from = "Flag")]
     pub must_change_password: bool,
     #[sqlx(try_from = "Flag")]
@@ -383,30 +335,49 @@ pub async fn insert_session(c: &mut AnyConnection, s: &NewSession<'_>, now: i64)
     .await?)
 }
 
-/// The live session with this token hash.
+/// The live session with this token hash and its user's role grants, in one round trip
+/// (every authenticated request starts here).
 pub async fn session_by_token(
     c: &mut AnyConnection,
     token_hash: &str,
     now: i64,
-) -> Result<Option<SessionRow>> {
-    Ok(sqlx::query_as(
+) -> Result<Option<(SessionRow, Vec<GrantRow>)>> {
+    use sqlx::Row;
+    let rows = sqlx::query(
         "SELECT s.id, s.user_id, s.csrf_token, s.stage, s.created_at, s.last_seen_at, s.expires_at, \
-         u.username, u.full_name, u.locale, u.agency_id, u.must_change_password, u.active AS user_active \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+         u.username, u.full_name, u.locale, u.agency_id, a.name AS agency_name, u.must_change_password, \
+         u.active AS user_active, g.id AS grant_id, g.role AS grant_role, g.agency_id AS grant_agency_id, \
+         ga.path AS grant_agency_path, ga.name AS grant_agency_name \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN agencies a ON a.id = u.agency_id \
+         LEFT JOIN role_grants g ON g.user_id = u.id LEFT JOIN agencies ga ON ga.id = g.agency_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 ORDER BY g.id",
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(c)
-    .await?)
+    .fetch_all(c)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let session = SessionRow::from_row(first)?;
+    let mut grants = Vec::new();
+    for r in &rows {
+        if let Some(id) = r.try_get::<Option<i64>, _>("grant_id")? {
+            grants.push(GrantRow {
+                id,
+                user_id: session.user_id,
+                role: r.try_get("grant_role")?,
+                agency_id: r.try_get("grant_agency_id")?,
+                agency_path: r.try_get("grant_agency_path")?,
+                agency_name: r.try_get("grant_agency_name")?,
+            });
+        }
+    }
+    Ok(Some((session, grants)))
 }
 
 /// Marks a session as used now and pushes its idle expiry.
-pub async fn touch_session(
-    c: &mut AnyConnection,
-    id: i64,
-    now: i64,
-    expires_at: i64,
-) -> Result<()> {
+pub async fn touch_session(c: &mut AnyConnection, id: i64, now: i64, expires_at: i64) -> Result<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3")
         .bind(now)
         .bind(expires_at)
@@ -418,29 +389,18 @@ pub async fn touch_session(
 
 /// Moves a session to another stage (`totp` → `full`).
 pub async fn set_session_stage(c: &mut AnyConnection, id: i64, stage: &str) -> Result<()> {
-    sqlx::query("UPDATE sessions SET stage = $1 WHERE id = $2")
-        .bind(stage)
-        .bind(id)
-        .execute(c)
-        .await?;
+    sqlx::query("UPDATE sessions SET stage = $1 WHERE id = $2").bind(stage).bind(id).execute(c).await?;
     Ok(())
 }
 
 /// Ends one session.
 pub async fn delete_session(c: &mut AnyConnection, id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1")
-        .bind(id)
-        .execute(c)
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(c).await?;
     Ok(())
 }
 
 /// Ends every session of a user except `keep`; returns how many ended.
-pub async fn delete_sessions_of(
-    c: &mut AnyConnection,
-    user_id: i64,
-    keep: Option<i64>,
-) -> Result<u64> {
+pub async fn delete_sessions_of(c: &mut AnyConnection, user_id: i64, keep: Option<i64>) -> Result<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
         .bind(user_id)
         .bind(keep.unwrap_or(0))
@@ -451,21 +411,16 @@ pub async fn delete_sessions_of(
 
 /// Counts a user's live sessions.
 pub async fn count_sessions(c: &mut AnyConnection, user_id: i64, now: i64) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
-            .bind(user_id)
-            .bind(now)
-            .fetch_one(c)
-            .await?,
-    )
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
+        .bind(user_id)
+        .bind(now)
+        .fetch_one(c)
+        .await?)
 }
 
 /// Deletes expired sessions; returns how many.
 pub async fn purge_expired_sessions(c: &mut AnyConnection, now: i64) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(now)
-        .execute(c)
-        .await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(c).await?;
     Ok(done.rows_affected())
 }
 
@@ -483,8 +438,7 @@ pub struct TokenRow {
     pub last_used_at: Option<i64>,
 }
 
-const TOKEN_COLS: &str =
-    "id, user_id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at";
+const TOKEN_COLS: &str = "id, user_id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at";
 
 /// Stores a token by its hash.
 #[allow(clippy::too_many_arguments)]
@@ -514,11 +468,7 @@ pub async fn insert_token(
 }
 
 /// The usable token with this hash (not revoked, not expired) and its owner's state.
-pub async fn token_by_hash(
-    c: &mut AnyConnection,
-    token_hash: &str,
-    now: i64,
-) -> Result<Option<TokenRow>> {
+pub async fn token_by_hash(c: &mut AnyConnection, token_hash: &str, now: i64) -> Result<Option<TokenRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
          AND (expires_at IS NULL OR expires_at > $2)"
@@ -531,35 +481,34 @@ pub async fn token_by_hash(
 
 /// Tokens owned by a user, newest first.
 pub async fn tokens_of(c: &mut AnyConnection, user_id: i64) -> Result<Vec<TokenRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {TOKEN_COLS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC"
-    ))
-    .bind(user_id)
-    .fetch_all(c)
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC"))
+        .bind(user_id)
+        .fetch_all(c)
+        .await?)
 }
 
 /// Revokes a token of this user; returns false if there was no such live token.
 pub async fn revoke_token(c: &mut AnyConnection, id: i64, user_id: i64, now: i64) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(id)
-    .bind(user_id)
-    .execute(c)
-    .await?;
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .bind(user_id)
+            .execute(c)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Notes that a token was used (at most once a minute, to keep reads cheap).
 pub async fn touch_token(c: &mut AnyConnection, id: i64, now: i64) -> Result<()> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
-        .bind(now)
-        .bind(id)
-        .bind(now - 60_000)
-        .execute(c)
-        .await?;
+    sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(now - 60_000)
+    .execute(c)
+    .await?;
     Ok(())
 }
 
@@ -573,12 +522,10 @@ pub struct ThrottleRow {
 
 /// The throttle state of a key.
 pub async fn throttle(c: &mut AnyConnection, key: &str) -> Result<Option<ThrottleRow>> {
-    Ok(sqlx::query_as(
-        "SELECT failures, window_start, locked_until FROM login_throttle WHERE throttle_key = $1",
-    )
-    .bind(key)
-    .fetch_optional(c)
-    .await?)
+    Ok(sqlx::query_as("SELECT failures, window_start, locked_until FROM login_throttle WHERE throttle_key = $1")
+        .bind(key)
+        .fetch_optional(c)
+        .await?)
 }
 
 /// Writes the throttle state of a key.
@@ -599,9 +546,6 @@ pub async fn save_throttle(c: &mut AnyConnection, key: &str, t: &ThrottleRow) ->
 
 /// Forgets a key's failures (after a successful sign-in).
 pub async fn clear_throttle(c: &mut AnyConnection, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
-        .bind(key)
-        .execute(c)
-        .await?;
+    sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1").bind(key).execute(c).await?;
     Ok(())
 }

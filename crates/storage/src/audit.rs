@@ -52,11 +52,10 @@ const ENTRY_COLS: &str = "seq, at_ms, actor_user_id, actor, ip, action, object_t
 
 /// Appends `rec` (its `seq` is assigned here) and returns the stored entry.
 pub async fn append(c: &mut AnyConnection, mut rec: AuditRecord) -> Result<StoredEntry> {
-    let (seq, prev_hash): (i64, String) = sqlx::query_as(
-        "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash",
-    )
-    .fetch_one(&mut *c)
-    .await?;
+    let (seq, prev_hash): (i64, String) =
+        sqlx::query_as("UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash")
+            .fetch_one(&mut *c)
+            .await?;
     rec.seq = seq;
     let hash = chain_hash(&prev_hash, &rec);
     sqlx::query(&format!(
@@ -76,45 +75,29 @@ pub async fn append(c: &mut AnyConnection, mut rec: AuditRecord) -> Result<Store
     .bind(&hash)
     .execute(&mut *c)
     .await?;
-    sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-        .bind(&hash)
-        .execute(&mut *c)
-        .await?;
-    Ok(StoredEntry {
-        record: rec,
-        prev_hash,
-        hash,
-    })
+    sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1").bind(&hash).execute(&mut *c).await?;
+    Ok(StoredEntry { record: rec, prev_hash, hash })
 }
 
 /// The recorded head of the chain: (last seq, last hash).
 pub async fn head(c: &mut AnyConnection) -> Result<(i64, String)> {
-    Ok(
-        sqlx::query_as("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
-            .fetch_one(c)
-            .await?,
-    )
+    Ok(sqlx::query_as("SELECT last_seq, last_hash FROM audit_head WHERE id = 1").fetch_one(c).await?)
 }
 
 /// Entries in storage order after storage id `after_id`, at most `limit` (for verification).
-pub async fn chunk(
-    c: &mut AnyConnection,
-    after_id: i64,
-    limit: i64,
-) -> Result<Vec<(i64, StoredEntry)>> {
+pub async fn chunk(c: &mut AnyConnection, after_id: i64, limit: i64) -> Result<Vec<(i64, StoredEntry)>> {
     #[derive(FromRow)]
     struct WithId {
         id: i64,
         #[sqlx(flatten)]
         entry: EntryRow,
     }
-    let rows: Vec<WithId> = sqlx::query_as(&format!(
-        "SELECT id, {ENTRY_COLS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"
-    ))
-    .bind(after_id)
-    .bind(limit)
-    .fetch_all(c)
-    .await?;
+    let rows: Vec<WithId> =
+        sqlx::query_as(&format!("SELECT id, {ENTRY_COLS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"))
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(c)
+            .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.entry.into())).collect())
 }
 
@@ -145,9 +128,5 @@ pub async fn list(c: &mut AnyConnection, f: &AuditFilter<'_>) -> Result<Vec<Stor
         q.push(" AND seq < ").int(b);
     }
     q.push(" ORDER BY seq DESC LIMIT ").int(i64::from(f.limit));
-    Ok(q.fetch_all::<EntryRow>(c)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    Ok(q.fetch_all::<EntryRow>(c).await?.into_iter().map(Into::into).collect())
 }

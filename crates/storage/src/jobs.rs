@@ -15,13 +15,7 @@ pub struct JobRow {
 }
 
 /// Enqueues a job to run at `run_at`.
-pub async fn enqueue(
-    c: &mut AnyConnection,
-    kind: &str,
-    payload: &str,
-    run_at: i64,
-    now: i64,
-) -> Result<i64> {
+pub async fn enqueue(c: &mut AnyConnection, kind: &str, payload: &str, run_at: i64, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO jobs (kind, payload, run_at, attempts, locked_until, created_at) \
          VALUES ($1, $2, $3, 0, 0, $4) RETURNING id",
@@ -36,17 +30,8 @@ pub async fn enqueue(
 
 /// Claims the oldest due job for `lease_ms`. On PostgreSQL concurrent workers skip each
 /// other's locked rows; on SQLite the single writer serialises claims.
-pub async fn claim(
-    c: &mut AnyConnection,
-    engine: Engine,
-    now: i64,
-    lease_ms: i64,
-) -> Result<Option<JobRow>> {
-    let lock = if engine == Engine::Postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
+pub async fn claim(c: &mut AnyConnection, engine: Engine, now: i64, lease_ms: i64) -> Result<Option<JobRow>> {
+    let lock = if engine == Engine::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
     Ok(sqlx::query_as(&format!(
         "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 WHERE id = (SELECT id FROM jobs \
          WHERE run_at <= $2 AND locked_until <= $2 ORDER BY run_at, id LIMIT 1{lock}) \
@@ -60,10 +45,7 @@ pub async fn claim(
 
 /// Removes a finished job.
 pub async fn complete(c: &mut AnyConnection, id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM jobs WHERE id = $1")
-        .bind(id)
-        .execute(c)
-        .await?;
+    sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(c).await?;
     Ok(())
 }
 
@@ -80,7 +62,5 @@ pub async fn retry_later(c: &mut AnyConnection, id: i64, error: &str, run_at: i6
 
 /// Jobs waiting, due or not (tests assert this reaches zero).
 pub async fn pending(c: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
-        .fetch_one(c)
-        .await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs").fetch_one(c).await?)
 }

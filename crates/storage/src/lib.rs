@@ -77,9 +77,8 @@ impl Store {
     /// and brings the schema up to date when `migrate` is true.
     pub async fn open(url: &str, max_connections: u32, migrate: bool) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        let engine = Engine::from_url(url).ok_or_else(|| {
-            StorageError::Config("database URL must start with sqlite:// or postgres://".into())
-        })?;
+        let engine = Engine::from_url(url)
+            .ok_or_else(|| StorageError::Config("database URL must start with sqlite:// or postgres://".into()))?;
         let store = match engine {
             Engine::Sqlite => Self::open_sqlite(url, max_connections).await?,
             Engine::Postgres => {
@@ -92,11 +91,7 @@ impl Store {
                     .connect_with(opts)
                     .await
                     .map_err(StorageError::unavailable)?;
-                Store {
-                    read: pool.clone(),
-                    write: pool,
-                    engine,
-                }
+                Store { read: pool.clone(), write: pool, engine }
             }
         };
         if migrate {
@@ -106,59 +101,36 @@ impl Store {
     }
 
     async fn open_sqlite(url: &str, max_connections: u32) -> Result<Store> {
-        let path = url
-            .trim_start_matches("sqlite://")
-            .trim_start_matches("sqlite:");
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
         let path = path.split('?').next().unwrap_or_default();
         if path.is_empty() || path == ":memory:" {
             return Err(StorageError::Config(
                 "an SQLite database needs a file path, e.g. sqlite://egov-data/egov.db".into(),
             ));
         }
-        if let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StorageError::Config(format!("cannot create folder {}: {e}", dir.display()))
-            })?;
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StorageError::Config(format!("cannot create folder {}: {e}", dir.display())))?;
         }
-        let full = if url.contains('?') {
-            url.to_string()
-        } else {
-            format!("{url}?mode=rwc")
-        };
+        let full = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
         let opts = AnyConnectOptions::from_str(&full)
             .map_err(|e| StorageError::Config(e.to_string()))?
             .log_statements(tracing::log::LevelFilter::Trace);
         let pool = |n: u32| {
-            AnyPoolOptions::new()
-                .max_connections(n)
-                .acquire_timeout(Duration::from_secs(30))
-                .after_connect(|conn, _| {
+            AnyPoolOptions::new().max_connections(n).acquire_timeout(Duration::from_secs(30)).after_connect(
+                |conn, _| {
                     Box::pin(async move {
                         conn.execute(SQLITE_PRAGMAS).await?;
                         Ok(())
                     })
-                })
+                },
+            )
         };
-        let write = pool(1)
-            .connect_with(opts.clone())
-            .await
-            .map_err(StorageError::unavailable)?;
+        let write = pool(1).connect_with(opts.clone()).await.map_err(StorageError::unavailable)?;
         // WAL is a property of the file: set it once, on the writer.
-        sqlx::raw_sql("PRAGMA journal_mode = WAL")
-            .execute(&write)
-            .await?;
-        let read = pool(max_connections.max(2))
-            .connect_with(opts)
-            .await
-            .map_err(StorageError::unavailable)?;
-        Ok(Store {
-            read,
-            write,
-            engine: Engine::Sqlite,
-        })
+        sqlx::raw_sql("PRAGMA journal_mode = WAL").execute(&write).await?;
+        let read = pool(max_connections.max(2)).connect_with(opts).await.map_err(StorageError::unavailable)?;
+        Ok(Store { read, write, engine: Engine::Sqlite })
     }
 
     /// The engine behind this store.

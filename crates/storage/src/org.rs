@@ -39,11 +39,7 @@ const AGENCY_COLS: &str =
     "a.id, a.code, a.name, a.short_name, a.level, a.parent_id, a.path, a.active, a.created_at, a.updated_at";
 
 /// Inserts an agency below `parent` (or as a root) and returns it with its path.
-pub async fn insert_agency(
-    c: &mut AnyConnection,
-    new: &NewAgency<'_>,
-    now: i64,
-) -> Result<AgencyRow> {
+pub async fn insert_agency(c: &mut AnyConnection, new: &NewAgency<'_>, now: i64) -> Result<AgencyRow> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO agencies (code, name, short_name, level, parent_id, path, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, '', 1, $6, $6) RETURNING id",
@@ -57,34 +53,20 @@ pub async fn insert_agency(
     .fetch_one(&mut *c)
     .await?;
     let path = format!("{}{id}/", new.parent.map_or("/", |p| p.path.as_str()));
-    sqlx::query("UPDATE agencies SET path = $1 WHERE id = $2")
-        .bind(&path)
-        .bind(id)
-        .execute(&mut *c)
-        .await?;
-    get_agency(c, id, &Visibility::All)
-        .await?
-        .ok_or(StorageError::Reference)
+    sqlx::query("UPDATE agencies SET path = $1 WHERE id = $2").bind(&path).bind(id).execute(&mut *c).await?;
+    get_agency(c, id, &Visibility::All).await?.ok_or(StorageError::Reference)
 }
 
 /// The agency with this id, if the caller may see it.
-pub async fn get_agency(
-    c: &mut AnyConnection,
-    id: i64,
-    vis: &Visibility,
-) -> Result<Option<AgencyRow>> {
-    let mut q = Sql::new(&format!(
-        "SELECT {AGENCY_COLS} FROM agencies a WHERE a.id = "
-    ));
+pub async fn get_agency(c: &mut AnyConnection, id: i64, vis: &Visibility) -> Result<Option<AgencyRow>> {
+    let mut q = Sql::new(&format!("SELECT {AGENCY_COLS} FROM agencies a WHERE a.id = "));
     q.int(id).visible("a.path", "a.id", vis);
     q.fetch_optional(c).await
 }
 
 /// The agency with this identifier code (visible to anyone signed in: codes are public).
 pub async fn get_agency_by_code(c: &mut AnyConnection, code: &str) -> Result<Option<AgencyRow>> {
-    let mut q = Sql::new(&format!(
-        "SELECT {AGENCY_COLS} FROM agencies a WHERE a.code = "
-    ));
+    let mut q = Sql::new(&format!("SELECT {AGENCY_COLS} FROM agencies a WHERE a.code = "));
     q.text(code);
     q.fetch_optional(c).await
 }
@@ -169,30 +151,21 @@ pub async fn insert_unit(
     .fetch_one(&mut *c)
     .await?;
     let path = format!("{}{id}/", parent.map_or("/", |p| p.path.as_str()));
-    sqlx::query("UPDATE units SET path = $1 WHERE id = $2")
-        .bind(&path)
-        .bind(id)
-        .execute(&mut *c)
-        .await?;
-    get_unit(c, id, &Visibility::All)
-        .await?
-        .ok_or(StorageError::Reference)
+    sqlx::query("UPDATE units SET path = $1 WHERE id = $2").bind(&path).bind(id).execute(&mut *c).await?;
+    get_unit(c, id, &Visibility::All).await?.ok_or(StorageError::Reference)
 }
 
 /// The unit with this id, if the caller may see its agency.
 pub async fn get_unit(c: &mut AnyConnection, id: i64, vis: &Visibility) -> Result<Option<UnitRow>> {
-    let mut q = Sql::new(&format!(
-        "SELECT {UNIT_COLS} FROM units un JOIN agencies a ON a.id = un.agency_id WHERE un.id = "
-    ));
+    let mut q =
+        Sql::new(&format!("SELECT {UNIT_COLS} FROM units un JOIN agencies a ON a.id = un.agency_id WHERE un.id = "));
     q.int(id).visible("a.path", "a.id", vis);
     q.fetch_optional(c).await
 }
 
 /// Units of one agency in tree order.
 pub async fn list_units(c: &mut AnyConnection, agency_id: i64) -> Result<Vec<UnitRow>> {
-    let mut q = Sql::new(&format!(
-        "SELECT {UNIT_COLS} FROM units un WHERE un.agency_id = "
-    ));
+    let mut q = Sql::new(&format!("SELECT {UNIT_COLS} FROM units un WHERE un.agency_id = "));
     q.int(agency_id).push(" ORDER BY un.path");
     q.fetch_all(c).await
 }
@@ -206,10 +179,7 @@ pub async fn unit_name_taken(
     except_id: Option<i64>,
 ) -> Result<bool> {
     let mut q = Sql::new("SELECT un.id FROM units un WHERE un.agency_id = ");
-    q.int(agency_id)
-        .push(" AND lower(un.name) = lower(")
-        .text(name)
-        .push(")");
+    q.int(agency_id).push(" AND lower(un.name) = lower(").text(name).push(")");
     match parent_unit_id {
         Some(p) => q.push(" AND un.parent_unit_id = ").int(p),
         None => q.push(" AND un.parent_unit_id IS NULL"),
@@ -221,13 +191,7 @@ pub async fn unit_name_taken(
 }
 
 /// Renames or (de)activates a unit.
-pub async fn update_unit(
-    c: &mut AnyConnection,
-    id: i64,
-    name: &str,
-    active: bool,
-    now: i64,
-) -> Result<()> {
+pub async fn update_unit(c: &mut AnyConnection, id: i64, name: &str, active: bool, now: i64) -> Result<()> {
     sqlx::query("UPDATE units SET name = $1, active = $2, updated_at = $3 WHERE id = $4")
         .bind(name)
         .bind(i64::from(active))
@@ -250,17 +214,14 @@ pub struct PositionRow {
     pub position: String,
 }
 
-const POSITION_SELECT: &str =
-    "SELECT p.id, p.user_id, p.agency_id, a.name AS agency_name, p.unit_id, \
+const POSITION_SELECT: &str = "SELECT p.id, p.user_id, p.agency_id, a.name AS agency_name, p.unit_id, \
      un.name AS unit_name, p.position FROM positions p JOIN agencies a ON a.id = p.agency_id \
      LEFT JOIN units un ON un.id = p.unit_id";
 
 /// Positions held by a person.
 pub async fn positions_of(c: &mut AnyConnection, user_id: i64) -> Result<Vec<PositionRow>> {
     let mut q = Sql::new(POSITION_SELECT);
-    q.push(" WHERE p.user_id = ")
-        .int(user_id)
-        .push(" ORDER BY p.id");
+    q.push(" WHERE p.user_id = ").int(user_id).push(" ORDER BY p.id");
     q.fetch_all(c).await
 }
 
@@ -294,12 +255,7 @@ pub async fn insert_position(
 }
 
 /// Moves a position to another unit (possibly of another agency, after a reorganisation).
-pub async fn move_position(
-    c: &mut AnyConnection,
-    id: i64,
-    agency_id: i64,
-    unit_id: Option<i64>,
-) -> Result<()> {
+pub async fn move_position(c: &mut AnyConnection, id: i64, agency_id: i64, unit_id: Option<i64>) -> Result<()> {
     sqlx::query("UPDATE positions SET agency_id = $1, unit_id = $2 WHERE id = $3")
         .bind(agency_id)
         .bind(unit_id)
@@ -311,9 +267,6 @@ pub async fn move_position(
 
 /// Ends a position.
 pub async fn delete_position(c: &mut AnyConnection, id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM positions WHERE id = $1")
-        .bind(id)
-        .execute(c)
-        .await?;
+    sqlx::query("DELETE FROM positions WHERE id = $1").bind(id).execute(c).await?;
     Ok(())
 }

@@ -43,8 +43,9 @@ fn retry_after(e: &AppError, resp: &mut Response) {
 pub(crate) fn message(e: &AppError, lang: Lang) -> String {
     let (_, code) = classify(e);
     match e {
-        AppError::Throttled { retry_after_secs } => tr(lang, "error.too_many_attempts")
-            .replace("{minutes}", &retry_after_secs.div_ceil(60).to_string()),
+        AppError::Throttled { retry_after_secs } => {
+            tr(lang, "error.too_many_attempts").replace("{minutes}", &retry_after_secs.div_ceil(60).to_string())
+        }
         _ => tr(lang, &format!("error.{code}")).to_string(),
     }
 }
@@ -101,13 +102,8 @@ impl IntoResponse for ApiError {
             message: f.message(self.lang).to_string(),
         })
         .collect();
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: code.to_string(),
-                message: message(&self.err, self.lang),
-                fields,
-            },
-        };
+        let body =
+            ErrorBody { error: ErrorDetail { code: code.to_string(), message: message(&self.err, self.lang), fields } };
         let mut resp = (status, axum::Json(body)).into_response();
         retry_after(&self.err, &mut resp);
         resp
@@ -132,10 +128,7 @@ pub struct PageError {
 
 impl From<AppError> for PageError {
     fn from(err: AppError) -> Self {
-        PageError {
-            err,
-            lang: Lang::Vi,
-        }
+        PageError { err, lang: Lang::Vi }
     }
 }
 

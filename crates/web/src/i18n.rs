@@ -18,7 +18,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("agencies.new", "Thêm cơ quan", "New agency"),
     ("agencies.title", "Cơ quan, đơn vị", "Agencies"),
     ("agency.code", "Mã định danh", "Identifier code"),
-    ("agency.code_hint", "Ví dụ: H41.12 (dạng hiện hành) hoặc 000.00.12.H41 (dạng cũ).", "For example H41.12 (current form) or 000.00.12.H41 (legacy form)."),
+    (
+        "agency.code_hint",
+        "Ví dụ: H41.12 (dạng hiện hành) hoặc 000.00.12.H41 (dạng cũ).",
+        "For example H41.12 (current form) or 000.00.12.H41 (legacy form).",
+    ),
     ("agency.edit", "Thông tin cơ quan", "Agency details"),
     ("agency.level", "Cấp", "Level"),
     ("agency.name", "Tên cơ quan", "Name"),
@@ -38,14 +42,34 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("audit.who", "Người thực hiện", "Who"),
     ("error.bad_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password."),
     ("error.conflict", "Dữ liệu trùng với bản ghi đã có.", "This conflicts with an existing record."),
-    ("error.forbidden", "Bạn không có quyền thực hiện thao tác này, hoặc phiên làm việc đã hết hạn — hãy tải lại trang.", "You are not allowed to do this, or the page has expired — reload it."),
-    ("error.internal", "Đã có lỗi xảy ra. Hãy thử lại; nếu lỗi còn, báo cho bộ phận quản trị.", "Something went wrong. Try again; if it persists, tell the administrators."),
-    ("error.invalid_input", "Dữ liệu chưa hợp lệ, hãy kiểm tra các mục được đánh dấu.", "Some input is not valid; check the marked fields."),
+    (
+        "error.forbidden",
+        "Bạn không có quyền thực hiện thao tác này, hoặc phiên làm việc đã hết hạn — hãy tải lại trang.",
+        "You are not allowed to do this, or the page has expired — reload it.",
+    ),
+    (
+        "error.internal",
+        "Đã có lỗi xảy ra. Hãy thử lại; nếu lỗi còn, báo cho bộ phận quản trị.",
+        "Something went wrong. Try again; if it persists, tell the administrators.",
+    ),
+    (
+        "error.invalid_input",
+        "Dữ liệu chưa hợp lệ, hãy kiểm tra các mục được đánh dấu.",
+        "Some input is not valid; check the marked fields.",
+    ),
     ("error.not_found", "Không tìm thấy nội dung yêu cầu.", "Not found."),
     ("error.title", "Lỗi", "Error"),
-    ("error.too_many_attempts", "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.", "Too many failed attempts. Try again in {minutes} minutes."),
+    (
+        "error.too_many_attempts",
+        "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.",
+        "Too many failed attempts. Try again in {minutes} minutes.",
+    ),
     ("error.unauthenticated", "Bạn cần đăng nhập.", "Please sign in."),
-    ("error.unavailable", "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Hãy thử lại sau ít phút.", "The database is unreachable for now. Try again in a few minutes."),
+    (
+        "error.unavailable",
+        "Hệ thống tạm thời không truy cập được cơ sở dữ liệu. Hãy thử lại sau ít phút.",
+        "The database is unreachable for now. Try again in a few minutes.",
+    ),
     ("home.admin", "Quản trị", "Administration"),
     ("home.greeting", "Xin chào", "Hello"),
     ("home.no_positions", "Chưa được phân công chức vụ.", "No position yet."),
@@ -63,16 +87,32 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.users", "Người dùng", "Users"),
     ("notice.activated", "Đã mở lại tài khoản.", "Account reactivated."),
     ("notice.created", "Đã tạo.", "Created."),
-    ("notice.deactivated", "Đã khóa tài khoản và kết thúc mọi phiên đăng nhập của người này.", "Account deactivated and all its sessions ended."),
-    ("notice.password_changed", "Đã đổi mật khẩu. Các phiên đăng nhập khác đã được kết thúc.", "Password changed. Your other sessions were ended."),
-    ("notice.password_reset", "Đã đặt mật khẩu tạm; người dùng phải đổi ở lần đăng nhập tới.", "Temporary password set; it must be changed at next sign-in."),
+    (
+        "notice.deactivated",
+        "Đã khóa tài khoản và kết thúc mọi phiên đăng nhập của người này.",
+        "Account deactivated and all its sessions ended.",
+    ),
+    (
+        "notice.password_changed",
+        "Đã đổi mật khẩu. Các phiên đăng nhập khác đã được kết thúc.",
+        "Password changed. Your other sessions were ended.",
+    ),
+    (
+        "notice.password_reset",
+        "Đã đặt mật khẩu tạm; người dùng phải đổi ở lần đăng nhập tới.",
+        "Temporary password set; it must be changed at next sign-in.",
+    ),
     ("notice.saved", "Đã lưu.", "Saved."),
     ("notice.token_revoked", "Đã thu hồi khóa truy cập.", "Token revoked."),
     ("notice.totp_disabled", "Đã tắt xác thực hai lớp.", "Two-factor sign-in turned off."),
     ("notice.totp_enabled", "Đã bật xác thực hai lớp.", "Two-factor sign-in turned on."),
     ("password.current", "Mật khẩu hiện tại", "Current password"),
     ("password.forced", "Bạn cần đặt mật khẩu mới trước khi tiếp tục.", "Set a new password before you continue."),
-    ("password.hint", "Ít nhất 10 ký tự; nên dùng một cụm từ dễ nhớ. Không dùng tên đăng nhập hay mật khẩu phổ biến.", "At least 10 characters; a memorable phrase works well. Not your username or a common password."),
+    (
+        "password.hint",
+        "Ít nhất 10 ký tự; nên dùng một cụm từ dễ nhớ. Không dùng tên đăng nhập hay mật khẩu phổ biến.",
+        "At least 10 characters; a memorable phrase works well. Not your username or a common password.",
+    ),
     ("password.new", "Mật khẩu mới", "New password"),
     ("password.title", "Đổi mật khẩu", "Change password"),
     ("position.move_to", "Chuyển sang đơn vị", "Move to unit"),
@@ -91,10 +131,18 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("status.inactive", "Ngừng hoạt động", "Inactive"),
     ("status.off", "Đang tắt", "Off"),
     ("status.on", "Đang bật", "On"),
-    ("tokens.copy_now", "Hãy sao chép khóa này ngay: nó chỉ hiển thị một lần.", "Copy this token now: it is shown only once."),
+    (
+        "tokens.copy_now",
+        "Hãy sao chép khóa này ngay: nó chỉ hiển thị một lần.",
+        "Copy this token now: it is shown only once.",
+    ),
     ("tokens.created", "Ngày tạo", "Created"),
     ("tokens.expires_days", "Hết hạn sau (ngày)", "Expires after (days)"),
-    ("tokens.explain", "Khóa truy cập cho phép hệ thống khác gọi API thay mặt bạn, trong phạm vi đã chọn.", "A token lets another system call the API on your behalf, within the chosen scopes."),
+    (
+        "tokens.explain",
+        "Khóa truy cập cho phép hệ thống khác gọi API thay mặt bạn, trong phạm vi đã chọn.",
+        "A token lets another system call the API on your behalf, within the chosen scopes.",
+    ),
     ("tokens.name", "Tên gợi nhớ", "Name"),
     ("tokens.prefix", "Mã đầu", "Prefix"),
     ("tokens.revoke", "Thu hồi", "Revoke"),
@@ -104,13 +152,25 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("totp.code", "Mã 6 chữ số", "6-digit code"),
     ("totp.disable", "Tắt xác thực hai lớp", "Turn off"),
     ("totp.enable", "Bật xác thực hai lớp", "Turn on"),
-    ("totp.explain", "Nhập mã 6 chữ số trong ứng dụng xác thực trên điện thoại của bạn.", "Enter the 6-digit code from the authenticator app on your phone."),
+    (
+        "totp.explain",
+        "Nhập mã 6 chữ số trong ứng dụng xác thực trên điện thoại của bạn.",
+        "Enter the 6-digit code from the authenticator app on your phone.",
+    ),
     ("totp.is_on", "Xác thực hai lớp đang bật cho tài khoản này.", "Two-factor sign-in is on for this account."),
     ("totp.open_app", "mở bằng ứng dụng", "open in the app"),
-    ("totp.required", "Vai trò của bạn bắt buộc xác thực hai lớp. Hãy cài đặt để tiếp tục.", "Your role requires two-factor sign-in. Set it up to continue."),
+    (
+        "totp.required",
+        "Vai trò của bạn bắt buộc xác thực hai lớp. Hãy cài đặt để tiếp tục.",
+        "Your role requires two-factor sign-in. Set it up to continue.",
+    ),
     ("totp.setup_title", "Xác thực hai lớp", "Two-factor sign-in"),
     ("totp.start", "Bắt đầu cài đặt", "Start setup"),
-    ("totp.step1", "Cài một ứng dụng xác thực (ví dụ Google Authenticator, Microsoft Authenticator) trên điện thoại.", "Install an authenticator app (e.g. Google Authenticator, Microsoft Authenticator) on your phone."),
+    (
+        "totp.step1",
+        "Cài một ứng dụng xác thực (ví dụ Google Authenticator, Microsoft Authenticator) trên điện thoại.",
+        "Install an authenticator app (e.g. Google Authenticator, Microsoft Authenticator) on your phone.",
+    ),
     ("totp.step2", "Thêm tài khoản bằng khóa bí mật:", "Add an account with this secret key:"),
     ("totp.step3", "Nhập mã 6 chữ số ứng dụng hiển thị.", "Enter the 6-digit code the app shows."),
     ("totp.submit", "Xác nhận", "Confirm"),
@@ -145,12 +205,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
 ];
 
 static CATALOG: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| {
-        MESSAGES
-            .iter()
-            .map(|(k, vi, en)| (*k, (*vi, *en)))
-            .collect()
-    });
+    LazyLock::new(|| MESSAGES.iter().map(|(k, vi, en)| (*k, (*vi, *en))).collect());
 
 /// The text for `key` in `lang`; "?" when missing (a test keeps that from happening).
 pub(crate) fn tr(lang: Lang, key: &str) -> &'static str {
@@ -178,11 +233,7 @@ mod tests {
 
     #[test]
     fn every_key_used_by_a_template_exists_and_keys_are_unique() {
-        assert_eq!(
-            CATALOG.len(),
-            MESSAGES.len(),
-            "duplicate keys in the catalogue"
-        );
+        assert_eq!(CATALOG.len(), MESSAGES.len(), "duplicate keys in the catalogue");
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
         let mut missing = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {

@@ -55,11 +55,7 @@ pub struct AppState {
 impl AppState {
     /// Builds the state.
     pub fn new(services: Services, settings: WebSettings) -> AppState {
-        AppState {
-            services,
-            settings: Arc::new(settings),
-            metrics: Arc::new(metrics::Metrics::new()),
-        }
+        AppState { services, settings: Arc::new(settings), metrics: Arc::new(metrics::Metrics::new()) }
     }
 }
 
@@ -97,10 +93,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../static/app.css"),
     )
 }

@@ -38,24 +38,12 @@ pub(crate) struct RequestContext {
 }
 
 fn client_ip(parts_ext: &axum::http::Extensions) -> Option<String> {
-    parts_ext
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    parts_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
 /// Builds a cookie with the project's attributes.
-pub(crate) fn cookie(
-    name: &'static str,
-    value: String,
-    secure: bool,
-    max_age_secs: Option<i64>,
-) -> Cookie<'static> {
-    let mut c = Cookie::build((name, value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .build();
+pub(crate) fn cookie(name: &'static str, value: String, secure: bool, max_age_secs: Option<i64>) -> Cookie<'static> {
+    let mut c = Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build();
     if let Some(s) = max_age_secs {
         c.set_max_age(cookie::time::Duration::seconds(s));
     }
@@ -69,11 +57,7 @@ fn random_token() -> String {
 
 /// Compares secrets in time independent of where they differ.
 pub(crate) fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
@@ -85,30 +69,17 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 }
 
 /// The page middleware: session, language, CSRF.
-pub(crate) async fn page_layer(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn page_layer(State(state): State<AppState>, jar: CookieJar, req: Request, next: Next) -> Response {
     let ip = client_ip(req.extensions());
     let session = match jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
         Some(token) => match state.services.session(&token).await {
             Ok(s) => s,
-            Err(e) => {
-                return PageError {
-                    err: e,
-                    lang: Lang::Vi,
-                }
-                .into_response()
-            }
+            Err(e) => return PageError { err: e, lang: Lang::Vi }.into_response(),
         },
         None => None,
     };
     let cookie_lang = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
-    let lang = cookie_lang
-        .or(session.as_ref().map(|s| s.locale))
-        .unwrap_or_default();
+    let lang = cookie_lang.or(session.as_ref().map(|s| s.locale)).unwrap_or_default();
     let mut new_pre = None;
     let csrf = match &session {
         Some(s) => s.csrf_token.clone(),
@@ -142,35 +113,17 @@ pub(crate) async fn page_layer(
         let sent = form_field(&bytes, "csrf").unwrap_or_default();
         if new_pre.is_some() || !same_secret(&sent, &csrf) {
             tracing::warn!(path = %parts.uri.path(), "form refused: CSRF token missing or wrong");
-            return PageError {
-                err: AppError::Forbidden,
-                lang,
-            }
-            .into_response();
+            return PageError { err: AppError::Forbidden, lang }.into_response();
         }
         Request::from_parts(parts, Body::from(bytes))
     } else {
         req
     };
     let mut req = req;
-    req.extensions_mut().insert(RequestContext {
-        session,
-        lang,
-        csrf,
-        ip,
-    });
+    req.extensions_mut().insert(RequestContext { session, lang, csrf, ip });
     let resp = next.run(req).await;
     match new_pre {
-        Some(t) => (
-            jar.add(cookie(
-                PRE_CSRF_COOKIE,
-                t,
-                state.settings.secure_cookies,
-                None,
-            )),
-            resp,
-        )
-            .into_response(),
+        Some(t) => (jar.add(cookie(PRE_CSRF_COOKIE, t, state.settings.secure_cookies, None)), resp).into_response(),
         None => resp,
     }
 }
@@ -188,10 +141,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
             .get::<RequestContext>()
             .cloned()
             .map(Visitor)
-            .ok_or(PageError {
-                err: AppError::internal(anyhow::anyhow!("page layer missing")),
-                lang: Lang::Vi,
-            })
+            .ok_or(PageError { err: AppError::internal(anyhow::anyhow!("page layer missing")), lang: Lang::Vi })
     }
 }
 
@@ -208,9 +158,7 @@ fn detour(s: &SessionInfo, path: &str) -> Option<&'static str> {
     match s.stage {
         Stage::Totp => Some("/signin/totp"),
         Stage::Enroll if !path.starts_with("/profile/totp") => Some("/profile/totp"),
-        Stage::Full if s.must_change_password && path != "/profile/password" => {
-            Some("/profile/password")
-        }
+        Stage::Full if s.must_change_password && path != "/profile/password" => Some("/profile/password"),
         _ => None,
     }
 }
@@ -234,13 +182,8 @@ impl IntoResponse for SignInNeeded {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = SignInNeeded;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Visitor(ctx) = Visitor::from_request_parts(parts, state)
-            .await
-            .map_err(SignInNeeded::Error)?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Visitor(ctx) = Visitor::from_request_parts(parts, state).await.map_err(SignInNeeded::Error)?;
         let Some(session) = ctx.session.clone() else {
             return Err(SignInNeeded::Redirect("/signin"));
         };
@@ -254,17 +197,8 @@ impl FromRequestParts<AppState> for SignedIn {
             .services
             .session_caller(&session, ctx.ip.clone())
             .await
-            .map_err(|err| {
-                SignInNeeded::Error(PageError {
-                    err,
-                    lang: ctx.lang,
-                })
-            })?;
-        Ok(SignedIn {
-            ctx,
-            session,
-            caller,
-        })
+            .map_err(|err| SignInNeeded::Error(PageError { err, lang: ctx.lang }))?;
+        Ok(SignedIn { ctx, session, caller })
     }
 }
 
@@ -279,13 +213,8 @@ impl<S: Send + Sync> FromRequestParts<S> for HalfSignedIn {
     type Rejection = SignInNeeded;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Visitor(ctx) = Visitor::from_request_parts(parts, state)
-            .await
-            .map_err(SignInNeeded::Error)?;
-        let session = ctx
-            .session
-            .clone()
-            .ok_or(SignInNeeded::Redirect("/signin"))?;
+        let Visitor(ctx) = Visitor::from_request_parts(parts, state).await.map_err(SignInNeeded::Error)?;
+        let session = ctx.session.clone().ok_or(SignInNeeded::Redirect("/signin"))?;
         Ok(HalfSignedIn { ctx, session })
     }
 }
@@ -296,13 +225,7 @@ pub(crate) fn api_lang(parts: &Parts) -> Lang {
         .headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            if v.trim_start().to_ascii_lowercase().starts_with("en") {
-                Lang::En
-            } else {
-                Lang::Vi
-            }
-        })
+        .map(|v| if v.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Vi })
         .unwrap_or_default()
 }
 
@@ -328,51 +251,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiLang {
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = api_lang(parts);
         let fail = |err| ApiError { err, lang };
         let ip = client_ip(&parts.extensions);
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let value = auth.to_str().map_err(|_| fail(AppError::Unauthenticated))?;
-            let token = value
-                .strip_prefix("Bearer ")
-                .ok_or(fail(AppError::Unauthenticated))?;
-            let caller = state
-                .services
-                .token_caller(token.trim(), ip)
-                .await
-                .map_err(fail)?;
+            let token = value.strip_prefix("Bearer ").ok_or(fail(AppError::Unauthenticated))?;
+            let caller = state.services.token_caller(token.trim(), ip).await.map_err(fail)?;
             return Ok(ApiCaller { caller, lang });
         }
         let jar = CookieJar::from_headers(&parts.headers);
-        let token = jar
-            .get(SESSION_COOKIE)
-            .map(|c| c.value().to_string())
-            .ok_or(fail(AppError::Unauthenticated))?;
-        let session = state
-            .services
-            .session(&token)
-            .await
-            .map_err(fail)?
-            .ok_or(fail(AppError::Unauthenticated))?;
+        let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).ok_or(fail(AppError::Unauthenticated))?;
+        let session = state.services.session(&token).await.map_err(fail)?.ok_or(fail(AppError::Unauthenticated))?;
         if !matches!(parts.method, Method::GET | Method::HEAD) {
-            let sent = parts
-                .headers
-                .get("x-csrf-token")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
             if !same_secret(sent, &session.csrf_token) {
                 return Err(fail(AppError::Forbidden));
             }
         }
-        let caller = state
-            .services
-            .session_caller(&session, ip)
-            .await
-            .map_err(fail)?;
+        let caller = state.services.session_caller(&session, ip).await.map_err(fail)?;
         Ok(ApiCaller { caller, lang })
     }
 }

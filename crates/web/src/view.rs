@@ -31,13 +31,7 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub(crate) fn anonymous(ctx: &RequestContext, title_key: &'static str) -> Ctx {
-        Ctx {
-            lang: ctx.lang,
-            csrf: ctx.csrf.clone(),
-            nav: None,
-            notice: None,
-            title_key,
-        }
+        Ctx { lang: ctx.lang, csrf: ctx.csrf.clone(), nav: None, notice: None, title_key }
     }
 
     pub(crate) fn signed_in(s: &SignedIn, title_key: &'static str) -> Ctx {
@@ -99,11 +93,7 @@ impl Ctx {
 pub(crate) fn format_time(ms: i64) -> String {
     let offset = jiff::tz::Offset::constant(7);
     jiff::Timestamp::from_millisecond(ms)
-        .map(|t| {
-            t.to_zoned(jiff::tz::TimeZone::fixed(offset))
-                .strftime("%d/%m/%Y %H:%M")
-                .to_string()
-        })
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::fixed(offset)).strftime("%d/%m/%Y %H:%M").to_string())
         .unwrap_or_default()
 }
 
@@ -126,8 +116,7 @@ impl FormErrors {
         let mut out = FormErrors::default();
         for f in list {
             if shown.contains(&f.field) && !out.by_field.contains_key(f.field) {
-                out.by_field
-                    .insert(f.field.to_string(), f.message(lang).to_string());
+                out.by_field.insert(f.field.to_string(), f.message(lang).to_string());
             } else {
                 out.general.push(f.message(lang).to_string());
             }

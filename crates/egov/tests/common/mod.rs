@@ -90,27 +90,16 @@ impl TestApp {
         settings.bind = "127.0.0.1:0".into();
         settings.validate().expect("test settings are valid");
 
-        let store = Store::open(
-            &settings.database_url,
-            settings.database_max_connections,
-            true,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
-        let services =
-            Services::new(store.clone(), settings.service_settings()).expect("services start");
-        let listener = tokio::net::TcpListener::bind(&settings.bind)
+        let store = Store::open(&settings.database_url, settings.database_max_connections, true)
             .await
-            .expect("bind 127.0.0.1:0");
+            .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
+        let services = Services::new(store.clone(), settings.service_settings()).expect("services start");
+        let listener = tokio::net::TcpListener::bind(&settings.bind).await.expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("local address");
-        let router = egov_web::router(AppState::new(
-            services.clone(),
-            settings.web_settings(address),
-        ));
+        let router = egov_web::router(AppState::new(services.clone(), settings.web_settings(address)));
         let grace = settings.shutdown_grace();
         let server = tokio::spawn(async move {
-            if let Err(e) = egov::server::run(listener, router, std::future::pending(), grace).await
-            {
+            if let Err(e) = egov::server::run(listener, router, std::future::pending(), grace).await {
                 panic!("test server failed: {e}");
             }
         });
@@ -144,11 +133,7 @@ impl TestApp {
 
     /// A client like [`TestApp::client`] that follows redirects (as a browser does).
     pub fn browser_client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("HTTP client")
+        reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(60)).build().expect("HTTP client")
     }
 
     /// Creates the demo province (agencies, units, a user for every role, all with the password
@@ -186,15 +171,9 @@ impl TestDatabase {
         match std::env::var(TEST_DATABASE_ENV) {
             Ok(url) if !url.trim().is_empty() => TestDatabase::postgres(url.trim()).await,
             _ => {
-                let dir = tempfile::Builder::new()
-                    .prefix("egov-test-")
-                    .tempdir()
-                    .expect("temporary folder");
+                let dir = tempfile::Builder::new().prefix("egov-test-").tempdir().expect("temporary folder");
                 let url = format!("sqlite://{}/egov.db", dir.path().display());
-                TestDatabase {
-                    url,
-                    cleanup: Cleanup::Folder(dir),
-                }
+                TestDatabase { url, cleanup: Cleanup::Folder(dir) }
             }
         }
     }
@@ -205,14 +184,9 @@ impl TestDatabase {
             "{TEST_DATABASE_ENV} must be a postgres:// URL (unset it to test on SQLite)"
         );
         let name = format!("egov_test_{:016x}", rand::thread_rng().gen::<u64>());
-        let mut conn = sqlx::PgConnection::connect(admin_url)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{TEST_DATABASE_ENV} is set but PostgreSQL is unreachable ({}): {e}",
-                    egov::redact_url(admin_url)
-                )
-            });
+        let mut conn = sqlx::PgConnection::connect(admin_url).await.unwrap_or_else(|e| {
+            panic!("{TEST_DATABASE_ENV} is set but PostgreSQL is unreachable ({}): {e}", egov::redact_url(admin_url))
+        });
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await
@@ -220,10 +194,7 @@ impl TestDatabase {
         let _ = conn.close().await;
         TestDatabase {
             url: with_database(admin_url, &name),
-            cleanup: Cleanup::Postgres {
-                admin_url: admin_url.to_string(),
-                name,
-            },
+            cleanup: Cleanup::Postgres { admin_url: admin_url.to_string(), name },
         }
     }
 }
@@ -236,10 +207,7 @@ impl Drop for TestDatabase {
         let (admin_url, name) = (admin_url.clone(), name.clone());
         // Best effort, on a thread of its own: the test's runtime may be shutting down.
         let dropper = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async {

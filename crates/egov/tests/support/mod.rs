@@ -8,9 +8,7 @@ use crate::common::TestApp;
 
 /// The `csrf` hidden field of a page.
 pub fn csrf_of(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\" value=\"")
-        .expect("the page has a CSRF field");
+    let at = html.find("name=\"csrf\" value=\"").expect("the page has a CSRF field");
     let rest = &html[at + 19..];
     rest[..rest.find('"').expect("closing quote")].to_string()
 }
@@ -23,20 +21,11 @@ pub async fn page(app: &TestApp, client: &Client, path: &str) -> String {
 }
 
 /// Submits the sign-in form; returns the raw response (303 on success).
-pub async fn try_sign_in(
-    app: &TestApp,
-    client: &Client,
-    username: &str,
-    password: &str,
-) -> Response {
+pub async fn try_sign_in(app: &TestApp, client: &Client, username: &str, password: &str) -> Response {
     let csrf = csrf_of(&page(app, client, "/signin").await);
     client
         .post(app.url("/signin"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", username),
-            ("password", password),
-        ])
+        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", password)])
         .send()
         .await
         .expect("POST /signin")
@@ -44,13 +33,7 @@ pub async fn try_sign_in(
 
 /// Signs in and returns the session's CSRF token (every page carries it); panics unless sign-in
 /// lands on `expect_to`.
-pub async fn sign_in_to(
-    app: &TestApp,
-    client: &Client,
-    username: &str,
-    password: &str,
-    expect_to: &str,
-) -> String {
+pub async fn sign_in_to(app: &TestApp, client: &Client, username: &str, password: &str, expect_to: &str) -> String {
     let res = try_sign_in(app, client, username, password).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
     assert_eq!(res.headers()["location"], expect_to);
@@ -63,21 +46,10 @@ pub async fn sign_in(app: &TestApp, client: &Client, username: &str, password: &
 }
 
 /// Posts a form with the CSRF token.
-pub async fn post_form(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> Response {
+pub async fn post_form(app: &TestApp, client: &Client, path: &str, csrf: &str, fields: &[(&str, &str)]) -> Response {
     let mut all = vec![("csrf", csrf)];
     all.extend_from_slice(fields);
-    client
-        .post(app.url(path))
-        .form(&all)
-        .send()
-        .await
-        .expect("POST form")
+    client.post(app.url(path)).form(&all).send().await.expect("POST form")
 }
 
 /// An API token with these scopes, made through the API by a signed-in browser session.
@@ -85,9 +57,7 @@ pub async fn token(app: &TestApp, client: &Client, csrf: &str, scopes: &[&str]) 
     let res = client
         .post(app.url("/api/v1/me/tokens"))
         .header("x-csrf-token", csrf)
-        .json(
-            &serde_json::json!({ "name": "test system", "scopes": scopes, "expires_in_days": 30 }),
-        )
+        .json(&serde_json::json!({ "name": "test system", "scopes": scopes, "expires_in_days": 30 }))
         .send()
         .await
         .expect("create token");

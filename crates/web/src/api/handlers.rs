@@ -42,10 +42,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         Json::<T>::from_request(Request::from_parts(parts, body), state)
             .await
             .map(|Json(v)| Body(v))
-            .map_err(|r| ApiError {
-                err: bad_input("body", r.body_text()),
-                lang,
-            })
+            .map_err(|r| ApiError { err: bad_input("body", r.body_text()), lang })
     }
 }
 
@@ -60,10 +57,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| Params(v))
-            .map_err(|r| ApiError {
-                err: bad_input("query", r.body_text()),
-                lang,
-            })
+            .map_err(|r| ApiError { err: bad_input("query", r.body_text()), lang })
     }
 }
 
@@ -78,32 +72,17 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> 
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| Ids(v))
-            .map_err(|_| ApiError {
-                err: AppError::NotFound,
-                lang,
-            })
+            .map_err(|_| ApiError { err: AppError::NotFound, lang })
     }
 }
 
-fn page(
-    cursor: Option<&str>,
-    limit: Option<u32>,
-    lang: egov_domain::Lang,
-) -> ApiResult<PageRequest> {
-    PageRequest::parse(cursor, limit).map_err(|e| ApiError {
-        err: AppError::field(e),
-        lang,
-    })
+fn page(cursor: Option<&str>, limit: Option<u32>, lang: egov_domain::Lang) -> ApiResult<PageRequest> {
+    PageRequest::parse(cursor, limit).map_err(|e| ApiError { err: AppError::field(e), lang })
 }
 
 fn paged<T, R>(rows: Vec<R>, limit: u32, id: impl Fn(&R) -> i64, map: impl Fn(R) -> T) -> Page<T> {
-    let next_cursor = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|r| encode_cursor(id(r))))
-        .flatten();
-    Page {
-        items: rows.into_iter().map(map).collect(),
-        next_cursor,
-    }
+    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| encode_cursor(id(r)))).flatten();
+    Page { items: rows.into_iter().map(map).collect(), next_cursor }
 }
 
 fn no_content() -> Response {
@@ -123,9 +102,7 @@ macro_rules! fail {
 /// The caller's account.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", responses((status = 200, body = UserDetails), (status = 401, body = ErrorBody)))]
 pub(crate) async fn me(State(st): State<AppState>, c: ApiCaller) -> ApiResult<Json<UserDetails>> {
-    Ok(Json(
-        st.services.me(&c.caller).await.map_err(fail!(c))?.into(),
-    ))
+    Ok(Json(st.services.me(&c.caller).await.map_err(fail!(c))?.into()))
 }
 
 /// Changes the caller's profile.
@@ -141,10 +118,7 @@ pub(crate) async fn update_me(
         phone: b.phone.as_deref(),
         locale: b.locale.as_deref(),
     };
-    st.services
-        .update_own_profile(&c.caller, &input)
-        .await
-        .map_err(fail!(c))?;
+    st.services.update_own_profile(&c.caller, &input).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
@@ -155,28 +129,14 @@ pub(crate) async fn change_password(
     c: ApiCaller,
     Body(b): Body<PasswordChange>,
 ) -> ApiResult<Response> {
-    st.services
-        .change_password(&c.caller, &b.current_password, &b.new_password)
-        .await
-        .map_err(fail!(c))?;
+    st.services.change_password(&c.caller, &b.current_password, &b.new_password).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
 /// The caller's API tokens.
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", responses((status = 200, body = Vec<Token>)))]
-pub(crate) async fn list_tokens(
-    State(st): State<AppState>,
-    c: ApiCaller,
-) -> ApiResult<Json<Vec<Token>>> {
-    Ok(Json(
-        st.services
-            .tokens(&c.caller)
-            .await
-            .map_err(fail!(c))?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+pub(crate) async fn list_tokens(State(st): State<AppState>, c: ApiCaller) -> ApiResult<Json<Vec<Token>>> {
+    Ok(Json(st.services.tokens(&c.caller).await.map_err(fail!(c))?.into_iter().map(Into::into).collect()))
 }
 
 /// Makes an API token (browser sessions only; tokens cannot mint tokens).
@@ -186,28 +146,15 @@ pub(crate) async fn create_token(
     c: ApiCaller,
     Body(b): Body<NewToken>,
 ) -> ApiResult<Response> {
-    let (row, secret) = st
-        .services
-        .create_token(&c.caller, &b.name, &b.scopes, b.expires_in_days)
-        .await
-        .map_err(fail!(c))?;
-    Ok(created(CreatedToken {
-        token: row.into(),
-        secret,
-    }))
+    let (row, secret) =
+        st.services.create_token(&c.caller, &b.name, &b.scopes, b.expires_in_days).await.map_err(fail!(c))?;
+    Ok(created(CreatedToken { token: row.into(), secret }))
 }
 
 /// Revokes one of the caller's tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "me", params(("id" = i64, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub(crate) async fn revoke_token(
-    State(st): State<AppState>,
-    c: ApiCaller,
-    Ids(id): Ids<i64>,
-) -> ApiResult<Response> {
-    st.services
-        .revoke_token(&c.caller, id)
-        .await
-        .map_err(fail!(c))?;
+pub(crate) async fn revoke_token(State(st): State<AppState>, c: ApiCaller, Ids(id): Ids<i64>) -> ApiResult<Response> {
+    st.services.revoke_token(&c.caller, id).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
@@ -219,11 +166,7 @@ pub(crate) async fn list_agencies(
     Params(q): Params<PageQuery>,
 ) -> ApiResult<Json<Page<Agency>>> {
     let p = page(q.cursor.as_deref(), q.limit, c.lang)?;
-    let rows = st
-        .services
-        .agencies(&c.caller, p.after_id, p.limit)
-        .await
-        .map_err(fail!(c))?;
+    let rows = st.services.agencies(&c.caller, p.after_id, p.limit).await.map_err(fail!(c))?;
     Ok(Json(paged(rows, p.limit, |a| a.id, Into::into)))
 }
 
@@ -241,12 +184,7 @@ pub(crate) async fn create_agency(
         level: &b.level,
         parent_id: b.parent_id,
     };
-    Ok(created(Agency::from(
-        st.services
-            .create_agency(&c.caller, &input)
-            .await
-            .map_err(fail!(c))?,
-    )))
+    Ok(created(Agency::from(st.services.create_agency(&c.caller, &input).await.map_err(fail!(c))?)))
 }
 
 /// One agency with its units.
@@ -257,10 +195,7 @@ pub(crate) async fn get_agency(
     Ids(id): Ids<i64>,
 ) -> ApiResult<Json<AgencyDetail>> {
     let (a, units) = st.services.agency(&c.caller, id).await.map_err(fail!(c))?;
-    Ok(Json(AgencyDetail {
-        agency: a.into(),
-        units: units.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(AgencyDetail { agency: a.into(), units: units.into_iter().map(Into::into).collect() }))
 }
 
 /// Changes an agency.
@@ -271,18 +206,8 @@ pub(crate) async fn update_agency(
     Ids(id): Ids<i64>,
     Body(b): Body<AgencyPatch>,
 ) -> ApiResult<Json<Agency>> {
-    let change = AgencyChange {
-        name: &b.name,
-        short_name: b.short_name.as_deref(),
-        active: b.active,
-    };
-    Ok(Json(
-        st.services
-            .update_agency(&c.caller, id, &change)
-            .await
-            .map_err(fail!(c))?
-            .into(),
-    ))
+    let change = AgencyChange { name: &b.name, short_name: b.short_name.as_deref(), active: b.active };
+    Ok(Json(st.services.update_agency(&c.caller, id, &change).await.map_err(fail!(c))?.into()))
 }
 
 /// Adds a unit to an agency.
@@ -293,12 +218,7 @@ pub(crate) async fn create_unit(
     Ids(id): Ids<i64>,
     Body(b): Body<NewUnit>,
 ) -> ApiResult<Response> {
-    Ok(created(Unit::from(
-        st.services
-            .create_unit(&c.caller, id, b.parent_unit_id, &b.name)
-            .await
-            .map_err(fail!(c))?,
-    )))
+    Ok(created(Unit::from(st.services.create_unit(&c.caller, id, b.parent_unit_id, &b.name).await.map_err(fail!(c))?)))
 }
 
 /// Renames or (de)activates a unit.
@@ -309,13 +229,7 @@ pub(crate) async fn update_unit(
     Ids(id): Ids<i64>,
     Body(b): Body<UnitPatch>,
 ) -> ApiResult<Json<Unit>> {
-    Ok(Json(
-        st.services
-            .update_unit(&c.caller, id, &b.name, b.active)
-            .await
-            .map_err(fail!(c))?
-            .into(),
-    ))
+    Ok(Json(st.services.update_unit(&c.caller, id, &b.name, b.active).await.map_err(fail!(c))?.into()))
 }
 
 /// People the caller administers.
@@ -326,17 +240,8 @@ pub(crate) async fn list_users(
     Params(q): Params<UserQuery>,
 ) -> ApiResult<Json<Page<User>>> {
     let p = page(q.cursor.as_deref(), q.limit, c.lang)?;
-    let filter = UserFilter {
-        agency_id: q.agency_id,
-        query: q.q.as_deref(),
-        after_id: p.after_id,
-        limit: p.limit,
-    };
-    let rows = st
-        .services
-        .users(&c.caller, &filter)
-        .await
-        .map_err(fail!(c))?;
+    let filter = UserFilter { agency_id: q.agency_id, query: q.q.as_deref(), after_id: p.after_id, limit: p.limit };
+    let rows = st.services.users(&c.caller, &filter).await.map_err(fail!(c))?;
     Ok(Json(paged(rows, p.limit, |u| u.id, Into::into)))
 }
 
@@ -359,13 +264,7 @@ pub(crate) async fn create_user(
         password: &b.password,
         must_change_password: true,
     };
-    Ok(created(Created {
-        id: st
-            .services
-            .create_user(&c.caller, &input)
-            .await
-            .map_err(fail!(c))?,
-    }))
+    Ok(created(Created { id: st.services.create_user(&c.caller, &input).await.map_err(fail!(c))? }))
 }
 
 /// One account with positions and roles.
@@ -375,13 +274,7 @@ pub(crate) async fn get_user(
     c: ApiCaller,
     Ids(id): Ids<i64>,
 ) -> ApiResult<Json<UserDetails>> {
-    Ok(Json(
-        st.services
-            .user(&c.caller, id)
-            .await
-            .map_err(fail!(c))?
-            .into(),
-    ))
+    Ok(Json(st.services.user(&c.caller, id).await.map_err(fail!(c))?.into()))
 }
 
 /// Changes a person's profile fields.
@@ -392,16 +285,9 @@ pub(crate) async fn update_user(
     Ids(id): Ids<i64>,
     Body(b): Body<ProfilePatch>,
 ) -> ApiResult<Response> {
-    let input = ProfileInput {
-        full_name: &b.full_name,
-        email: b.email.as_deref(),
-        phone: b.phone.as_deref(),
-        locale: None,
-    };
-    st.services
-        .update_user(&c.caller, id, &input)
-        .await
-        .map_err(fail!(c))?;
+    let input =
+        ProfileInput { full_name: &b.full_name, email: b.email.as_deref(), phone: b.phone.as_deref(), locale: None };
+    st.services.update_user(&c.caller, id, &input).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
@@ -412,24 +298,14 @@ pub(crate) async fn deactivate_user(
     c: ApiCaller,
     Ids(id): Ids<i64>,
 ) -> ApiResult<Response> {
-    st.services
-        .set_user_active(&c.caller, id, false)
-        .await
-        .map_err(fail!(c))?;
+    st.services.set_user_active(&c.caller, id, false).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
 /// Reactivates an account.
 #[utoipa::path(post, path = "/api/v1/users/{id}/activate", tag = "users", params(("id" = i64, Path)), responses((status = 204)))]
-pub(crate) async fn activate_user(
-    State(st): State<AppState>,
-    c: ApiCaller,
-    Ids(id): Ids<i64>,
-) -> ApiResult<Response> {
-    st.services
-        .set_user_active(&c.caller, id, true)
-        .await
-        .map_err(fail!(c))?;
+pub(crate) async fn activate_user(State(st): State<AppState>, c: ApiCaller, Ids(id): Ids<i64>) -> ApiResult<Response> {
+    st.services.set_user_active(&c.caller, id, true).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
@@ -444,10 +320,7 @@ pub(crate) async fn reset_password(
     st.services
         .reset_password(&c.caller, id, &b.new_password)
         .await
-        .map_err(|e| ApiError {
-            err: e.remap("password", "new_password"),
-            lang: c.lang,
-        })?;
+        .map_err(|e| ApiError { err: e.remap("password", "new_password"), lang: c.lang })?;
     Ok(no_content())
 }
 
@@ -459,11 +332,7 @@ pub(crate) async fn add_position(
     Ids(id): Ids<i64>,
     Body(b): Body<NewPosition>,
 ) -> ApiResult<Response> {
-    let pid = st
-        .services
-        .add_position(&c.caller, id, b.agency_id, b.unit_id, &b.position)
-        .await
-        .map_err(fail!(c))?;
+    let pid = st.services.add_position(&c.caller, id, b.agency_id, b.unit_id, &b.position).await.map_err(fail!(c))?;
     Ok(created(Created { id: pid }))
 }
 
@@ -475,10 +344,7 @@ pub(crate) async fn move_position(
     Ids(id): Ids<i64>,
     Body(b): Body<PositionMove>,
 ) -> ApiResult<Response> {
-    st.services
-        .move_position(&c.caller, id, b.unit_id)
-        .await
-        .map_err(fail!(c))?;
+    st.services.move_position(&c.caller, id, b.unit_id).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
@@ -489,10 +355,7 @@ pub(crate) async fn remove_position(
     c: ApiCaller,
     Ids(id): Ids<i64>,
 ) -> ApiResult<Response> {
-    st.services
-        .remove_position(&c.caller, id)
-        .await
-        .map_err(fail!(c))?;
+    st.services.remove_position(&c.caller, id).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
@@ -504,11 +367,7 @@ pub(crate) async fn grant_role(
     Ids(id): Ids<i64>,
     Body(b): Body<NewGrant>,
 ) -> ApiResult<Response> {
-    let gid = st
-        .services
-        .grant_role(&c.caller, id, &b.role, b.agency_id)
-        .await
-        .map_err(fail!(c))?;
+    let gid = st.services.grant_role(&c.caller, id, &b.role, b.agency_id).await.map_err(fail!(c))?;
     Ok(created(Created { id: gid }))
 }
 
@@ -519,10 +378,7 @@ pub(crate) async fn revoke_role(
     c: ApiCaller,
     Ids((id, grant)): Ids<(i64, i64)>,
 ) -> ApiResult<Response> {
-    st.services
-        .revoke_role(&c.caller, id, grant)
-        .await
-        .map_err(fail!(c))?;
+    st.services.revoke_role(&c.caller, id, grant).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
@@ -541,10 +397,6 @@ pub(crate) async fn list_audit(
         before_seq: p.after_id,
         limit: p.limit,
     };
-    let rows = st
-        .services
-        .audit_entries(&c.caller, &filter)
-        .await
-        .map_err(fail!(c))?;
+    let rows = st.services.audit_entries(&c.caller, &filter).await.map_err(fail!(c))?;
     Ok(Json(paged(rows, p.limit, |e| e.record.seq, Into::into)))
 }

@@ -44,17 +44,10 @@ impl Modify for Security {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "token",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("egov_…")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("egov_…").build()),
         );
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("egov_session"))),
-        );
+        components
+            .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("egov_session"))));
     }
 }
 
@@ -93,8 +86,5 @@ pub fn openapi_json() -> String {
 }
 
 async fn not_found(lang: crate::session::ApiLang) -> crate::error::ApiError {
-    crate::error::ApiError {
-        err: egov_service::AppError::NotFound,
-        lang: lang.0,
-    }
+    crate::error::ApiError { err: egov_service::AppError::NotFound, lang: lang.0 }
 }

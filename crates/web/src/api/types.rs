@@ -64,13 +64,7 @@ pub struct Unit {
 
 impl From<UnitRow> for Unit {
     fn from(u: UnitRow) -> Self {
-        Unit {
-            id: u.id,
-            agency_id: u.agency_id,
-            parent_unit_id: u.parent_unit_id,
-            name: u.name,
-            active: u.active,
-        }
+        Unit { id: u.id, agency_id: u.agency_id, parent_unit_id: u.parent_unit_id, name: u.name, active: u.active }
     }
 }
 
@@ -183,12 +177,7 @@ pub struct RoleGrant {
 
 impl From<GrantRow> for RoleGrant {
     fn from(g: GrantRow) -> Self {
-        RoleGrant {
-            id: g.id,
-            role: g.role,
-            agency_id: g.agency_id,
-            agency_name: g.agency_name,
-        }
+        RoleGrant { id: g.id, role: g.role, agency_id: g.agency_id, agency_name: g.agency_name }
     }
 }
 

@@ -48,22 +48,13 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 fn fail(s: &SignedIn) -> impl Fn(AppError) -> PageError + '_ {
-    move |err| PageError {
-        err,
-        lang: s.ctx.lang,
-    }
+    move |err| PageError { err, lang: s.ctx.lang }
 }
 
 /// Rows with their depth in the tree (paths look like `/1/4/9/`), for indentation.
 fn with_depth<T>(rows: Vec<T>, path: impl Fn(&T) -> &str) -> Vec<(usize, T)> {
-    let base = rows
-        .iter()
-        .map(|r| path(r).matches('/').count())
-        .min()
-        .unwrap_or(2);
-    rows.into_iter()
-        .map(|r| ((path(&r).matches('/').count() - base).min(6), r))
-        .collect()
+    let base = rows.iter().map(|r| path(r).matches('/').count()).min().unwrap_or(2);
+    rows.into_iter().map(|r| ((path(&r).matches('/').count() - base).min(6), r)).collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -144,16 +135,7 @@ async fn agency_new_page(
 }
 
 async fn agency_new(State(st): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
-    agency_new_page(
-        &st,
-        &s,
-        AgencyForm {
-            level: "province".into(),
-            ..Default::default()
-        },
-        FormErrors::default(),
-    )
-    .await
+    agency_new_page(&st, &s, AgencyForm { level: "province".into(), ..Default::default() }, FormErrors::default()).await
 }
 
 fn parse_id(v: &str) -> Option<i64> {
@@ -173,14 +155,8 @@ async fn agency_create(
         parent_id: parse_id(&f.parent_id),
     };
     match st.services.create_agency(&s.caller, &input).await {
-        Ok(a) => {
-            Ok(Redirect::to(&format!("/admin/agencies/{}?notice=created", a.id)).into_response())
-        }
-        Err(e) => match FormErrors::from_error(
-            &e,
-            s.ctx.lang,
-            &["code", "name", "short_name", "level", "parent_id"],
-        ) {
+        Ok(a) => Ok(Redirect::to(&format!("/admin/agencies/{}?notice=created", a.id)).into_response()),
+        Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["code", "name", "short_name", "level", "parent_id"]) {
             Some(errors) => agency_new_page(&st, &s, f, errors).await,
             None => Err(fail(&s)(e)),
         },
@@ -233,15 +209,7 @@ async fn agency(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    agency_page(
-        &st,
-        &s,
-        id,
-        None,
-        FormErrors::default(),
-        q.notice.as_deref(),
-    )
-    .await
+    agency_page(&st, &s, id, None, FormErrors::default(), q.notice.as_deref()).await
 }
 
 async fn agency_update(
@@ -251,11 +219,7 @@ async fn agency_update(
     Form(f): Form<AgencyForm>,
 ) -> Result<Response, PageError> {
     let active = f.active.is_some();
-    let change = AgencyChange {
-        name: &f.name,
-        short_name: Some(f.short_name.as_str()),
-        active,
-    };
+    let change = AgencyChange { name: &f.name, short_name: Some(f.short_name.as_str()), active };
     match st.services.update_agency(&s.caller, id, &change).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/agencies/{id}?notice=saved")).into_response()),
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["name", "short_name"]) {
@@ -264,11 +228,7 @@ async fn agency_update(
                     &st,
                     &s,
                     id,
-                    Some(AgencyEditForm {
-                        name: f.name,
-                        short_name: f.short_name,
-                        active,
-                    }),
+                    Some(AgencyEditForm { name: f.name, short_name: f.short_name, active }),
                     errors,
                     None,
                 )
@@ -295,11 +255,7 @@ async fn unit_create(
     Path(id): Path<i64>,
     Form(f): Form<UnitForm>,
 ) -> Result<Response, PageError> {
-    match st
-        .services
-        .create_unit(&s.caller, id, parse_id(&f.parent_unit_id), &f.name)
-        .await
-    {
+    match st.services.create_unit(&s.caller, id, parse_id(&f.parent_unit_id), &f.name).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/agencies/{id}?notice=created")).into_response()),
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &[]) {
             Some(errors) => agency_page(&st, &s, id, None, errors, None).await,
@@ -314,14 +270,8 @@ async fn unit_update(
     Path(id): Path<i64>,
     Form(f): Form<UnitForm>,
 ) -> Result<Response, PageError> {
-    match st
-        .services
-        .update_unit(&s.caller, id, &f.name, f.active.is_some())
-        .await
-    {
-        Ok(u) => Ok(
-            Redirect::to(&format!("/admin/agencies/{}?notice=saved", u.agency_id)).into_response(),
-        ),
+    match st.services.update_unit(&s.caller, id, &f.name, f.active.is_some()).await {
+        Ok(u) => Ok(Redirect::to(&format!("/admin/agencies/{}?notice=saved", u.agency_id)).into_response()),
         Err(e) => Err(fail(&s)(e)),
     }
 }
@@ -344,44 +294,20 @@ struct UsersPage {
     next_cursor: Option<String>,
 }
 
-async fn users(
-    State(st): State<AppState>,
-    s: SignedIn,
-    Query(q): Query<UsersQuery>,
-) -> Result<Response, PageError> {
-    let page = PageRequest::parse(q.cursor.as_deref(), Some(50))
-        .map_err(|e| fail(&s)(AppError::field(e)))?;
-    let filter = UserFilter {
-        agency_id: q.agency_id,
-        query: Some(q.q.as_str()),
-        after_id: page.after_id,
-        limit: page.limit,
-    };
-    let users = st
-        .services
-        .users(&s.caller, &filter)
-        .await
-        .map_err(fail(&s))?;
-    let next_cursor = (users.len() == page.limit as usize)
-        .then(|| users.last().map(|u| encode_cursor(u.id)))
-        .flatten();
+async fn users(State(st): State<AppState>, s: SignedIn, Query(q): Query<UsersQuery>) -> Result<Response, PageError> {
+    let page = PageRequest::parse(q.cursor.as_deref(), Some(50)).map_err(|e| fail(&s)(AppError::field(e)))?;
+    let filter =
+        UserFilter { agency_id: q.agency_id, query: Some(q.q.as_str()), after_id: page.after_id, limit: page.limit };
+    let users = st.services.users(&s.caller, &filter).await.map_err(fail(&s))?;
+    let next_cursor = (users.len() == page.limit as usize).then(|| users.last().map(|u| encode_cursor(u.id))).flatten();
     render(
-        &UsersPage {
-            ctx: Ctx::signed_in(&s, "users.title"),
-            users,
-            q: q.q,
-            agency_id: q.agency_id,
-            next_cursor,
-        },
+        &UsersPage { ctx: Ctx::signed_in(&s, "users.title"), users, q: q.q, agency_id: q.agency_id, next_cursor },
         s.ctx.lang,
     )
 }
 
 /// Agencies the caller administers, and their active units labelled with the agency name.
-async fn reach(
-    services: &Services,
-    s: &SignedIn,
-) -> Result<(Vec<AgencyRow>, Vec<(String, UnitRow)>), PageError> {
+async fn reach(services: &Services, s: &SignedIn) -> Result<(Vec<AgencyRow>, Vec<(String, UnitRow)>), PageError> {
     let agencies: Vec<AgencyRow> = services
         .agency_tree(&s.caller)
         .await
@@ -392,11 +318,7 @@ async fn reach(
     let mut units = Vec::new();
     for a in agencies.iter().take(200) {
         let (_, list) = services.agency(&s.caller, a.id).await.map_err(fail(s))?;
-        units.extend(
-            list.into_iter()
-                .filter(|u| u.active)
-                .map(|u| (a.name.clone(), u)),
-        );
+        units.extend(list.into_iter().filter(|u| u.active).map(|u| (a.name.clone(), u)));
     }
     Ok((agencies, units))
 }
@@ -442,11 +364,7 @@ struct UserNewPage {
 }
 
 fn grantable(s: &SignedIn) -> Vec<Role> {
-    Role::ALL
-        .iter()
-        .copied()
-        .filter(|r| *r != Role::SystemAdmin || s.caller.actor.is_system_admin())
-        .collect()
+    Role::ALL.iter().copied().filter(|r| *r != Role::SystemAdmin || s.caller.actor.is_system_admin()).collect()
 }
 
 async fn user_new_page(
@@ -492,30 +410,10 @@ async fn user_create(
     match st.services.create_user(&s.caller, &input).await {
         Ok(id) => Ok(Redirect::to(&format!("/admin/users/{id}?notice=created")).into_response()),
         Err(e) => {
-            let shown = [
-                "username",
-                "full_name",
-                "email",
-                "phone",
-                "agency_id",
-                "unit_id",
-                "position",
-                "roles",
-                "password",
-            ];
+            let shown =
+                ["username", "full_name", "email", "phone", "agency_id", "unit_id", "position", "roles", "password"];
             match FormErrors::from_error(&e, s.ctx.lang, &shown) {
-                Some(errors) => {
-                    user_new_page(
-                        &st,
-                        &s,
-                        NewUserForm {
-                            password: String::new(),
-                            ..f
-                        },
-                        errors,
-                    )
-                    .await
-                }
+                Some(errors) => user_new_page(&st, &s, NewUserForm { password: String::new(), ..f }, errors).await,
                 None => Err(fail(&s)(e)),
             }
         }
@@ -556,11 +454,7 @@ async fn user_page(
     notice: Option<&str>,
 ) -> Result<Response, PageError> {
     let detail = st.services.user(&s.caller, id).await.map_err(fail(s))?;
-    let (agencies, units) = if detail.manageable {
-        reach(&st.services, s).await?
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    let (agencies, units) = if detail.manageable { reach(&st.services, s).await? } else { (Vec::new(), Vec::new()) };
     let form = form.unwrap_or_else(|| ProfileForm {
         full_name: detail.user.full_name.clone(),
         email: detail.user.email.clone().unwrap_or_default(),
@@ -586,15 +480,7 @@ async fn user(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    user_page(
-        &st,
-        &s,
-        id,
-        None,
-        FormErrors::default(),
-        q.notice.as_deref(),
-    )
-    .await
+    user_page(&st, &s, id, None, FormErrors::default(), q.notice.as_deref()).await
 }
 
 /// Re-renders the user page with the error, or fails with it.
@@ -605,11 +491,7 @@ async fn user_error(
     e: AppError,
     form: Option<ProfileForm>,
 ) -> Result<Response, PageError> {
-    match FormErrors::from_error(
-        &e,
-        s.ctx.lang,
-        &["full_name", "email", "phone", "new_password"],
-    ) {
+    match FormErrors::from_error(&e, s.ctx.lang, &["full_name", "email", "phone", "new_password"]) {
         Some(errors) => user_page(st, s, id, form, errors, None).await,
         None => Err(fail(s)(e)),
     }
@@ -667,11 +549,7 @@ async fn user_password(
     Path(id): Path<i64>,
     Form(f): Form<ResetForm>,
 ) -> Result<Response, PageError> {
-    match st
-        .services
-        .reset_password(&s.caller, id, &f.new_password)
-        .await
-    {
+    match st.services.reset_password(&s.caller, id, &f.new_password).await {
         Ok(()) => Ok(done(id, "password_reset")),
         Err(e) => user_error(&st, &s, id, e.remap("password", "new_password"), None).await,
     }
@@ -693,25 +571,14 @@ async fn position_add(
     Form(f): Form<PositionForm>,
 ) -> Result<Response, PageError> {
     let result = if let Some(a) = f.target.strip_prefix('a').and_then(parse_id) {
-        st.services
-            .add_position(&s.caller, id, a, None, &f.position)
-            .await
+        st.services.add_position(&s.caller, id, a, None, &f.position).await
     } else if let Some(u) = f.target.strip_prefix('u').and_then(parse_id) {
         match st.services.agency_of_unit(&s.caller, u).await {
-            Ok(a) => {
-                st.services
-                    .add_position(&s.caller, id, a, Some(u), &f.position)
-                    .await
-            }
+            Ok(a) => st.services.add_position(&s.caller, id, a, Some(u), &f.position).await,
             Err(e) => Err(e),
         }
     } else {
-        Err(AppError::invalid(
-            "unit_id",
-            "required",
-            "Hãy chọn đơn vị.",
-            "Choose a unit.",
-        ))
+        Err(AppError::invalid("unit_id", "required", "Hãy chọn đơn vị.", "Choose a unit."))
     };
     match result {
         Ok(_) => Ok(done(id, "saved")),
@@ -731,31 +598,15 @@ async fn position_move(
     Path(id): Path<i64>,
     Form(f): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    let user_id = st
-        .services
-        .position_owner(&s.caller, id)
-        .await
-        .map_err(fail(&s))?;
-    match st
-        .services
-        .move_position(&s.caller, id, parse_id(&f.unit_id).unwrap_or(0))
-        .await
-    {
+    let user_id = st.services.position_owner(&s.caller, id).await.map_err(fail(&s))?;
+    match st.services.move_position(&s.caller, id, parse_id(&f.unit_id).unwrap_or(0)).await {
         Ok(()) => Ok(done(user_id, "saved")),
         Err(e) => user_error(&st, &s, user_id, e, None).await,
     }
 }
 
-async fn position_remove(
-    State(st): State<AppState>,
-    s: SignedIn,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let user_id = st
-        .services
-        .position_owner(&s.caller, id)
-        .await
-        .map_err(fail(&s))?;
+async fn position_remove(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let user_id = st.services.position_owner(&s.caller, id).await.map_err(fail(&s))?;
     match st.services.remove_position(&s.caller, id).await {
         Ok(()) => Ok(done(user_id, "saved")),
         Err(e) => user_error(&st, &s, user_id, e, None).await,
@@ -776,11 +627,7 @@ async fn role_add(
     Path(id): Path<i64>,
     Form(f): Form<RoleForm>,
 ) -> Result<Response, PageError> {
-    match st
-        .services
-        .grant_role(&s.caller, id, &f.role, parse_id(&f.agency_id).unwrap_or(0))
-        .await
-    {
+    match st.services.grant_role(&s.caller, id, &f.role, parse_id(&f.agency_id).unwrap_or(0)).await {
         Ok(_) => Ok(done(id, "saved")),
         Err(e) => user_error(&st, &s, id, e, None).await,
     }
@@ -814,13 +661,7 @@ async fn security(
     }
     let on = st.services.totp_policy().await.map_err(fail(&s))?;
     let roles = Role::ALL.iter().map(|r| (*r, on.contains(r))).collect();
-    render(
-        &SecurityPage {
-            ctx: ctx_with_notice(&s, "security.title", q.notice.as_deref()),
-            roles,
-        },
-        s.ctx.lang,
-    )
+    render(&SecurityPage { ctx: ctx_with_notice(&s, "security.title", q.notice.as_deref()), roles }, s.ctx.lang)
 }
 
 #[derive(Deserialize)]
@@ -838,10 +679,7 @@ async fn security_save(
     for r in Role::ALL {
         let want = f.roles.iter().any(|x| x == r.as_str());
         if want != current.contains(r) {
-            st.services
-                .set_totp_policy(&s.caller, *r, want)
-                .await
-                .map_err(fail(&s))?;
+            st.services.set_totp_policy(&s.caller, *r, want).await.map_err(fail(&s))?;
         }
     }
     Ok(Redirect::to("/admin/security?notice=saved").into_response())
@@ -867,35 +705,13 @@ async fn audit_page(
     before: Option<i64>,
     verdict: Option<String>,
 ) -> Result<Response, PageError> {
-    let filter = AuditFilter {
-        before_seq: before,
-        limit: 100,
-        ..Default::default()
-    };
-    let entries = st
-        .services
-        .audit_entries(&s.caller, &filter)
-        .await
-        .map_err(fail(s))?;
-    let next_cursor = (entries.len() == 100)
-        .then(|| entries.last().map(|e| e.record.seq))
-        .flatten();
-    render(
-        &AuditPage {
-            ctx: Ctx::signed_in(s, "audit.title"),
-            entries,
-            verdict,
-            next_cursor,
-        },
-        s.ctx.lang,
-    )
+    let filter = AuditFilter { before_seq: before, limit: 100, ..Default::default() };
+    let entries = st.services.audit_entries(&s.caller, &filter).await.map_err(fail(s))?;
+    let next_cursor = (entries.len() == 100).then(|| entries.last().map(|e| e.record.seq)).flatten();
+    render(&AuditPage { ctx: Ctx::signed_in(s, "audit.title"), entries, verdict, next_cursor }, s.ctx.lang)
 }
 
-async fn audit(
-    State(st): State<AppState>,
-    s: SignedIn,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, PageError> {
+async fn audit(State(st): State<AppState>, s: SignedIn, Query(q): Query<AuditQuery>) -> Result<Response, PageError> {
     audit_page(&st, &s, q.before, None).await
 }
 
@@ -904,9 +720,7 @@ async fn audit_verify(State(st): State<AppState>, s: SignedIn) -> Result<Respons
         return Err(fail(&s)(AppError::Forbidden));
     }
     let verdict = match st.services.verify_audit().await.map_err(fail(&s))? {
-        Verdict::Intact { entries } => {
-            tr(s.ctx.lang, "audit.intact").replace("{n}", &entries.to_string())
-        }
+        Verdict::Intact { entries } => tr(s.ctx.lang, "audit.intact").replace("{n}", &entries.to_string()),
         Verdict::Broken(b) => tr(s.ctx.lang, "audit.broken").replace("{detail}", &b.to_string()),
     };
     audit_page(&st, &s, None, Some(verdict)).await

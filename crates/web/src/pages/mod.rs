@@ -13,26 +13,21 @@ use axum_extra::extract::cookie::CookieJar;
 use axum_extra::extract::Form;
 use egov_domain::Lang;
 use egov_service::auth::Stage;
-use egov_service::users::UserDetail;
 use egov_service::AppError;
+use egov_storage::accounts::GrantRow;
+use egov_storage::org::PositionRow;
 use serde::Deserialize;
 
 use crate::error::{message, PageError};
 use crate::session::{
-    cookie, page_layer, HalfSignedIn, SignedIn, Visitor, LANG_COOKIE, PRE_CSRF_COOKIE,
-    SESSION_COOKIE,
+    cookie, page_layer, HalfSignedIn, SignedIn, Visitor, LANG_COOKIE, PRE_CSRF_COOKIE, SESSION_COOKIE,
 };
 use crate::view::{Ctx, FormErrors};
 use crate::AppState;
 
 /// Renders a template as a page.
 pub(crate) fn render(t: &impl Template, lang: Lang) -> Result<Response, PageError> {
-    t.render()
-        .map(|h| Html(h).into_response())
-        .map_err(|e| PageError {
-            err: AppError::internal(e),
-            lang,
-        })
+    t.render().map(|h| Html(h).into_response()).map_err(|e| PageError { err: AppError::internal(e), lang })
 }
 
 /// Page routes, all behind the session/CSRF layer.
@@ -88,20 +83,12 @@ async fn signin(
     headers: HeaderMap,
     Form(f): Form<SigninForm>,
 ) -> Result<Response, PageError> {
-    let agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|h| h.to_str().ok());
-    match state
-        .services
-        .sign_in(&f.username, &f.password, v.ip.as_deref(), agent)
-        .await
-    {
+    let agent = headers.get(header::USER_AGENT).and_then(|h| h.to_str().ok());
+    match state.services.sign_in(&f.username, &f.password, v.ip.as_deref(), agent).await {
         Ok(s) => {
             let secure = state.settings.secure_cookies;
             let max_age = state.services.settings.session_max.as_secs() as i64;
-            let jar = jar
-                .add(cookie(SESSION_COOKIE, s.token, secure, Some(max_age)))
-                .remove(PRE_CSRF_COOKIE);
+            let jar = jar.add(cookie(SESSION_COOKIE, s.token, secure, Some(max_age))).remove(PRE_CSRF_COOKIE);
             let to = match s.stage {
                 Stage::Totp => "/signin/totp",
                 Stage::Enroll => "/profile/totp",
@@ -139,13 +126,7 @@ async fn totp_page(HalfSignedIn { ctx, session }: HalfSignedIn) -> Result<Respon
     if session.stage != Stage::Totp {
         return Ok(Redirect::to("/").into_response());
     }
-    render(
-        &TotpPage {
-            ctx: Ctx::anonymous(&ctx, "totp.title"),
-            errors: FormErrors::default(),
-        },
-        ctx.lang,
-    )
+    render(&TotpPage { ctx: Ctx::anonymous(&ctx, "totp.title"), errors: FormErrors::default() }, ctx.lang)
 }
 
 #[derive(Deserialize)]
@@ -159,61 +140,26 @@ async fn totp_submit(
     HalfSignedIn { ctx, session }: HalfSignedIn,
     Form(f): Form<CodeForm>,
 ) -> Result<Response, PageError> {
-    match state
-        .services
-        .verify_totp(&session, &f.code, ctx.ip.clone())
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(if session.must_change_password {
-            "/profile/password"
-        } else {
-            "/"
-        })
-        .into_response()),
+    match state.services.verify_totp(&session, &f.code, ctx.ip.clone()).await {
+        Ok(()) => {
+            Ok(Redirect::to(if session.must_change_password { "/profile/password" } else { "/" }).into_response())
+        }
         Err(e) => match FormErrors::from_error(&e, ctx.lang, &["code"]) {
-            Some(errors) => render(
-                &TotpPage {
-                    ctx: Ctx::anonymous(&ctx, "totp.title"),
-                    errors,
-                },
-                ctx.lang,
-            ),
-            None => Err(PageError {
-                err: e,
-                lang: ctx.lang,
-            }),
+            Some(errors) => render(&TotpPage { ctx: Ctx::anonymous(&ctx, "totp.title"), errors }, ctx.lang),
+            None => Err(PageError { err: e, lang: ctx.lang }),
         },
     }
 }
 
-async fn signout(
-    State(state): State<AppState>,
-    Visitor(v): Visitor,
-    jar: CookieJar,
-) -> Result<Response, PageError> {
+async fn signout(State(state): State<AppState>, Visitor(v): Visitor, jar: CookieJar) -> Result<Response, PageError> {
     if let Some(s) = &v.session {
-        state
-            .services
-            .sign_out(s, v.ip.clone())
-            .await
-            .map_err(|err| PageError { err, lang: v.lang })?;
+        state.services.sign_out(s, v.ip.clone()).await.map_err(|err| PageError { err, lang: v.lang })?;
     }
     Ok((jar.remove(SESSION_COOKIE), Redirect::to("/signin")).into_response())
 }
 
-async fn signout_everywhere(
-    State(state): State<AppState>,
-    s: SignedIn,
-    jar: CookieJar,
-) -> Result<Response, PageError> {
-    state
-        .services
-        .sign_out_everywhere(&s.caller)
-        .await
-        .map_err(|err| PageError {
-            err,
-            lang: s.ctx.lang,
-        })?;
+async fn signout_everywhere(State(state): State<AppState>, s: SignedIn, jar: CookieJar) -> Result<Response, PageError> {
+    state.services.sign_out_everywhere(&s.caller).await.map_err(|err| PageError { err, lang: s.ctx.lang })?;
     Ok((jar.remove(SESSION_COOKIE), Redirect::to("/signin")).into_response())
 }
 
@@ -236,12 +182,7 @@ async fn set_lang(
         .and_then(|r| r.find('/').map(|i| r[i..].to_string()))
         .filter(|p| p.starts_with('/') && !p.starts_with("//"))
         .unwrap_or_else(|| "/".into());
-    let jar = jar.add(cookie(
-        LANG_COOKIE,
-        lang.as_str().to_string(),
-        state.settings.secure_cookies,
-        Some(365 * 86400),
-    ));
+    let jar = jar.add(cookie(LANG_COOKIE, lang.as_str().to_string(), state.settings.secure_cookies, Some(365 * 86400)));
     (jar, Redirect::to(&back)).into_response()
 }
 
@@ -249,25 +190,23 @@ async fn set_lang(
 #[template(path = "home.html")]
 struct HomePage {
     ctx: Ctx,
-    me: UserDetail,
+    full_name: String,
+    agency_name: String,
+    positions: Vec<PositionRow>,
+    grants: Vec<GrantRow>,
 }
 
 async fn home(State(state): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
-    let me = state
-        .services
-        .me(&s.caller)
-        .await
-        .map_err(|err| PageError {
-            err,
-            lang: s.ctx.lang,
-        })?;
-    render(
-        &HomePage {
-            ctx: Ctx::signed_in(&s, "home.title"),
-            me,
-        },
-        s.ctx.lang,
-    )
+    let positions = state.services.own_positions(&s.caller).await.map_err(|err| PageError { err, lang: s.ctx.lang })?;
+    let grants = s.session.grants.clone();
+    let page = HomePage {
+        ctx: Ctx::signed_in(&s, "home.title"),
+        full_name: s.session.full_name.clone(),
+        agency_name: s.session.agency_name.clone(),
+        positions,
+        grants,
+    };
+    render(&page, s.ctx.lang)
 }
 
 /// Allowed notices after a redirect (`?notice=saved`).

@@ -50,11 +50,7 @@ struct ProfilePage {
     errors: FormErrors,
 }
 
-async fn profile(
-    State(st): State<AppState>,
-    s: SignedIn,
-    Query(q): Query<NoticeQuery>,
-) -> Result<Response, PageError> {
+async fn profile(State(st): State<AppState>, s: SignedIn, Query(q): Query<NoticeQuery>) -> Result<Response, PageError> {
     let me = st.services.me(&s.caller).await.map_err(fail(s.ctx.lang))?;
     let form = ProfileForm {
         full_name: me.user.full_name.clone(),
@@ -87,32 +83,16 @@ async fn profile_save(
     };
     match st.services.update_own_profile(&s.caller, &input).await {
         Ok(()) => {
-            let jar = jar.add(cookie(
-                LANG_COOKIE,
-                f.locale.clone(),
-                st.settings.secure_cookies,
-                Some(365 * 86400),
-            ));
+            let jar = jar.add(cookie(LANG_COOKIE, f.locale.clone(), st.settings.secure_cookies, Some(365 * 86400)));
             Ok((jar, Redirect::to("/profile?notice=saved")).into_response())
         }
-        Err(e) => {
-            match FormErrors::from_error(&e, s.ctx.lang, &["full_name", "email", "phone", "locale"])
-            {
-                Some(errors) => {
-                    let me = st.services.me(&s.caller).await.map_err(fail(s.ctx.lang))?;
-                    render(
-                        &ProfilePage {
-                            ctx: Ctx::signed_in(&s, "profile.title"),
-                            me,
-                            form: f,
-                            errors,
-                        },
-                        s.ctx.lang,
-                    )
-                }
-                None => Err(fail(s.ctx.lang)(e)),
+        Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["full_name", "email", "phone", "locale"]) {
+            Some(errors) => {
+                let me = st.services.me(&s.caller).await.map_err(fail(s.ctx.lang))?;
+                render(&ProfilePage { ctx: Ctx::signed_in(&s, "profile.title"), me, form: f, errors }, s.ctx.lang)
             }
-        }
+            None => Err(fail(s.ctx.lang)(e)),
+        },
     }
 }
 
@@ -148,25 +128,19 @@ async fn password_save(
     s: SignedIn,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
-    match st
-        .services
-        .change_password(&s.caller, &f.current_password, &f.new_password)
-        .await
-    {
+    match st.services.change_password(&s.caller, &f.current_password, &f.new_password).await {
         Ok(()) => Ok(Redirect::to("/profile?notice=password_changed").into_response()),
-        Err(e) => {
-            match FormErrors::from_error(&e, s.ctx.lang, &["current_password", "new_password"]) {
-                Some(errors) => render(
-                    &PasswordPage {
-                        ctx: Ctx::signed_in(&s, "password.title"),
-                        forced: s.session.must_change_password,
-                        errors,
-                    },
-                    s.ctx.lang,
-                ),
-                None => Err(fail(s.ctx.lang)(e)),
-            }
-        }
+        Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["current_password", "new_password"]) {
+            Some(errors) => render(
+                &PasswordPage {
+                    ctx: Ctx::signed_in(&s, "password.title"),
+                    forced: s.session.must_change_password,
+                    errors,
+                },
+                s.ctx.lang,
+            ),
+            None => Err(fail(s.ctx.lang)(e)),
+        },
     }
 }
 
@@ -191,32 +165,15 @@ async fn totp_view(
     if h.session.stage == Stage::Totp {
         return Ok(Redirect::to("/signin/totp").into_response());
     }
-    let enabled = match st
-        .services
-        .session_caller(&h.session, h.ctx.ip.clone())
-        .await
-    {
-        Ok(caller) => {
-            st.services
-                .me(&caller)
-                .await
-                .map_err(fail(h.ctx.lang))?
-                .user
-                .totp_enabled
-        }
+    let enabled = match st.services.session_caller(&h.session, h.ctx.ip.clone()).await {
+        Ok(caller) => st.services.me(&caller).await.map_err(fail(h.ctx.lang))?.user.totp_enabled,
         Err(_) => false,
     };
     let mut ctx = Ctx::anonymous(&h.ctx, "totp.setup_title");
     if let Some(n) = super::notice_of(notice) {
         ctx = ctx.notice(n);
     }
-    let page = TotpSetupPage {
-        ctx,
-        enabled,
-        required: h.session.stage == Stage::Enroll,
-        setup,
-        errors,
-    };
+    let page = TotpSetupPage { ctx, enabled, required: h.session.stage == Stage::Enroll, setup, errors };
     render(&page, h.ctx.lang)
 }
 
@@ -249,11 +206,7 @@ async fn totp_confirm(
     h: HalfSignedIn,
     Form(f): Form<CodeForm>,
 ) -> Result<Response, PageError> {
-    match st
-        .services
-        .confirm_totp(&h.session, &f.code, h.ctx.ip.clone())
-        .await
-    {
+    match st.services.confirm_totp(&h.session, &f.code, h.ctx.ip.clone()).await {
         Ok(()) => Ok(Redirect::to("/profile?notice=totp_enabled").into_response()),
         Err(e) => match FormErrors::from_error(&e, h.ctx.lang, &[]) {
             Some(errors) => totp_view(&st, &h, None, errors, None).await,
@@ -277,10 +230,7 @@ async fn totp_disable(
         Ok(()) => Ok(Redirect::to("/profile?notice=totp_disabled").into_response()),
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["password"]) {
             Some(errors) => {
-                let h = HalfSignedIn {
-                    ctx: s.ctx.clone(),
-                    session: s.session.clone(),
-                };
+                let h = HalfSignedIn { ctx: s.ctx.clone(), session: s.session.clone() };
                 totp_view(&st, &h, None, errors, None).await
             }
             None => Err(fail(s.ctx.lang)(e)),
@@ -305,32 +255,16 @@ async fn tokens_view(
     errors: FormErrors,
     notice: Option<&str>,
 ) -> Result<Response, PageError> {
-    let tokens = st
-        .services
-        .tokens(&s.caller)
-        .await
-        .map_err(fail(s.ctx.lang))?;
-    let page = TokensPage {
-        ctx: ctx_with_notice(s, "tokens.title", notice),
-        tokens,
-        scopes: Scope::ALL,
-        new_secret,
-        errors,
-    };
+    let tokens = st.services.tokens(&s.caller).await.map_err(fail(s.ctx.lang))?;
+    let page =
+        TokensPage { ctx: ctx_with_notice(s, "tokens.title", notice), tokens, scopes: Scope::ALL, new_secret, errors };
     let mut resp = render(&page, s.ctx.lang)?;
     // The page may carry a fresh secret: never cache it.
-    resp.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
+    resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     Ok(resp)
 }
 
-async fn tokens(
-    State(st): State<AppState>,
-    s: SignedIn,
-    Query(q): Query<NoticeQuery>,
-) -> Result<Response, PageError> {
+async fn tokens(State(st): State<AppState>, s: SignedIn, Query(q): Query<NoticeQuery>) -> Result<Response, PageError> {
     tokens_view(&st, &s, None, FormErrors::default(), q.notice.as_deref()).await
 }
 
@@ -356,11 +290,7 @@ async fn token_create(
             Err(_) => Some(0),
         },
     };
-    match st
-        .services
-        .create_token(&s.caller, &f.name, &f.scopes, days)
-        .await
-    {
+    match st.services.create_token(&s.caller, &f.name, &f.scopes, days).await {
         Ok((_, secret)) => tokens_view(&st, &s, Some(secret), FormErrors::default(), None).await,
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["name", "expires_in_days"]) {
             Some(errors) => tokens_view(&st, &s, None, errors, None).await,
@@ -369,14 +299,7 @@ async fn token_create(
     }
 }
 
-async fn token_revoke(
-    State(st): State<AppState>,
-    s: SignedIn,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    st.services
-        .revoke_token(&s.caller, id)
-        .await
-        .map_err(fail(s.ctx.lang))?;
+async fn token_revoke(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
+    st.services.revoke_token(&s.caller, id).await.map_err(fail(s.ctx.lang))?;
     Ok(Redirect::to("/profile/tokens?notice=token_revoked").into_response())
 }
