@@ -445,6 +445,18 @@ pub(super) struct ProfileForm {
     pub locale: String,
 }
 
+impl ProfileForm {
+    /// The service input; the language is only taken from one's own profile form.
+    pub(super) fn input(&self, with_locale: bool) -> ProfileInput<'_> {
+        ProfileInput {
+            full_name: &self.full_name,
+            email: Some(self.email.as_str()),
+            phone: Some(self.phone.as_str()),
+            locale: with_locale.then_some(self.locale.as_str()),
+        }
+    }
+}
+
 async fn user_page(
     st: &AppState,
     s: &SignedIn,
@@ -507,12 +519,7 @@ async fn user_update(
     Path(id): Path<i64>,
     Form(f): Form<ProfileForm>,
 ) -> Result<Response, PageError> {
-    let input = ProfileInput {
-        full_name: &f.full_name,
-        email: Some(f.email.as_str()),
-        phone: Some(f.phone.as_str()),
-        locale: None,
-    };
+    let input = f.input(false);
     match st.services.update_user(&s.caller, id, &input).await {
         Ok(()) => Ok(done(id, "saved")),
         Err(e) => user_error(&st, &s, id, e, Some(f)).await,

@@ -9,7 +9,7 @@ use axum_extra::extract::cookie::CookieJar;
 use axum_extra::extract::Form;
 use egov_domain::authz::Scope;
 use egov_service::auth::{Stage, TotpSetup};
-use egov_service::users::{ProfileInput, UserDetail};
+use egov_service::users::UserDetail;
 use egov_service::AppError;
 use egov_storage::accounts::TokenRow;
 use serde::Deserialize;
@@ -75,12 +75,7 @@ async fn profile_save(
     jar: CookieJar,
     Form(f): Form<ProfileForm>,
 ) -> Result<Response, PageError> {
-    let input = ProfileInput {
-        full_name: &f.full_name,
-        email: Some(f.email.as_str()),
-        phone: Some(f.phone.as_str()),
-        locale: Some(f.locale.as_str()),
-    };
+    let input = f.input(true);
     match st.services.update_own_profile(&s.caller, &input).await {
         Ok(()) => {
             let jar = jar.add(cookie(LANG_COOKIE, f.locale.clone(), st.settings.secure_cookies, Some(365 * 86400)));
