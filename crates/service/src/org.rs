@@ -80,6 +80,13 @@ impl Services {
         Ok(db::agency_tree(&mut c, &caller.actor.org_visibility()).await?)
     }
 
+    /// Active units of every agency the caller administers (for choosing where people work).
+    pub async fn administered_units(&self, caller: &Caller) -> AppResult<Vec<UnitRow>> {
+        require(caller, Scope::OrgRead)?;
+        let mut c = self.store.read().await?;
+        Ok(db::active_units(&mut c, &caller.actor.admin_visibility()).await?)
+    }
+
     /// One agency and its units; `NotFound` when the caller may not see it.
     pub async fn agency(&self, caller: &Caller, id: i64) -> AppResult<(AgencyRow, Vec<UnitRow>)> {
         require(caller, Scope::OrgRead)?;

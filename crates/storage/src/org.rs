@@ -170,6 +170,15 @@ pub async fn list_units(c: &mut AnyConnection, agency_id: i64) -> Result<Vec<Uni
     q.fetch_all(c).await
 }
 
+/// Active units of every agency in `vis`, in tree order, in one query (for pickers).
+pub async fn active_units(c: &mut AnyConnection, vis: &Visibility) -> Result<Vec<UnitRow>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {UNIT_COLS} FROM units un JOIN agencies a ON a.id = un.agency_id WHERE un.active = 1"
+    ));
+    q.visible("a.path", "a.id", vis).push(" ORDER BY a.path, un.path");
+    q.fetch_all(c).await
+}
+
 /// Whether a sibling unit already has this name.
 pub async fn unit_name_taken(
     c: &mut AnyConnection,

@@ -315,11 +315,14 @@ async fn reach(services: &Services, s: &SignedIn) -> Result<(Vec<AgencyRow>, Vec
         .into_iter()
         .filter(|a| s.caller.actor.can_admin_agency(&a.path))
         .collect();
-    let mut units = Vec::new();
-    for a in agencies.iter().take(200) {
-        let (_, list) = services.agency(&s.caller, a.id).await.map_err(fail(s))?;
-        units.extend(list.into_iter().filter(|u| u.active).map(|u| (a.name.clone(), u)));
-    }
+    let names: std::collections::HashMap<i64, &str> = agencies.iter().map(|a| (a.id, a.name.as_str())).collect();
+    let units = services
+        .administered_units(&s.caller)
+        .await
+        .map_err(fail(s))?
+        .into_iter()
+        .filter_map(|u| Some((names.get(&u.agency_id)?.to_string(), u)))
+        .collect();
     Ok((agencies, units))
 }
 

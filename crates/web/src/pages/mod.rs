@@ -211,29 +211,19 @@ async fn home(State(state): State<AppState>, s: SignedIn) -> Result<Response, Pa
 
 /// Allowed notices after a redirect (`?notice=saved`).
 pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
-    const KEYS: &[&str] = &[
-        "activated",
-        "created",
-        "deactivated",
-        "password_changed",
-        "password_reset",
-        "saved",
-        "token_revoked",
-        "totp_disabled",
-        "totp_enabled",
+    const NOTICES: &[(&str, &str)] = &[
+        ("activated", "notice.activated"),
+        ("created", "notice.created"),
+        ("deactivated", "notice.deactivated"),
+        ("password_changed", "notice.password_changed"),
+        ("password_reset", "notice.password_reset"),
+        ("saved", "notice.saved"),
+        ("token_revoked", "notice.token_revoked"),
+        ("totp_disabled", "notice.totp_disabled"),
+        ("totp_enabled", "notice.totp_enabled"),
     ];
     let q = q?;
-    KEYS.iter().find(|k| **k == q).map(|k| match *k {
-        "activated" => "notice.activated",
-        "created" => "notice.created",
-        "deactivated" => "notice.deactivated",
-        "password_changed" => "notice.password_changed",
-        "password_reset" => "notice.password_reset",
-        "token_revoked" => "notice.token_revoked",
-        "totp_disabled" => "notice.totp_disabled",
-        "totp_enabled" => "notice.totp_enabled",
-        _ => "notice.saved",
-    })
+    NOTICES.iter().find(|(name, _)| *name == q).map(|(_, key)| *key)
 }
 
 /// A page context with the notice named in the query, if allowed.
