@@ -44,11 +44,24 @@ pub enum Scope {
     /// Read and change one's own profile.
     #[serde(rename = "profile")]
     Profile,
+    /// Read documents, inboxes, case files and search.
+    #[serde(rename = "documents:read")]
+    DocumentsRead,
+    /// Register, route, draft, approve, issue and send documents; manage case files.
+    #[serde(rename = "documents:write")]
+    DocumentsWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: &'static [Scope] = &[Scope::OrgRead, Scope::OrgWrite, Scope::AuditRead, Scope::Profile];
+    pub const ALL: &'static [Scope] = &[
+        Scope::OrgRead,
+        Scope::OrgWrite,
+        Scope::AuditRead,
+        Scope::Profile,
+        Scope::DocumentsRead,
+        Scope::DocumentsWrite,
+    ];
 
     /// Wire and storage name.
     pub fn as_str(self) -> &'static str {
@@ -57,6 +70,8 @@ impl Scope {
             Scope::OrgWrite => "org:write",
             Scope::AuditRead => "audit:read",
             Scope::Profile => "profile",
+            Scope::DocumentsRead => "documents:read",
+            Scope::DocumentsWrite => "documents:write",
         }
     }
 
@@ -75,6 +90,18 @@ pub struct Actor {
     pub grants: Vec<Grant>,
     /// `None` for a browser session (all scopes); the token's scopes otherwise.
     pub scopes: Option<Vec<Scope>>,
+}
+
+/// Which documents a query may return: documents shared agency-wide in an agency where the
+/// actor is a clerk or a leader, and documents the actor was given explicitly (an access grant
+/// written when they were presented, assigned, consulted, sent or delivered the document).
+/// Secret documents are never shared agency-wide, so only explicit grants reach them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentScope {
+    /// The person whose explicit grants count.
+    pub user_id: i64,
+    /// Agencies whose agency-wide documents are visible.
+    pub wide_agencies: Vec<i64>,
 }
 
 /// Does `path` lie in the subtree rooted at `root` (inclusive)?
@@ -154,6 +181,29 @@ impl Actor {
     /// May read the audit trail.
     pub fn can_read_audit(&self) -> bool {
         self.is_system_admin() && self.allows(Scope::AuditRead)
+    }
+
+    /// Holds `role` in the agency `agency_id` (not inherited by sub-agencies).
+    pub fn has_role_in(&self, role: Role, agency_id: i64) -> bool {
+        self.grants.iter().any(|g| g.role == role && g.agency_id == agency_id)
+    }
+
+    /// Is a clerk (văn thư) of `agency_id`: registers, numbers and issues its documents.
+    pub fn is_clerk_of(&self, agency_id: i64) -> bool {
+        self.has_role_in(Role::Clerk, agency_id)
+    }
+
+    /// The documents this actor may see; see [`DocumentScope`].
+    pub fn document_scope(&self) -> DocumentScope {
+        let mut wide: Vec<i64> = self
+            .grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::Clerk | Role::Leader))
+            .map(|g| g.agency_id)
+            .collect();
+        wide.sort_unstable();
+        wide.dedup();
+        DocumentScope { user_id: self.user_id, wide_agencies: wide }
     }
 
     /// May change security policies (which roles need a second factor).

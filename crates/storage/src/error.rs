@@ -43,6 +43,9 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
     ("api_tokens_hash_key", "api_tokens.token_hash", "token"),
     ("sessions_token_key", "sessions.token_hash", "session"),
     ("audit_log_seq_key", "audit_log.seq", "seq"),
+    ("documents_book_number_key", "documents.book_id", "book_number"),
+    ("documents_issued_key", "documents.number_notation", "number_notation"),
+    ("case_files_code_key", "case_files.code", "notation"),
 ];
 
 impl From<sqlx::Error> for StorageError {

@@ -8,8 +8,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod case_files;
+pub mod documents;
 mod error;
 mod flag;
+pub mod handling;
 pub mod jobs;
 mod migrate;
 pub mod org;

@@ -7,10 +7,34 @@ use crate::{Engine, Result, StorageError};
 
 /// Every migration, in order: (version, name, SQL). Never edit an entry once released:
 /// the runner refuses to start when an applied migration's checksum changed. Add a new one.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "documents", include_str!("../migrations/0002_documents.sql")),
+];
 
-/// Rewrites the two engine-specific tokens of a migration.
+/// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and
+/// closed by `--@end` applies to that engine only; everything else applies to both.
+fn engine_sections(sql: &str, engine: Engine) -> String {
+    let mut keep = true;
+    let mut out = String::with_capacity(sql.len());
+    for line in sql.lines() {
+        match line.trim() {
+            "--@sqlite" => keep = engine == Engine::Sqlite,
+            "--@postgres" => keep = engine == Engine::Postgres,
+            "--@end" => keep = true,
+            _ if keep => {
+                out.push_str(line);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Rewrites the engine-specific tokens and sections of a migration.
 fn for_engine(sql: &str, engine: Engine) -> String {
+    let sql = engine_sections(sql, engine);
     match engine {
         Engine::Sqlite => sql.replace("ID_PK", "INTEGER PRIMARY KEY AUTOINCREMENT"),
         Engine::Postgres => {

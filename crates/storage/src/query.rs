@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
 
-pub use egov_domain::authz::Visibility;
+pub use egov_domain::authz::{DocumentScope, Visibility};
 
 use crate::Result;
 
@@ -76,6 +76,41 @@ impl Sql {
         }
     }
 
+    /// Appends ` IN (…)` over `ids` (or a false condition when empty), after a column
+    /// written by the caller: `q.push(" AND d.agency_id").in_ints(ids)`.
+    pub(crate) fn in_ints(&mut self, ids: &[i64]) -> &mut Self {
+        if ids.is_empty() {
+            return self.push(" IN (NULL) AND 1 = 0");
+        }
+        self.push(" IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.int(*id);
+        }
+        self.push(")")
+    }
+
+    /// Appends ` AND (…)` restricting the documents aliased `d` to those `scope` reaches:
+    /// shared agency-wide in one of its agencies, or granted to its person explicitly.
+    pub(crate) fn doc_visible(&mut self, scope: &DocumentScope) -> &mut Self {
+        self.push(" AND (");
+        if !scope.wide_agencies.is_empty() {
+            self.push("(d.agency_wide = 1 AND d.agency_id").in_ints(&scope.wide_agencies).push(") OR ");
+        }
+        self.push("EXISTS (SELECT 1 FROM document_access x WHERE x.document_id = d.id AND x.user_id = ");
+        self.int(scope.user_id).push("))")
+    }
+
+    /// Appends another query's text and binds; `self` must not have binds of its own yet.
+    pub(crate) fn append(&mut self, other: Sql) -> &mut Self {
+        debug_assert!(self.binds.is_empty(), "append renumbers nothing: the outer query must have no binds");
+        self.text.push_str(&other.text);
+        self.binds.extend(other.binds);
+        self
+    }
+
     fn query_as<T>(&self) -> sqlx::query::QueryAs<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>
     where
         T: for<'r> FromRow<'r, AnyRow>,
@@ -95,6 +130,17 @@ impl Sql {
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
         Ok(self.query_as::<T>().fetch_all(conn).await?)
+    }
+
+    pub(crate) async fn fetch_scalar_i64(&self, conn: &mut AnyConnection) -> Result<i64> {
+        let mut q = sqlx::query_scalar::<_, i64>(&self.text);
+        for b in &self.binds {
+            q = match b {
+                Bind::I64(v) => q.bind(*v),
+                Bind::Text(v) => q.bind(v.as_str()),
+            };
+        }
+        Ok(q.fetch_one(conn).await?)
     }
 
     pub(crate) async fn fetch_optional<T>(&self, conn: &mut AnyConnection) -> Result<Option<T>>
