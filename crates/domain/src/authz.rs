@@ -195,12 +195,8 @@ impl Actor {
 
     /// The documents this actor may see; see [`DocumentScope`].
     pub fn document_scope(&self) -> DocumentScope {
-        let mut wide: Vec<i64> = self
-            .grants
-            .iter()
-            .filter(|g| matches!(g.role, Role::Clerk | Role::Leader))
-            .map(|g| g.agency_id)
-            .collect();
+        let mut wide: Vec<i64> =
+            self.grants.iter().filter(|g| matches!(g.role, Role::Clerk | Role::Leader)).map(|g| g.agency_id).collect();
         wide.sort_unstable();
         wide.dedup();
         DocumentScope { user_id: self.user_id, wide_agencies: wide }

@@ -7,11 +7,14 @@
 pub mod agency_code;
 pub mod audit;
 pub mod authz;
+pub mod calendar;
+pub mod document;
 pub mod error;
 pub mod lang;
 pub mod org;
 pub mod page;
 pub mod person;
+pub mod routing;
 pub mod text;
 
 pub use agency_code::{AgencyCode, CodeForm};

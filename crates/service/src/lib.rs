@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod documents;
 mod error;
 pub mod org;
 pub mod password;
@@ -35,6 +36,12 @@ pub struct ServiceSettings {
     pub argon2: Argon2Cost,
     /// Issuer name shown in authenticator apps.
     pub totp_issuer: String,
+    /// Largest accepted upload, in bytes.
+    pub max_file_bytes: u64,
+    /// Folder of the content-addressed file store.
+    pub files_dir: std::path::PathBuf,
+    /// Extra public holidays (days off announced for the year), on top of the built-in calendar.
+    pub extra_holidays: Vec<jiff::civil::Date>,
 }
 
 impl Default for ServiceSettings {
@@ -47,6 +54,9 @@ impl Default for ServiceSettings {
             lockout_window: Duration::from_secs(15 * 60),
             argon2: Argon2Cost::default(),
             totp_issuer: "egov".into(),
+            max_file_bytes: 50 * 1024 * 1024,
+            files_dir: "egov-data/files".into(),
+            extra_holidays: Vec::new(),
         }
     }
 }
@@ -57,13 +67,27 @@ pub struct Services {
     pub store: Store,
     pub settings: Arc<ServiceSettings>,
     hasher: Arc<password::Hasher>,
+    /// Where uploaded files live, by SHA-256.
+    pub files: Arc<egov_files::FileStore>,
+    /// Working days, for deadlines.
+    pub calendar: Arc<egov_domain::calendar::WorkCalendar>,
 }
 
 impl Services {
     /// Builds the services over an open store.
     pub fn new(store: Store, settings: ServiceSettings) -> anyhow::Result<Services> {
         let hasher = password::Hasher::new(settings.argon2)?;
-        Ok(Services { store, settings: Arc::new(settings), hasher: Arc::new(hasher) })
+        let files = egov_files::FileStore::open(&settings.files_dir)
+            .map_err(|e| anyhow::anyhow!("cannot open the file store at {}: {e}", settings.files_dir.display()))?;
+        let calendar =
+            egov_domain::calendar::WorkCalendar::vietnam().with_holidays(settings.extra_holidays.iter().copied());
+        Ok(Services {
+            store,
+            settings: Arc::new(settings),
+            hasher: Arc::new(hasher),
+            files: Arc::new(files),
+            calendar: Arc::new(calendar),
+        })
     }
 }
 

@@ -3,6 +3,9 @@
 -- approval, inboxes, free internal messages, case files and the full-text index.
 -- Sections between `--@sqlite` / `--@postgres` and `--@end` apply to that engine only.
 
+ALTER TABLE agencies ADD COLUMN issuer_notation TEXT;
+ALTER TABLE units ADD COLUMN notation TEXT;
+
 CREATE TABLE register_books (
     id ID_PK,
     agency_id BIGINT NOT NULL REFERENCES agencies(id),
@@ -22,6 +25,7 @@ CREATE TABLE stored_files (
     media_type TEXT NOT NULL,
     file_name TEXT NOT NULL,
     page_count BIGINT,
+    text_folded TEXT,
     uploaded_by BIGINT REFERENCES users(id),
     created_at BIGINT NOT NULL
 );
@@ -69,6 +73,20 @@ CREATE INDEX documents_wide_idx ON documents (agency_id, agency_wide, id);
 CREATE INDEX documents_status_idx ON documents (agency_id, direction, status, id);
 CREATE INDEX documents_duplicate_idx ON documents (agency_id, number_notation, issued_on);
 CREATE INDEX documents_origin_idx ON documents (origin_document_id);
+
+CREATE TABLE document_recipients (
+    id ID_PK,
+    document_id BIGINT NOT NULL REFERENCES documents(id),
+    agency_id BIGINT REFERENCES agencies(id),
+    unit_id BIGINT REFERENCES units(id),
+    code TEXT,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    delivered_document_id BIGINT REFERENCES documents(id),
+    note TEXT,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX document_recipients_doc_idx ON document_recipients (document_id, id);
 
 CREATE TABLE document_files (
     id ID_PK,

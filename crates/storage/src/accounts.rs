@@ -549,3 +549,8 @@ pub async fn clear_throttle(c: &mut AnyConnection, key: &str) -> Result<()> {
     sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1").bind(key).execute(c).await?;
     Ok(())
 }
+
+/// A person's full name.
+pub async fn full_name(c: &mut AnyConnection, id: i64) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT full_name FROM users WHERE id = $1").bind(id).fetch_optional(c).await?)
+}

@@ -103,7 +103,13 @@ pub async fn set_case_file_status(c: &mut AnyConnection, id: i64, from: &str, to
 }
 
 /// Puts a document in a case file (idempotent); true when it was added now.
-pub async fn add_document(c: &mut AnyConnection, case_file_id: i64, document_id: i64, by: i64, now: i64) -> Result<bool> {
+pub async fn add_document(
+    c: &mut AnyConnection,
+    case_file_id: i64,
+    document_id: i64,
+    by: i64,
+    now: i64,
+) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO case_file_documents (case_file_id, document_id, added_by, added_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (case_file_id, document_id) DO NOTHING",
@@ -117,13 +123,23 @@ pub async fn add_document(c: &mut AnyConnection, case_file_id: i64, document_id:
     Ok(done.rows_affected() == 1)
 }
 
-/// Documents of a case file that `scope` reaches, in time order: (id, subject, number and
-/// notation, direction, date on the document, added at).
+/// A document as listed inside a case file.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct CaseFileEntry {
+    pub id: i64,
+    pub subject: String,
+    pub number_notation: Option<String>,
+    pub direction: String,
+    pub issued_on: Option<String>,
+    pub added_at: i64,
+}
+
+/// Documents of a case file that `scope` reaches, in time order.
 pub async fn documents_of(
     c: &mut AnyConnection,
     case_file_id: i64,
     scope: &DocumentScope,
-) -> Result<Vec<(i64, String, Option<String>, String, Option<String>, i64)>> {
+) -> Result<Vec<CaseFileEntry>> {
     let mut q = Sql::new(
         "SELECT d.id, d.subject, d.number_notation, d.direction, d.issued_on, cd.added_at FROM case_file_documents cd \
          JOIN documents d ON d.id = cd.document_id WHERE cd.case_file_id = ",

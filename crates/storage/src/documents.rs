@@ -104,20 +104,23 @@ pub struct NewFile<'a> {
     pub media_type: &'a str,
     pub file_name: &'a str,
     pub page_count: Option<i64>,
+    /// Folded text of the file (PDF text layer) for the search index.
+    pub text_folded: Option<&'a str>,
     pub uploaded_by: i64,
 }
 
 /// Records a stored file and returns its id.
 pub async fn insert_file(c: &mut AnyConnection, f: &NewFile<'_>, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO stored_files (sha256, size, media_type, file_name, page_count, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO stored_files (sha256, size, media_type, file_name, page_count, text_folded, uploaded_by, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(f.sha256)
     .bind(f.size)
     .bind(f.media_type)
     .bind(f.file_name)
     .bind(f.page_count)
+    .bind(f.text_folded)
     .bind(f.uploaded_by)
     .bind(now)
     .fetch_one(c)
@@ -408,21 +411,25 @@ pub async fn update_draft(c: &mut AnyConnection, id: i64, d: &DraftChange<'_>, n
 
 /// Bumps a draft's version (a new file was attached) and returns it.
 pub async fn bump_version(c: &mut AnyConnection, id: i64, now: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar("UPDATE documents SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version")
-        .bind(now)
-        .bind(id)
-        .fetch_one(c)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "UPDATE documents SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version",
+    )
+    .bind(now)
+    .bind(id)
+    .fetch_one(c)
+    .await?)
 }
 
 /// Marks a document revoked (it stays on record).
 pub async fn revoke(c: &mut AnyConnection, id: i64, reason: &str, now: i64) -> Result<()> {
-    sqlx::query("UPDATE documents SET status = 'revoked', revoked_at = $1, revoke_reason = $2, updated_at = $1 WHERE id = $3")
-        .bind(now)
-        .bind(reason)
-        .bind(id)
-        .execute(c)
-        .await?;
+    sqlx::query(
+        "UPDATE documents SET status = 'revoked', revoked_at = $1, revoke_reason = $2, updated_at = $1 WHERE id = $3",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(id)
+    .execute(c)
+    .await?;
     Ok(())
 }
 
@@ -494,11 +501,11 @@ pub async fn file_for(
     file_id: i64,
     scope: &DocumentScope,
 ) -> Result<Option<(FileRow, Option<(i64, String)>)>> {
-    let mut q = Sql::new(&format!(
+    let mut q = Sql::new(
         "SELECT f.id, f.sha256, f.size, f.media_type, f.file_name, f.page_count, d.id AS document_id, d.secrecy \
          FROM document_files df JOIN stored_files f ON f.id = df.file_id JOIN documents d ON d.id = df.document_id \
-         WHERE f.id = "
-    ));
+         WHERE f.id = ",
+    );
     q.int(file_id).doc_visible(scope).push(" LIMIT 1");
     #[derive(FromRow)]
     struct FileOfDocument {
@@ -719,5 +726,131 @@ pub async fn search_count(
     let inner = search_sql(engine, f, scope, "d.id");
     let mut q = Sql::new("SELECT COUNT(*) FROM (");
     q.append(inner).push(" LIMIT ").int(i64::from(cap)).push(") t");
-    Ok(q.fetch_scalar_i64(c).await?)
+    q.fetch_scalar_i64(c).await
+}
+
+/// Folded text of every file attached to a document (for the search index).
+pub async fn file_texts(c: &mut AnyConnection, document_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT f.text_folded FROM document_files df JOIN stored_files f ON f.id = df.file_id \
+         WHERE df.document_id = $1 AND f.text_folded IS NOT NULL ORDER BY df.id",
+    )
+    .bind(document_id)
+    .fetch_all(c)
+    .await?)
+}
+
+/// An addressee of an outgoing document and what happened to its copy.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct RecipientRow {
+    pub id: i64,
+    pub document_id: i64,
+    pub agency_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub code: Option<String>,
+    pub name: String,
+    pub status: String,
+    pub delivered_document_id: Option<i64>,
+    pub note: Option<String>,
+    pub updated_at: i64,
+}
+
+/// Adds an addressee to an outgoing document.
+pub async fn insert_recipient(
+    c: &mut AnyConnection,
+    document_id: i64,
+    agency_id: Option<i64>,
+    unit_id: Option<i64>,
+    code: Option<&str>,
+    name: &str,
+    now: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO document_recipients (document_id, agency_id, unit_id, code, name, status, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+    )
+    .bind(document_id)
+    .bind(agency_id)
+    .bind(unit_id)
+    .bind(code)
+    .bind(name)
+    .bind(now)
+    .fetch_one(c)
+    .await?)
+}
+
+/// Removes the addressees of a draft (before they are set again).
+pub async fn clear_recipients(c: &mut AnyConnection, document_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM document_recipients WHERE document_id = $1").bind(document_id).execute(c).await?;
+    Ok(())
+}
+
+/// Addressees of a document, in order.
+pub async fn recipients_of(c: &mut AnyConnection, document_id: i64) -> Result<Vec<RecipientRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, document_id, agency_id, unit_id, code, name, status, delivered_document_id, note, updated_at \
+         FROM document_recipients WHERE document_id = $1 ORDER BY id",
+    )
+    .bind(document_id)
+    .fetch_all(c)
+    .await?)
+}
+
+/// Records what happened to an addressee's copy.
+pub async fn set_recipient_status(
+    c: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    delivered_document_id: Option<i64>,
+    note: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE document_recipients SET status = $1, delivered_document_id = COALESCE($2, delivered_document_id), \
+         note = COALESCE($3, note), updated_at = $4 WHERE id = $5",
+    )
+    .bind(status)
+    .bind(delivered_document_id)
+    .bind(note)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// The notation an agency signs its documents with (`UBND`, `SNV`) and that of a unit (`VP`).
+pub async fn notations(
+    c: &mut AnyConnection,
+    agency_id: i64,
+    unit_id: Option<i64>,
+) -> Result<(Option<String>, Option<String>)> {
+    let issuer: Option<String> = sqlx::query_scalar("SELECT issuer_notation FROM agencies WHERE id = $1")
+        .bind(agency_id)
+        .fetch_optional(&mut *c)
+        .await?
+        .flatten();
+    let unit: Option<String> = match unit_id {
+        Some(u) => {
+            sqlx::query_scalar("SELECT notation FROM units WHERE id = $1").bind(u).fetch_optional(c).await?.flatten()
+        }
+        None => None,
+    };
+    Ok((issuer, unit))
+}
+
+/// Sets the notation of an agency and, optionally, of a unit (demo seed, administration).
+pub async fn set_notations(c: &mut AnyConnection, agency_id: i64, issuer: &str) -> Result<()> {
+    sqlx::query("UPDATE agencies SET issuer_notation = $1 WHERE id = $2")
+        .bind(issuer)
+        .bind(agency_id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Sets a unit's notation.
+pub async fn set_unit_notation(c: &mut AnyConnection, unit_id: i64, notation: &str) -> Result<()> {
+    sqlx::query("UPDATE units SET notation = $1 WHERE id = $2").bind(notation).bind(unit_id).execute(c).await?;
+    Ok(())
 }

@@ -85,10 +85,12 @@ pub async fn assignments_of(c: &mut AnyConnection, document_id: i64) -> Result<V
         .await?)
 }
 
-/// Changes an assignment's state only if it is still `open`; false when it was not.
+/// Changes an assignment's state from `from` to `status`; false when it was not in `from`.
+#[allow(clippy::too_many_arguments)]
 pub async fn close_assignment(
     c: &mut AnyConnection,
     id: i64,
+    from: &str,
     status: &str,
     result: Option<&str>,
     result_document_id: Option<i64>,
@@ -97,13 +99,14 @@ pub async fn close_assignment(
     let done = sqlx::query(
         "UPDATE assignments SET status = $1, result = $2, result_document_id = $3, \
          progress = CASE WHEN $1 = 'done' THEN 100 ELSE progress END, finished_at = $4, updated_at = $4 \
-         WHERE id = $5 AND status = 'open'",
+         WHERE id = $5 AND status = $6",
     )
     .bind(status)
     .bind(result)
     .bind(result_document_id)
     .bind(now)
     .bind(id)
+    .bind(from)
     .execute(c)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -111,13 +114,12 @@ pub async fn close_assignment(
 
 /// Records progress (percent) on an open assignment; false when it is not open.
 pub async fn set_progress(c: &mut AnyConnection, id: i64, progress: i64, now: i64) -> Result<bool> {
-    let done =
-        sqlx::query("UPDATE assignments SET progress = $1, updated_at = $2 WHERE id = $3 AND status = 'open'")
-            .bind(progress)
-            .bind(now)
-            .bind(id)
-            .execute(c)
-            .await?;
+    let done = sqlx::query("UPDATE assignments SET progress = $1, updated_at = $2 WHERE id = $3 AND status = 'open'")
+        .bind(progress)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -444,14 +446,12 @@ pub async fn mark_item(c: &mut AnyConnection, user_id: i64, id: i64, done: bool,
 
 /// Marks a person's items about a document read (they opened it).
 pub async fn mark_document_read(c: &mut AnyConnection, user_id: i64, document_id: i64, now: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE inbox_items SET read_at = $1 WHERE user_id = $2 AND document_id = $3 AND read_at IS NULL",
-    )
-    .bind(now)
-    .bind(user_id)
-    .bind(document_id)
-    .execute(c)
-    .await?;
+    sqlx::query("UPDATE inbox_items SET read_at = $1 WHERE user_id = $2 AND document_id = $3 AND read_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .bind(document_id)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
@@ -535,4 +535,44 @@ pub async fn holdings_of(
     .bind(user_id)
     .fetch_all(c)
     .await?)
+}
+
+/// A position someone holds, with names for pickers: who can be given work.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct PersonPosition {
+    pub user_id: i64,
+    pub full_name: String,
+    pub agency_id: i64,
+    pub unit_id: Option<i64>,
+    pub unit_path: Option<String>,
+    pub unit_name: Option<String>,
+    pub position: String,
+}
+
+/// Every active person's positions in `agencies`, by unit and name.
+pub async fn people_of(c: &mut AnyConnection, agencies: &[i64]) -> Result<Vec<PersonPosition>> {
+    let mut q = crate::query::Sql::new(
+        "SELECT u.id AS user_id, u.full_name, p.agency_id, p.unit_id, un.path AS unit_path, un.name AS unit_name, \
+         p.position FROM positions p JOIN users u ON u.id = p.user_id LEFT JOIN units un ON un.id = p.unit_id \
+         WHERE u.active = 1 AND p.agency_id",
+    );
+    q.in_ints(agencies).push(" ORDER BY p.agency_id, un.path, p.position, u.full_name");
+    q.fetch_all(c).await
+}
+
+/// Units of `agencies` (id, agency id, path, name), in tree order.
+pub async fn units_of(c: &mut AnyConnection, agencies: &[i64]) -> Result<Vec<(i64, i64, String, String)>> {
+    let mut q = crate::query::Sql::new("SELECT id, agency_id, path, name FROM units WHERE active = 1 AND agency_id");
+    q.in_ints(agencies).push(" ORDER BY agency_id, path");
+    q.fetch_all(c).await
+}
+
+/// Closes every open inbox item about a document (it was revoked).
+pub async fn close_document_items(c: &mut AnyConnection, document_id: i64, now: i64) -> Result<u64> {
+    Ok(sqlx::query("UPDATE inbox_items SET done_at = $1 WHERE document_id = $2 AND done_at IS NULL")
+        .bind(now)
+        .bind(document_id)
+        .execute(c)
+        .await?
+        .rows_affected())
 }

@@ -1,0 +1,586 @@
+//! Routing and handling of a registered document, to any depth: the clerk presents it to a
+//! leader; the leader directs and assigns a lead, cooperating and informed units or people;
+//! every assignee may pass the work on inside their own part of the organisation or return it;
+//! handlers post opinions, mark progress and finish. Every step is on the timeline.
+
+use egov_domain::routing::{can_pass_to, can_present_to, Holding, Target};
+use egov_domain::text::{normalize, normalize_multiline};
+use egov_domain::{FieldError, Position};
+use egov_storage::documents::{self as db, DocumentRow};
+use egov_storage::handling::{self as hdb, AssignmentRow, NewAssignment};
+use egov_storage::Conn;
+
+use super::{
+    actor_name, audit_doc, conflict, deliver, event, finish, holds_assignment, is_leader_position, out_of_reach,
+    parse_deadline, reindex, require,
+};
+use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
+
+/// Whom a piece of work goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Assignee {
+    Person(i64),
+    Unit(i64),
+}
+
+/// A leader's (or any assignee's) instruction: lead, cooperating and informed assignees.
+#[derive(Clone, Debug, Default)]
+pub struct AssignInput<'a> {
+    /// The assignment being passed on; `None` when a leader assigns from the top.
+    pub parent_assignment_id: Option<i64>,
+    pub directive: &'a str,
+    pub lead: Option<Assignee>,
+    pub cooperate: Vec<Assignee>,
+    pub inform: Vec<Assignee>,
+    pub deadline: Option<&'a str>,
+    pub deadline_days: Option<i64>,
+}
+
+/// A person or unit someone may give work to (for pickers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reachable {
+    pub assignee: Assignee,
+    pub label: String,
+}
+
+impl Services {
+    /// The clerk presents a registered document to one or more leaders of the agency.
+    pub async fn present(&self, caller: &Caller, document_id: i64, leaders: &[i64], note: &str) -> AppResult<()> {
+        require(caller, Scope::DocumentsWrite)?;
+        if leaders.is_empty() {
+            return Err(AppError::invalid(
+                "leaders",
+                "required",
+                "Vui lòng chọn lãnh đạo để trình.",
+                "Choose the leader to present the document to.",
+            ));
+        }
+        let note = normalize_multiline(note);
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let d = self.visible_document(&mut tx, caller, document_id).await?;
+        if !caller.actor.is_clerk_of(d.agency_id) {
+            return Err(AppError::Forbidden);
+        }
+        if d.direction != "incoming" || !matches!(d.status.as_str(), "registered" | "presented") {
+            return Err(conflict(
+                "status",
+                "not_presentable",
+                "Chỉ trình được văn bản đến đã vào sổ và chưa được phân công.",
+                "Only a registered incoming document that is not yet assigned can be presented.",
+            ));
+        }
+        let me = actor_name(&mut tx, caller).await?;
+        let mut names = Vec::new();
+        for leader in leaders {
+            let holdings = self.holdings(&mut tx, *leader).await?;
+            if !can_present_to(d.agency_id, &holdings) {
+                return Err(AppError::field(out_of_reach("leaders")));
+            }
+            let id = hdb::insert_assignment(
+                &mut tx,
+                &NewAssignment {
+                    document_id: d.id,
+                    parent_id: None,
+                    kind: "present",
+                    assigner_id: caller.actor.user_id,
+                    assignee_user_id: Some(*leader),
+                    assignee_unit_id: None,
+                    directive: Some(&note).filter(|n| !n.is_empty()).map(String::as_str),
+                    deadline: None,
+                    depth: 0,
+                },
+                now,
+            )
+            .await?;
+            deliver(&mut tx, *leader, d.id, "present", "presented", Some(id), Some(caller.actor.user_id), None, now)
+                .await?;
+            names.push(person_name(&mut tx, *leader).await?);
+        }
+        db::set_status(&mut tx, d.id, "presented", d.agency_wide, now).await?;
+        let body = Some(note.as_str()).filter(|n| !n.is_empty());
+        event(&mut tx, caller, &me, d.id, "presented", Some(&names.join(", ")), body, None).await?;
+        reindex(&mut tx, d.id).await?;
+        audit_doc(&mut tx, caller, "document.present", d.id, &serde_json::json!({ "leaders": leaders })).await?;
+        finish(tx, ()).await
+    }
+
+    /// Assigns a document (a leader, from the top) or passes an assignment on (any assignee,
+    /// inside their own part of the organisation), with a directive and a deadline.
+    pub async fn assign(&self, caller: &Caller, document_id: i64, input: &AssignInput<'_>) -> AppResult<Vec<i64>> {
+        require(caller, Scope::DocumentsWrite)?;
+        let directive = normalize_multiline(input.directive);
+        let mut check = Check::new();
+        let deadline = check.take(parse_deadline(self, input.deadline, input.deadline_days, "deadline")).flatten();
+        if input.lead.is_none() && input.cooperate.is_empty() && input.inform.is_empty() {
+            check.push(FieldError::new(
+                "lead",
+                "required",
+                "Vui lòng chọn đơn vị hoặc người xử lý.",
+                "Choose who handles the document.",
+            ));
+        }
+        check.finish()?;
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let d = self.visible_document(&mut tx, caller, document_id).await?;
+        if d.direction != "incoming" || matches!(d.status.as_str(), "to_register" | "refused" | "revoked" | "done") {
+            return Err(conflict(
+                "status",
+                "not_assignable",
+                "Văn bản này không ở trạng thái có thể giao xử lý.",
+                "This document cannot be assigned in its current state.",
+            ));
+        }
+        let holdings = self.holdings(&mut tx, caller.actor.user_id).await?;
+        let assignments = hdb::assignments_of(&mut tx, d.id).await?;
+        let parent = match input.parent_assignment_id {
+            Some(pid) => {
+                let p = assignments.iter().find(|a| a.id == pid).ok_or(AppError::NotFound)?;
+                if !holds_assignment(p, caller.actor.user_id, &holdings) {
+                    return Err(AppError::Forbidden);
+                }
+                if p.status != "open" || p.kind == "inform" {
+                    return Err(conflict(
+                        "parent_assignment_id",
+                        "not_open",
+                        "Phần việc này đã được chuyển, trả lại hoặc hoàn thành.",
+                        "This assignment was already passed on, returned or finished.",
+                    ));
+                }
+                Some(p.clone())
+            }
+            None => {
+                // From the top: a leader of the document's agency.
+                if !holdings.iter().any(|h| h.agency_id == d.agency_id && is_leader_position(h)) {
+                    return Err(AppError::Forbidden);
+                }
+                None
+            }
+        };
+        let deadline = deadline.map(|x| x.to_string());
+        let deadline = deadline.as_deref().or(parent.as_ref().and_then(|p| p.deadline.as_deref()));
+        let depth = parent.as_ref().map_or(1, |p| if p.kind == "present" { 1 } else { p.depth + 1 });
+        let parent_id = parent.as_ref().filter(|p| p.kind != "present").map(|p| p.id);
+        let me = actor_name(&mut tx, caller).await?;
+        let mut created = Vec::new();
+        let mut errors = Vec::new();
+        let groups: [(&str, &str, Vec<Assignee>); 3] = [
+            ("lead", "lead", input.lead.into_iter().collect()),
+            ("cooperate", "cooperate", input.cooperate.clone()),
+            ("inform", "inform", input.inform.clone()),
+        ];
+        let mut targets = Vec::new();
+        for (kind, field, list) in groups {
+            for who in list {
+                match self.reach(&mut tx, &holdings, who).await? {
+                    true => targets.push((kind, who)),
+                    false => errors.push(out_of_reach(field)),
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        if parent.as_ref().is_some_and(|p| p.kind != "lead") && targets.iter().any(|(k, _)| *k == "lead") {
+            return Err(AppError::invalid(
+                "lead",
+                "lead_not_allowed",
+                "Chỉ người chủ trì mới giao được việc chủ trì.",
+                "Only the lead handler can pass on the lead.",
+            ));
+        }
+        let mut labels = Vec::new();
+        for (kind, who) in targets {
+            let (user, unit) = match who {
+                Assignee::Person(u) => (Some(u), None),
+                Assignee::Unit(u) => (None, Some(u)),
+            };
+            let id = hdb::insert_assignment(
+                &mut tx,
+                &NewAssignment {
+                    document_id: d.id,
+                    parent_id,
+                    kind,
+                    assigner_id: caller.actor.user_id,
+                    assignee_user_id: user,
+                    assignee_unit_id: unit,
+                    directive: Some(directive.as_str()).filter(|s| !s.is_empty()),
+                    deadline,
+                    depth,
+                },
+                now,
+            )
+            .await?;
+            let item = if kind == "inform" { "inform" } else { "assignment" };
+            let people = match who {
+                Assignee::Person(u) => vec![u],
+                Assignee::Unit(u) => {
+                    let heads = hdb::unit_members(&mut tx, u, &["unit_head"]).await?;
+                    let heads =
+                        if heads.is_empty() { hdb::unit_members(&mut tx, u, &["unit_deputy"]).await? } else { heads };
+                    heads.into_iter().map(|(id, _)| id).collect()
+                }
+            };
+            for p in people {
+                deliver(&mut tx, p, d.id, item, "assigned", Some(id), Some(caller.actor.user_id), None, now).await?;
+            }
+            labels.push(format!("{} ({})", self.assignee_label(&mut tx, who).await?, kind_label(kind)));
+            created.push(id);
+        }
+        match &parent {
+            Some(p) if p.kind == "present" => {
+                hdb::close_assignment(&mut tx, p.id, "open", "done", None, None, now).await?;
+            }
+            Some(p) if input.lead.is_some() => {
+                hdb::close_assignment(&mut tx, p.id, "open", "passed", None, None, now).await?;
+            }
+            _ => {}
+        }
+        // Presentations to other leaders are settled too once one leader directs.
+        for a in assignments.iter().filter(|a| a.kind == "present" && a.status == "open" && parent.is_none()) {
+            if a.assignee_user_id == Some(caller.actor.user_id) {
+                hdb::close_assignment(&mut tx, a.id, "open", "done", None, None, now).await?;
+            }
+        }
+        hdb::close_items(&mut tx, caller.actor.user_id, d.id, &["present", "assignment"], now).await?;
+        if d.status != "in_progress" {
+            db::set_status(&mut tx, d.id, "in_progress", d.agency_wide, now).await?;
+        }
+        let kind = if parent.as_ref().is_some_and(|p| p.kind != "present") { "passed_on" } else { "assigned" };
+        let body = Some(directive.as_str()).filter(|s| !s.is_empty());
+        event(&mut tx, caller, &me, d.id, kind, Some(&labels.join("; ")), body, input.parent_assignment_id).await?;
+        reindex(&mut tx, d.id).await?;
+        let detail = serde_json::json!({
+            "parent": input.parent_assignment_id, "assignments": created, "deadline": deadline,
+        });
+        audit_doc(&mut tx, caller, "document.assign", d.id, &detail).await?;
+        finish(tx, created).await
+    }
+
+    async fn reach(&self, c: &mut Conn, from: &[Holding], who: Assignee) -> AppResult<bool> {
+        Ok(match who {
+            Assignee::Person(u) => {
+                let target = self.holdings(c, u).await?;
+                !target.is_empty() && can_pass_to(from, Target::Person(&target))
+            }
+            Assignee::Unit(u) => {
+                let unit = egov_storage::org::get_unit(c, u, &egov_storage::Visibility::All).await?;
+                match unit {
+                    Some(un) if un.active => {
+                        can_pass_to(from, Target::Unit { agency_id: un.agency_id, unit_path: &un.path })
+                    }
+                    _ => false,
+                }
+            }
+        })
+    }
+
+    async fn assignee_label(&self, c: &mut Conn, who: Assignee) -> AppResult<String> {
+        Ok(match who {
+            Assignee::Person(u) => person_name(c, u).await?,
+            Assignee::Unit(u) => egov_storage::org::get_unit(c, u, &egov_storage::Visibility::All)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// People and units the caller may give work to (their own part of the organisation).
+    pub async fn reachable(&self, caller: &Caller) -> AppResult<Vec<Reachable>> {
+        require(caller, Scope::DocumentsRead)?;
+        let mut conn = self.store.read().await?;
+        let from = self.holdings(&mut conn, caller.actor.user_id).await?;
+        let agencies: Vec<i64> = {
+            let mut a: Vec<i64> = from.iter().map(|h| h.agency_id).collect();
+            a.sort_unstable();
+            a.dedup();
+            a
+        };
+        let mut out = Vec::new();
+        for (id, agency_id, path, name) in hdb::units_of(&mut conn, &agencies).await? {
+            if can_pass_to(&from, Target::Unit { agency_id, unit_path: &path }) {
+                out.push(Reachable { assignee: Assignee::Unit(id), label: name });
+            }
+        }
+        let people = hdb::people_of(&mut conn, &agencies).await?;
+        let mut by_person: Vec<(i64, String, Vec<Holding>, String)> = Vec::new();
+        for p in people {
+            let Some(position) = Position::parse(&p.position) else { continue };
+            let h = Holding { agency_id: p.agency_id, unit_id: p.unit_id, unit_path: p.unit_path.clone(), position };
+            let where_ = p.unit_name.clone().unwrap_or_default();
+            match by_person.iter_mut().find(|(id, ..)| *id == p.user_id) {
+                Some(entry) => entry.2.push(h),
+                None => by_person.push((p.user_id, p.full_name.clone(), vec![h], where_)),
+            }
+        }
+        for (id, name, holdings, unit) in by_person {
+            if id != caller.actor.user_id && can_pass_to(&from, Target::Person(&holdings)) {
+                let position = holdings[0].position.label(egov_domain::Lang::Vi);
+                let label = if unit.is_empty() {
+                    format!("{name} – {position}")
+                } else {
+                    format!("{name} – {position}, {unit}")
+                };
+                out.push(Reachable { assignee: Assignee::Person(id), label });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Leaders of an agency a clerk may present to.
+    pub async fn leaders_of(&self, caller: &Caller, agency_id: i64) -> AppResult<Vec<(i64, String)>> {
+        require(caller, Scope::DocumentsRead)?;
+        if !caller.actor.is_clerk_of(agency_id) {
+            return Err(AppError::Forbidden);
+        }
+        let mut conn = self.store.read().await?;
+        let mut out: Vec<(i64, String)> = hdb::people_of(&mut conn, &[agency_id])
+            .await?
+            .into_iter()
+            .filter(|p| matches!(p.position.as_str(), "head" | "deputy"))
+            .map(|p| {
+                (
+                    p.user_id,
+                    format!(
+                        "{} – {}",
+                        p.full_name,
+                        Position::parse(&p.position).map_or("", |x| x.label(egov_domain::Lang::Vi))
+                    ),
+                )
+            })
+            .collect();
+        out.dedup_by_key(|(id, _)| *id);
+        Ok(out)
+    }
+
+    /// Returns an assignment to whoever gave it, with a reason.
+    pub async fn return_assignment(&self, caller: &Caller, assignment_id: i64, reason: &str) -> AppResult<()> {
+        require(caller, Scope::DocumentsWrite)?;
+        let reason = normalize_multiline(reason);
+        if reason.is_empty() {
+            return Err(AppError::invalid(
+                "reason",
+                "required",
+                "Vui lòng nêu lý do trả lại.",
+                "Give the reason for returning.",
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let (a, d) = self.held_assignment(&mut tx, caller, assignment_id).await?;
+        if !hdb::close_assignment(&mut tx, a.id, "open", "returned", Some(&reason), None, now).await? {
+            return Err(not_open());
+        }
+        let back_to = match a.parent_id {
+            Some(pid) => {
+                hdb::reopen_assignment(&mut tx, pid, now).await?;
+                let p = hdb::get_assignment(&mut tx, pid).await?.ok_or(AppError::NotFound)?;
+                p.assignee_user_id.unwrap_or(a.assigner_id)
+            }
+            None => a.assigner_id,
+        };
+        deliver(
+            &mut tx,
+            back_to,
+            d.id,
+            "returned",
+            "assigned",
+            Some(a.id),
+            Some(caller.actor.user_id),
+            Some(&reason),
+            now,
+        )
+        .await?;
+        if a.kind == "present" {
+            db::set_status(&mut tx, d.id, "registered", d.agency_wide, now).await?;
+        }
+        hdb::close_items_by_ref(&mut tx, "assignment", a.id, now).await?;
+        hdb::close_items_by_ref(&mut tx, "present", a.id, now).await?;
+        let me = actor_name(&mut tx, caller).await?;
+        let to = person_name(&mut tx, back_to).await?;
+        event(&mut tx, caller, &me, d.id, "returned", Some(&to), Some(&reason), Some(a.id)).await?;
+        audit_doc(
+            &mut tx,
+            caller,
+            "document.return",
+            d.id,
+            &serde_json::json!({ "assignment": a.id, "reason": reason }),
+        )
+        .await?;
+        finish(tx, ()).await
+    }
+
+    /// Posts an opinion (ý kiến xử lý) on a document the caller can read.
+    pub async fn post_opinion(&self, caller: &Caller, document_id: i64, text: &str) -> AppResult<()> {
+        require(caller, Scope::DocumentsWrite)?;
+        let text = normalize_multiline(text);
+        if text.is_empty() {
+            return Err(AppError::invalid("opinion", "required", "Vui lòng nhập ý kiến.", "Write the opinion."));
+        }
+        if text.chars().count() > 10_000 {
+            return Err(AppError::invalid(
+                "opinion",
+                "too_long",
+                "Ý kiến dài quá 10000 ký tự.",
+                "The opinion is longer than 10000 characters.",
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        let d = self.visible_document(&mut tx, caller, document_id).await?;
+        let me = actor_name(&mut tx, caller).await?;
+        event(&mut tx, caller, &me, d.id, "opinion", None, Some(&text), None).await?;
+        reindex(&mut tx, d.id).await?;
+        audit_doc(&mut tx, caller, "document.opinion", d.id, &serde_json::json!({ "length": text.len() })).await?;
+        finish(tx, ()).await
+    }
+
+    /// Records progress (0–100 %) on an assignment the caller holds.
+    pub async fn set_progress(&self, caller: &Caller, assignment_id: i64, percent: i64, note: &str) -> AppResult<()> {
+        require(caller, Scope::DocumentsWrite)?;
+        if !(0..=100).contains(&percent) {
+            return Err(AppError::invalid(
+                "progress",
+                "progress_invalid",
+                "Tiến độ phải từ 0 đến 100%.",
+                "Progress must be 0–100%.",
+            ));
+        }
+        let note = normalize(note);
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let (a, d) = self.held_assignment(&mut tx, caller, assignment_id).await?;
+        if !hdb::set_progress(&mut tx, a.id, percent, now).await? {
+            return Err(not_open());
+        }
+        let me = actor_name(&mut tx, caller).await?;
+        let body = if note.is_empty() { format!("{percent}%") } else { format!("{percent}% – {note}") };
+        event(&mut tx, caller, &me, d.id, "progress", None, Some(&body), Some(a.id)).await?;
+        audit_doc(
+            &mut tx,
+            caller,
+            "document.progress",
+            d.id,
+            &serde_json::json!({ "assignment": a.id, "progress": percent }),
+        )
+        .await?;
+        finish(tx, ()).await
+    }
+
+    /// Finishes an assignment with a result (and optionally the reply document). When the lead
+    /// finishes, the assignments it was passed on from finish with it, up to the leader's, and
+    /// the document is handled.
+    pub async fn finish_assignment(
+        &self,
+        caller: &Caller,
+        assignment_id: i64,
+        result: &str,
+        result_document_id: Option<i64>,
+    ) -> AppResult<()> {
+        require(caller, Scope::DocumentsWrite)?;
+        let result = normalize_multiline(result);
+        if result.is_empty() {
+            return Err(AppError::invalid(
+                "result",
+                "required",
+                "Vui lòng nhập kết quả xử lý.",
+                "Describe the result.",
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let (a, d) = self.held_assignment(&mut tx, caller, assignment_id).await?;
+        if let Some(rid) = result_document_id {
+            self.visible_document(&mut tx, caller, rid).await.map_err(|_| {
+                AppError::invalid(
+                    "result_document_id",
+                    "unknown_document",
+                    "Không tìm thấy văn bản trả lời.",
+                    "Unknown reply document.",
+                )
+            })?;
+        }
+        if a.kind == "present" {
+            return Err(conflict(
+                "assignment",
+                "present_needs_direction",
+                "Văn bản trình cần được phân công hoặc trả lại, không thể kết thúc trực tiếp.",
+                "A presented document is assigned or returned, not finished.",
+            ));
+        }
+        if !hdb::close_assignment(&mut tx, a.id, "open", "done", Some(&result), result_document_id, now).await? {
+            return Err(not_open());
+        }
+        hdb::close_items_by_ref(&mut tx, "assignment", a.id, now).await?;
+        let me = actor_name(&mut tx, caller).await?;
+        event(&mut tx, caller, &me, d.id, "finished", None, Some(&result), Some(a.id)).await?;
+        if a.kind == "lead" {
+            let mut up = a.parent_id;
+            while let Some(pid) = up {
+                let Some(p) = hdb::get_assignment(&mut tx, pid).await? else { break };
+                if p.status == "passed" {
+                    hdb::close_assignment(&mut tx, p.id, "passed", "done", Some(&result), result_document_id, now)
+                        .await?;
+                    if let Some(u) = p.assignee_user_id {
+                        deliver(
+                            &mut tx,
+                            u,
+                            d.id,
+                            "finished",
+                            "assigned",
+                            Some(p.id),
+                            Some(caller.actor.user_id),
+                            Some(&result),
+                            now,
+                        )
+                        .await?;
+                    }
+                }
+                up = p.parent_id;
+            }
+            let all = hdb::assignments_of(&mut tx, d.id).await?;
+            let lead_done =
+                all.iter().filter(|x| x.kind == "lead" && x.parent_id.is_none()).all(|x| x.status == "done");
+            if lead_done {
+                db::set_status(&mut tx, d.id, "done", d.agency_wide, now).await?;
+            }
+        }
+        reindex(&mut tx, d.id).await?;
+        let detail = serde_json::json!({ "assignment": a.id, "result_document_id": result_document_id });
+        audit_doc(&mut tx, caller, "document.finish", d.id, &detail).await?;
+        finish(tx, ()).await
+    }
+
+    /// An assignment the caller holds, with its document.
+    async fn held_assignment(&self, c: &mut Conn, caller: &Caller, id: i64) -> AppResult<(AssignmentRow, DocumentRow)> {
+        let a = hdb::get_assignment(c, id).await?.ok_or(AppError::NotFound)?;
+        let d = self.visible_document(c, caller, a.document_id).await?;
+        let holdings = self.holdings(c, caller.actor.user_id).await?;
+        if !holds_assignment(&a, caller.actor.user_id, &holdings) {
+            return Err(AppError::NotFound);
+        }
+        Ok((a, d))
+    }
+}
+
+fn not_open() -> AppError {
+    conflict(
+        "assignment",
+        "not_open",
+        "Phần việc này đã được chuyển, trả lại hoặc hoàn thành.",
+        "This assignment was already passed on, returned or finished.",
+    )
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "lead" => "chủ trì",
+        "cooperate" => "phối hợp",
+        "inform" => "để biết",
+        _ => "trình",
+    }
+}
+
+pub(crate) async fn person_name(c: &mut Conn, user_id: i64) -> AppResult<String> {
+    Ok(egov_storage::accounts::full_name(c, user_id).await?.unwrap_or_default())
+}

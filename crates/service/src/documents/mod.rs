@@ -1,0 +1,461 @@
+//! Official documents: what is shared by registration, handling, drafting, sending, case
+//! files and lookup — access checks, uploads, the timeline, the search index and the
+//! document page's data.
+
+pub mod case_files;
+pub mod drafting;
+pub mod handling;
+pub mod registry;
+pub mod search;
+pub mod sending;
+
+use egov_domain::authz::DocumentScope;
+use egov_domain::document::{folded_search_text, format_number, parse_date, Secrecy};
+use egov_domain::routing::Holding;
+use egov_domain::{FieldError, Position};
+use egov_files::Inspected;
+use egov_storage::documents::{self as db, DocumentFileRow, DocumentRow, RecipientRow};
+use egov_storage::handling::{self as hdb, AssignmentRow, EventRow, NewEvent, NewInboxItem, ReviewRow};
+use egov_storage::Conn;
+use jiff::civil::Date;
+use jiff::tz::{Offset, TimeZone};
+
+use crate::audit::{record, Who, NONE};
+use crate::{commit, now_ms, AppError, AppResult, Caller, Scope, Services};
+
+/// A file as received from a form or the API.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An upload that passed its checks and is stored durably in the file store.
+#[derive(Clone, Debug)]
+pub(crate) struct Intake {
+    pub name: String,
+    pub inspected: Inspected,
+    pub text_folded: Option<String>,
+}
+
+/// Everything the document page shows, fetched for one reader.
+#[derive(Clone, Debug)]
+pub struct DocumentDetail {
+    pub document: DocumentRow,
+    pub files: Vec<DocumentFileRow>,
+    pub assignments: Vec<AssignmentRow>,
+    pub timeline: Vec<EventRow>,
+    pub reviews: Vec<ReviewRow>,
+    pub recipients: Vec<RecipientRow>,
+    pub access: Vec<(i64, String, String)>,
+    /// Open assignments the reader holds (as a person or as a head of the unit).
+    pub my_assignments: Vec<i64>,
+    /// The reader's pending review step, if any.
+    pub my_review: Option<i64>,
+    /// The reader is a clerk of the document's agency.
+    pub reader_is_clerk: bool,
+    /// The reader is a leader (head or deputy) of the document's agency.
+    pub reader_is_leader: bool,
+}
+
+/// Vietnam's civil time (UTC+7, no daylight saving).
+pub fn vietnam_tz() -> TimeZone {
+    TimeZone::fixed(Offset::constant(7))
+}
+
+/// Today's date in Vietnam.
+pub fn today() -> Date {
+    jiff::Timestamp::now().to_zoned(vietnam_tz()).date()
+}
+
+/// The date in Vietnam at `ms` since the epoch.
+pub fn date_of_ms(ms: i64) -> Date {
+    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(vietnam_tz()).date()).unwrap_or_else(|_| today())
+}
+
+/// Is a deadline (YYYY-MM-DD) past today?
+pub fn is_overdue(deadline: Option<&str>, today: Date) -> bool {
+    deadline.and_then(|d| d.parse::<Date>().ok()).is_some_and(|d| d < today)
+}
+
+pub(crate) fn require(caller: &Caller, scope: Scope) -> AppResult<()> {
+    if caller.actor.allows(scope) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The documents a caller may read (requires the `documents:read` scope for tokens).
+pub(crate) fn scope_of(caller: &Caller) -> AppResult<DocumentScope> {
+    require(caller, Scope::DocumentsRead)?;
+    Ok(caller.actor.document_scope())
+}
+
+pub(crate) fn conflict(field: &'static str, code: &'static str, vi: &str, en: &str) -> AppError {
+    AppError::Conflict(FieldError::new(field, code, vi, en))
+}
+
+/// Parses an optional deadline given as a date, or as a number of working days from today.
+pub(crate) fn parse_deadline(
+    services: &Services,
+    date: Option<&str>,
+    working_days: Option<i64>,
+    field: &'static str,
+) -> Result<Option<Date>, FieldError> {
+    if let Some(s) = date.map(str::trim).filter(|s| !s.is_empty()) {
+        let d = parse_date(s, field)?;
+        if d < today() {
+            return Err(FieldError::new(
+                field,
+                "deadline_past",
+                "Hạn xử lý không được ở trong quá khứ.",
+                "The deadline cannot be in the past.",
+            ));
+        }
+        return Ok(Some(d));
+    }
+    match working_days {
+        Some(n) if !(1..=365).contains(&n) => Err(FieldError::new(
+            field,
+            "deadline_days_invalid",
+            "Số ngày làm việc phải từ 1 đến 365.",
+            "The number of working days must be between 1 and 365.",
+        )),
+        Some(n) => Ok(Some(services.calendar.add_working_days(today(), n))),
+        None => Ok(None),
+    }
+}
+
+impl Services {
+    /// Checks and stores uploads before any transaction starts; a bad file fails the whole
+    /// request with its name and the reason, and nothing is recorded.
+    pub(crate) async fn intake(&self, uploads: Vec<Upload>, field: &'static str) -> AppResult<Vec<Intake>> {
+        if uploads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let store = self.files.clone();
+        let max = self.settings.max_file_bytes;
+        let result = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::with_capacity(uploads.len());
+            let mut errors = Vec::new();
+            for u in uploads {
+                match egov_files::inspect(&u.name, &u.bytes, max) {
+                    Ok(inspected) => {
+                        if let Err(e) = store.put_with_sha(&inspected.sha256, &u.bytes) {
+                            return Err(AppError::internal(e));
+                        }
+                        let text_folded = inspected.text.as_deref().map(|t| folded_search_text(&[t]));
+                        out.push(Intake { name: u.name, inspected, text_folded });
+                    }
+                    Err(p) => errors.push(FieldError::new(
+                        field,
+                        p.code(),
+                        format!("{}: {}", u.name, p.message_vi()),
+                        format!("{}: {}", u.name, p.message_en()),
+                    )),
+                }
+            }
+            if errors.is_empty() {
+                Ok(out)
+            } else {
+                Err(AppError::Invalid(errors))
+            }
+        })
+        .await
+        .map_err(AppError::internal)?;
+        result
+    }
+
+    /// Records intaken files and attaches them to a document.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn attach_intake(
+        &self,
+        c: &mut Conn,
+        document_id: i64,
+        files: &[Intake],
+        version: i64,
+        role: &str,
+        by: i64,
+        now: i64,
+    ) -> AppResult<Vec<i64>> {
+        let mut ids = Vec::with_capacity(files.len());
+        for f in files {
+            let file_id = insert_file(c, f, by, now).await?;
+            db::attach_file(c, document_id, file_id, version, role, by, now).await?;
+            ids.push(file_id);
+        }
+        Ok(ids)
+    }
+
+    /// The caller's positions, for the routing rules.
+    pub(crate) async fn holdings(&self, c: &mut Conn, user_id: i64) -> AppResult<Vec<Holding>> {
+        Ok(hdb::holdings_of(c, user_id)
+            .await?
+            .into_iter()
+            .filter_map(|(agency_id, unit_id, unit_path, position)| {
+                Some(Holding { agency_id, unit_id, unit_path, position: Position::parse(&position)? })
+            })
+            .collect())
+    }
+
+    /// A document the caller may read, or `NotFound` (never "forbidden": existence is not leaked).
+    pub(crate) async fn visible_document(&self, c: &mut Conn, caller: &Caller, id: i64) -> AppResult<DocumentRow> {
+        let scope = scope_of(caller)?;
+        db::get_document(c, id, &scope).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Everything the document page shows. Reading a secret document writes an audit entry.
+    pub async fn document(&self, caller: &Caller, id: i64) -> AppResult<DocumentDetail> {
+        let mut conn = self.store.read().await?;
+        let document = self.visible_document(&mut conn, caller, id).await?;
+        let files = db::document_files(&mut conn, id).await?;
+        let assignments = hdb::assignments_of(&mut conn, id).await?;
+        let timeline = hdb::events_of(&mut conn, id).await?;
+        let reviews = hdb::reviews_of(&mut conn, id).await?;
+        let recipients = db::recipients_of(&mut conn, id).await?;
+        let access = db::access_list(&mut conn, id).await?;
+        let holdings = self.holdings(&mut conn, caller.actor.user_id).await?;
+        drop(conn);
+        let me = caller.actor.user_id;
+        let my_assignments = assignments
+            .iter()
+            .filter(|a| a.status == "open" && holds_assignment(a, me, &holdings))
+            .map(|a| a.id)
+            .collect();
+        let my_review = reviews.iter().find(|r| r.reviewer_id == me && r.status == "pending").map(|r| r.id);
+        let reader_is_clerk = caller.actor.is_clerk_of(document.agency_id);
+        let reader_is_leader = holdings.iter().any(|h| h.agency_id == document.agency_id && is_leader_position(h));
+        let secret = Secrecy::parse(&document.secrecy).is_some_and(Secrecy::is_secret);
+        let mut tx = self.store.begin().await?;
+        if secret {
+            let detail = serde_json::json!({ "secrecy": document.secrecy, "subject": document.subject });
+            record(
+                &mut tx,
+                &Who::caller(caller),
+                "document.read",
+                "document",
+                Some(id.to_string()),
+                NONE,
+                Some(&detail),
+            )
+            .await?;
+        }
+        hdb::mark_document_read(&mut tx, me, id, now_ms()).await?;
+        commit(tx).await?;
+        Ok(DocumentDetail {
+            document,
+            files,
+            assignments,
+            timeline,
+            reviews,
+            recipients,
+            access,
+            my_assignments,
+            my_review,
+            reader_is_clerk,
+            reader_is_leader,
+        })
+    }
+
+    /// A stored file the caller may download: (name, media type, bytes). Downloading a file of
+    /// a secret document writes an audit entry.
+    pub async fn download(&self, caller: &Caller, file_id: i64) -> AppResult<(String, String, Vec<u8>)> {
+        let scope = scope_of(caller)?;
+        let mut conn = self.store.read().await?;
+        let (file, doc) = db::file_for(&mut conn, file_id, &scope).await?.ok_or(AppError::NotFound)?;
+        drop(conn);
+        if let Some((doc_id, secrecy)) = &doc {
+            if Secrecy::parse(secrecy).is_some_and(Secrecy::is_secret) {
+                let mut tx = self.store.begin().await?;
+                let detail = serde_json::json!({ "document_id": doc_id, "file": file.file_name });
+                record(
+                    &mut tx,
+                    &Who::caller(caller),
+                    "file.read",
+                    "file",
+                    Some(file_id.to_string()),
+                    NONE,
+                    Some(&detail),
+                )
+                .await?;
+                commit(tx).await?;
+            }
+        }
+        let store = self.files.clone();
+        let sha = file.sha256.clone();
+        let bytes = tokio::task::spawn_blocking(move || store.get(&sha))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+        Ok((file.file_name, file.media_type, bytes))
+    }
+}
+
+async fn insert_file(c: &mut Conn, f: &Intake, by: i64, now: i64) -> AppResult<i64> {
+    Ok(db::insert_file(
+        c,
+        &db::NewFile {
+            sha256: &f.inspected.sha256,
+            size: f.inspected.size as i64,
+            media_type: f.inspected.media_type,
+            file_name: &f.name,
+            page_count: f.inspected.page_count.map(i64::from),
+            text_folded: f.text_folded.as_deref(),
+            uploaded_by: by,
+        },
+        now,
+    )
+    .await?)
+}
+
+pub(crate) fn is_leader_position(h: &Holding) -> bool {
+    matches!(h.position, Position::Head | Position::Deputy)
+}
+
+/// Does the person `me` (with `holdings`) hold assignment `a`: named in it, or a head or deputy
+/// of the unit it was given to?
+pub(crate) fn holds_assignment(a: &AssignmentRow, me: i64, holdings: &[Holding]) -> bool {
+    if a.assignee_user_id == Some(me) {
+        return true;
+    }
+    match a.assignee_unit_id {
+        Some(unit) => holdings
+            .iter()
+            .any(|h| h.unit_id == Some(unit) && matches!(h.position, Position::UnitHead | Position::UnitDeputy)),
+        None => false,
+    }
+}
+
+/// Appends a timeline step for the caller.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn event(
+    c: &mut Conn,
+    caller: &Caller,
+    actor_name: &str,
+    document_id: i64,
+    kind: &str,
+    target: Option<&str>,
+    body: Option<&str>,
+    assignment_id: Option<i64>,
+) -> AppResult<()> {
+    hdb::insert_event(
+        c,
+        &NewEvent {
+            document_id,
+            actor_id: Some(caller.actor.user_id).filter(|id| *id > 0),
+            actor_name,
+            kind,
+            target,
+            body,
+            assignment_id,
+            file_id: None,
+        },
+        now_ms(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Gives a person access to a document and puts it in their inbox.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn deliver(
+    c: &mut Conn,
+    user_id: i64,
+    document_id: i64,
+    kind: &str,
+    reason: &str,
+    ref_id: Option<i64>,
+    from: Option<i64>,
+    note: Option<&str>,
+    now: i64,
+) -> AppResult<()> {
+    db::grant_access(c, document_id, user_id, reason, from, now).await?;
+    hdb::insert_inbox_item(
+        c,
+        &NewInboxItem {
+            user_id,
+            kind,
+            document_id: Some(document_id),
+            message_id: None,
+            ref_id,
+            from_user_id: from,
+            note,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds a document's entry in the full-text index from its fields, its opinions and
+/// directives, and the text of its files. Runs in the transaction that changed it, so a
+/// document is searchable as soon as the change commits.
+pub(crate) async fn reindex(c: &mut Conn, document_id: i64) -> AppResult<()> {
+    let Some(d) = db::get_document_unchecked(c, document_id).await? else {
+        return Ok(());
+    };
+    let opinions = hdb::opinion_texts(c, document_id).await?;
+    let files = db::file_texts(c, document_id).await?;
+    let number = d.book_number.and_then(|n| u32::try_from(n).ok()).map(format_number).unwrap_or_default();
+    let mut parts: Vec<&str> = vec![
+        &d.subject,
+        d.number_notation.as_deref().unwrap_or(""),
+        d.sender_name.as_deref().unwrap_or(""),
+        d.sender_code.as_deref().unwrap_or(""),
+        d.signer.as_deref().unwrap_or(""),
+        d.recipients_text.as_deref().unwrap_or(""),
+        &number,
+    ];
+    // The number without its leading zero also finds the document ("5/QĐ" as well as "05/QĐ").
+    let plain_number =
+        d.number_notation.as_deref().and_then(|n| n.split('/').next()).map(|n| n.trim_start_matches('0'));
+    if let Some(n) = plain_number {
+        parts.push(n);
+    }
+    let mut body = folded_search_text(&parts);
+    for text in opinions.iter().map(String::as_str) {
+        body.push(' ');
+        body.push_str(&folded_search_text(&[text]));
+    }
+    for text in &files {
+        body.push(' ');
+        body.push_str(text);
+    }
+    db::index_document(c, document_id, &body).await?;
+    Ok(())
+}
+
+/// The caller's display name (for the timeline).
+pub(crate) async fn actor_name(c: &mut Conn, caller: &Caller) -> AppResult<String> {
+    let name: Option<String> = egov_storage::accounts::full_name(c, caller.actor.user_id).await?;
+    Ok(name.unwrap_or_else(|| caller.actor.username.clone()))
+}
+
+/// Writes the audit entry of a document action.
+pub(crate) async fn audit_doc(
+    c: &mut Conn,
+    caller: &Caller,
+    action: &str,
+    document_id: i64,
+    detail: &serde_json::Value,
+) -> AppResult<()> {
+    record(c, &Who::caller(caller), action, "document", Some(document_id.to_string()), NONE, Some(detail)).await
+}
+
+/// Field error for a person or unit that does not exist or is out of reach (one message for
+/// both, so the organisation cannot be probed).
+pub(crate) fn out_of_reach(field: &'static str) -> FieldError {
+    FieldError::new(
+        field,
+        "out_of_reach",
+        "Người hoặc đơn vị được chọn nằm ngoài phạm vi bạn được giao việc.",
+        "The chosen person or unit is outside the part of the organisation you may assign to.",
+    )
+}
+
+/// Commits and returns `v` (saves a line in every workflow).
+pub(crate) async fn finish<T>(tx: egov_storage::Tx, v: T) -> AppResult<T> {
+    commit(tx).await?;
+    Ok(v)
+}
