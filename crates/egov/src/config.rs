@@ -38,6 +38,8 @@ pub const KEYS: &[&str] = &[
     "public_url",
     "secure_cookies",
     "max_body_bytes",
+    "max_file_bytes",
+    "files_dir",
     "log_format",
     "log_level",
     "session_idle_minutes",
@@ -78,8 +80,13 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Mark session cookies `Secure`; defaults to true exactly when `public_url` is `https://…`.
     pub secure_cookies: Option<bool>,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes (a form may carry several files).
     pub max_body_bytes: usize,
+    /// Largest accepted file, in bytes.
+    pub max_file_bytes: u64,
+    /// Folder of the content-addressed file store; defaults to `files/` beside the SQLite
+    /// database, or `egov-data/files` with PostgreSQL.
+    pub files_dir: Option<String>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// Log filter (`info`, `debug`, `egov=debug,info`, …); `RUST_LOG` wins when set.
@@ -115,7 +122,9 @@ impl Default for Settings {
             database_max_connections: 16,
             public_url: None,
             secure_cookies: None,
-            max_body_bytes: 50 * 1024 * 1024,
+            max_body_bytes: 110 * 1024 * 1024,
+            max_file_bytes: 50 * 1024 * 1024,
+            files_dir: None,
             log_format: LogFormat::Text,
             log_level: "info".into(),
             session_idle_minutes: 120,
@@ -141,6 +150,8 @@ impl fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("secure_cookies", &self.secure_cookies)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_file_bytes", &self.max_file_bytes)
+            .field("files_dir", &self.files_dir)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
             .field("session_idle_minutes", &self.session_idle_minutes)
@@ -221,9 +232,10 @@ impl Settings {
                 bail!("configuration: public_url must start with http:// or https://");
             }
         }
-        let positive: [(&str, u64); 10] = [
+        let positive: [(&str, u64); 11] = [
             ("database_max_connections", self.database_max_connections.into()),
             ("max_body_bytes", self.max_body_bytes as u64),
+            ("max_file_bytes", self.max_file_bytes),
             ("session_idle_minutes", self.session_idle_minutes),
             ("session_max_hours", self.session_max_hours),
             ("lockout_threshold", self.lockout_threshold.into()),
@@ -258,6 +270,22 @@ impl Settings {
                 parallelism: self.argon2_parallelism,
             },
             totp_issuer: self.totp_issuer.clone(),
+            max_file_bytes: self.max_file_bytes,
+            files_dir: self.files_dir(),
+            extra_holidays: Vec::new(),
+        }
+    }
+
+    /// The file store's folder: `files_dir`, or `files/` beside the SQLite database.
+    pub fn files_dir(&self) -> std::path::PathBuf {
+        if let Some(dir) = &self.files_dir {
+            return dir.into();
+        }
+        let path = self.database_url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or_default();
+        match std::path::Path::new(path).parent() {
+            Some(parent) if self.database_url.starts_with("sqlite:") => parent.join("files"),
+            _ => "egov-data/files".into(),
         }
     }
 

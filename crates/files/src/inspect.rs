@@ -6,7 +6,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
-use lopdf::{Document, ObjectId};
+use lopdf::{Document, LoadOptions, ObjectId};
 
 use crate::kind::{as_text, contains, extension_of, FileKind};
 use crate::pdf_text;
@@ -14,6 +14,9 @@ use crate::store::sha256_hex;
 
 /// At most this many characters of extracted text are kept (enough to index and search a long document).
 pub const MAX_TEXT_CHARS: usize = 200_000;
+
+/// How far from the end of a PDF its `%%EOF` marker may be.
+const PDF_EOF_WINDOW: usize = 1024;
 
 /// Longest accepted file name, in characters.
 pub const MAX_NAME_CHARS: usize = 255;
@@ -222,7 +225,14 @@ struct PdfFacts {
 /// lopdf is run under `catch_unwind`, so that a malformed upload that trips a panic in the parser is
 /// reported as a broken PDF instead of taking down the request.
 fn inspect_pdf(bytes: &[u8]) -> Result<PdfFacts, FileProblem> {
-    let doc = match panic::catch_unwind(|| Document::load_mem(bytes)) {
+    // A PDF ends with `%%EOF`; readers allow some trailing bytes, and so do we (1 KB). Without it the
+    // file was cut short (an interrupted copy or transfer): lopdf may rebuild what is left, but pages
+    // could be missing, so the file is refused.
+    if !contains(&bytes[bytes.len().saturating_sub(PDF_EOF_WINDOW)..], b"%%EOF") {
+        return Err(unreadable_pdf(bytes, "the file is cut short (no %%EOF at its end)".to_owned()));
+    }
+    let options = LoadOptions { max_decompressed_size: Some(pdf_text::MAX_INFLATED), ..LoadOptions::default() };
+    let doc = match panic::catch_unwind(|| Document::load_mem_with_options(bytes, options)) {
         Ok(Ok(doc)) => doc,
         Ok(Err(err)) => return Err(unreadable_pdf(bytes, err.to_string())),
         Err(_) => return Err(unreadable_pdf(bytes, "the PDF parser panicked".to_owned())),
@@ -245,8 +255,8 @@ fn inspect_pdf(bytes: &[u8]) -> Result<PdfFacts, FileProblem> {
     Ok(PdfFacts { page_count, text })
 }
 
-/// A PDF lopdf could not load: encrypted if it mentions `/Encrypt` (its trailer then names an
-/// encryption dictionary lopdf may fail on), otherwise broken.
+/// A PDF that cannot be read: encrypted if it mentions `/Encrypt` (its trailer then names an
+/// encryption dictionary that lopdf may fail on), otherwise broken.
 fn unreadable_pdf(bytes: &[u8], reason: String) -> FileProblem {
     if contains(bytes, b"/Encrypt") {
         FileProblem::EncryptedPdf

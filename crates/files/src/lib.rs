@@ -18,5 +18,5 @@ pub mod store;
 pub use inspect::{inspect, inspect_pdf_text, FileProblem, Inspected, MAX_NAME_CHARS, MAX_TEXT_CHARS};
 pub use kind::FileKind;
 #[cfg(any(test, feature = "test-support"))]
-pub use sample::sample_pdf;
+pub use sample::{encrypted_sample_pdf, sample_pdf};
 pub use store::{is_sha256_hex, sha256_hex, FileStore};

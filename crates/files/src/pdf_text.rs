@@ -19,8 +19,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use flate2::{Decompress, FlushDecompress, Status};
 use lopdf::{Dictionary, Document, Encoding, Object, ObjectId, Stream};
 
-/// Content streams of one page larger than this once inflated are cut here (guards against zip bombs).
-const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
+/// The most bytes a stream may inflate to (guards against decompression bombs): the content of one
+/// page is cut here, a larger `ToUnicode` CMap is ignored, and lopdf refuses to load a larger object stream.
+pub(crate) const MAX_INFLATED: usize = 64 * 1024 * 1024;
 
 /// The text of the pages `page_ids`, in order, cut at `max_chars` characters; `None` when no page has
 /// any (non-blank) text.
@@ -63,7 +64,7 @@ impl Extractor<'_> {
             let index = match self.font_index.get(&key) {
                 Some(&index) => index,
                 None => {
-                    let index = font.get_font_encoding(self.doc).ok().map(|encoding| {
+                    let index = font.get_font_encoding_with_limit(self.doc, MAX_INFLATED).ok().map(|encoding| {
                         self.fonts.push(FontText { encoding, memo: Memo::default() });
                         self.fonts.len() - 1
                     });
@@ -80,8 +81,8 @@ impl Extractor<'_> {
                 self.inflater.decode(stream, content);
                 content.push(b'\n');
             }
-            if content.len() > MAX_PAGE_CONTENT {
-                content.truncate(MAX_PAGE_CONTENT);
+            if content.len() > MAX_INFLATED {
+                content.truncate(MAX_INFLATED);
                 break;
             }
         }
@@ -160,6 +161,7 @@ struct Memo {
 impl Memo {
     /// Appends the mapping of `code` (of `len` bytes) to `out` and returns true, or returns false
     /// when the CMap has none; `get` asks the CMap the first time a code is seen.
+    #[inline]
     fn lookup(&mut self, code: u32, len: u8, out: &mut Vec<u16>, get: impl FnOnce() -> Option<Vec<u16>>) -> bool {
         let Memo { units, one, two, wide } = self;
         let slot = match len {
@@ -184,6 +186,10 @@ impl Memo {
             };
         }
         match *slot {
+            Slot::Found { off, len: 1 } => {
+                out.push(units[off as usize]);
+                true
+            }
             Slot::Found { off, len } => {
                 let off = off as usize;
                 out.extend_from_slice(&units[off..off + usize::from(len)]);
@@ -279,7 +285,9 @@ impl Text {
                 return;
             }
             other => {
-                let _ = other.write_to_string(bytes, &mut self.text);
+                if let Ok(decoded) = other.bytes_to_string(bytes) {
+                    self.text.push_str(&decoded);
+                }
             }
         }
         self.chars += self.text[before..].chars().count();
@@ -311,7 +319,7 @@ impl Inflater {
             return;
         }
         out.truncate(start);
-        match stream.decompressed_content() {
+        match stream.decompressed_content_with_limit(MAX_INFLATED) {
             Ok(data) => out.extend_from_slice(&data),
             Err(_) => out.extend_from_slice(&stream.content),
         }
@@ -320,7 +328,7 @@ impl Inflater {
     /// Inflates a zlib stream into `out`; false on corrupt data (a truncated stream keeps what was read).
     fn inflate(&mut self, input: &[u8], out: &mut Vec<u8>) -> bool {
         self.z.reset(true);
-        let limit = out.len() + MAX_PAGE_CONTENT;
+        let limit = out.len() + MAX_INFLATED;
         loop {
             if out.len() >= limit {
                 return true;

@@ -6,7 +6,7 @@ use lopdf::{dictionary, Document, Object, ObjectId, Stream, StringFormat};
 /// Builds a valid PDF of `pages` A4 pages, each showing `text` in Helvetica, with compressed content
 /// streams and a classic cross-reference table.
 ///
-/// `pages == 0` gives a well-formed PDF without pages (which [`inspect`](crate::inspect) refuses as broken).
+/// `pages == 0` gives a well-formed PDF without pages (which [`inspect`](fn@crate::inspect) refuses as broken).
 /// Characters outside Latin-1 (such as Vietnamese letters with tone marks) are written as `?`: the
 /// standard font cannot show them. Text extracted from the result is `text` followed by a newline, per page.
 pub fn sample_pdf(text: &str, pages: usize) -> Vec<u8> {
@@ -77,4 +77,23 @@ fn win_ansi_byte(c: char) -> u8 {
         Ok(b) if !(0x80..0xA0).contains(&b) => b,
         _ => b'?',
     }
+}
+
+/// A sample PDF encrypted (RC4, 128-bit) with a user password, as a scanner's "protect" option makes.
+pub fn encrypted_sample_pdf(user_password: &str) -> Vec<u8> {
+    use lopdf::{EncryptionState, EncryptionVersion, Permissions};
+    let mut doc = sample_document("Quyet dinh so 05", 1);
+    doc.trailer.set("ID", Object::Array(vec![Object::string_literal("0123456789abcdef"); 2]));
+    let state = EncryptionState::try_from(EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner-secret",
+        user_password,
+        key_length: 128,
+        permissions: Permissions::all(),
+    })
+    .expect("encryption state");
+    doc.encrypt(&state).expect("encrypting a sample PDF");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("saving a sample PDF to memory");
+    out
 }

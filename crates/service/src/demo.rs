@@ -43,6 +43,31 @@ const AGENCIES: &[DemoAgency] = &[
     ("H41.90.01", "Ủy ban nhân dân xã Châu Quang", Some("UBND xã Châu Quang"), "commune", Some("H41.90")),
 ];
 
+/// Notations the demo agencies sign their documents with (`QĐ-UBND`, `05/SNV-VP`).
+const ISSUER_NOTATIONS: &[(&str, &str)] = &[
+    ("H41", "UBND"),
+    ("H41.01", "VPUBND"),
+    ("H41.12", "SNV"),
+    ("H41.13", "STC"),
+    ("H41.14", "STP"),
+    ("H41.501", "UBND"),
+    ("H41.502", "UBND"),
+    ("H41.90", "UBND"),
+    ("H41.90.01", "UBND"),
+];
+
+/// Notations of demo units, for công văn (`UBND-VP`).
+const UNIT_NOTATIONS: &[(&str, &str)] = &[
+    ("Phòng Hành chính – Tổ chức", "HCTC"),
+    ("Phòng Tổng hợp", "TH"),
+    ("Phòng Kinh tế", "KT"),
+    ("Văn phòng Sở", "VP"),
+    ("Phòng Tổ chức – Biên chế", "TCBC"),
+    ("Phòng Quản lý ngân sách", "QLNS"),
+    ("Văn phòng HĐND và UBND", "VP"),
+    ("Văn phòng HĐND và UBND huyện", "VP"),
+];
+
 const UNITS: &[(&str, &str)] = &[
     ("H41.01", "Phòng Hành chính – Tổ chức"),
     ("H41.01", "Phòng Tổng hợp"),
@@ -117,6 +142,14 @@ const USERS: &[DemoUser] = &[
         role: Role::Clerk,
     },
     DemoUser {
+        username: "vanthu.snv",
+        full_name: "Bùi Thị Hạnh",
+        agency: "H41.12",
+        unit: Some("Văn phòng Sở"),
+        position: "clerk",
+        role: Role::Clerk,
+    },
+    DemoUser {
         username: "quantri.xa",
         full_name: "Võ Thị Giang",
         agency: "H41.501",
@@ -149,6 +182,16 @@ impl Services {
         }
         let unit_id =
             |code: &str, name: &str| units.iter().find(|(c, n, _)| *c == code && *n == name).map(|(_, _, id)| *id);
+        let mut tx = self.store.begin().await?;
+        for (code, notation) in ISSUER_NOTATIONS {
+            egov_storage::documents::set_notations(&mut tx, agency_id(code), notation).await?;
+        }
+        for (_, name, id) in &units {
+            if let Some((_, n)) = UNIT_NOTATIONS.iter().find(|(u, _)| u == name) {
+                egov_storage::documents::set_unit_notation(&mut tx, *id, n).await?;
+            }
+        }
+        crate::commit(tx).await?;
         let mut logins = Vec::new();
         for u in USERS {
             let user_id = self

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod books;
 mod error;
 mod i18n;
 mod metrics;
@@ -38,7 +39,7 @@ impl Default for WebSettings {
     fn default() -> Self {
         WebSettings {
             secure_cookies: false,
-            max_body_bytes: 50 * 1024 * 1024,
+            max_body_bytes: 110 * 1024 * 1024,
             public_url: "http://127.0.0.1:8080".into(),
         }
     }

@@ -60,6 +60,7 @@ pub struct TestApp {
     pub engine: Engine,
     server: tokio::task::JoinHandle<()>,
     _database: TestDatabase,
+    _files: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -87,6 +88,8 @@ impl TestApp {
 
         let database = TestDatabase::create().await;
         settings.database_url = database.url.clone();
+        let files = tempfile::Builder::new().prefix("egov-files-").tempdir().expect("temporary folder");
+        settings.files_dir = Some(files.path().display().to_string());
         settings.bind = "127.0.0.1:0".into();
         settings.validate().expect("test settings are valid");
 
@@ -112,6 +115,7 @@ impl TestApp {
             settings,
             server,
             _database: database,
+            _files: files,
         }
     }
 

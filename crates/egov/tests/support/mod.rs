@@ -65,3 +65,103 @@ pub async fn token(app: &TestApp, client: &Client, csrf: &str, scopes: &[&str]) 
     let body: serde_json::Value = res.json().await.expect("json");
     body["secret"].as_str().expect("secret").to_string()
 }
+
+/// A demo person using the API with a bearer token that carries every document scope.
+#[derive(Debug, Clone)]
+pub struct ApiUser {
+    pub username: String,
+    pub user_id: i64,
+    http: Client,
+    token: String,
+    base: String,
+}
+
+impl ApiUser {
+    /// Signs `username` in with the demo password and makes a token for the documents API.
+    pub async fn sign_in(app: &TestApp, username: &str) -> ApiUser {
+        let client = app.client();
+        let csrf = sign_in(app, &client, username, crate::common::DEMO_PASSWORD).await;
+        let token = token(app, &client, &csrf, &["documents:read", "documents:write", "org:read"]).await;
+        let caller = egov_service::Caller::system("test");
+        let user_id = app.services.user_id_by_username(&caller, username).await.expect("user exists");
+        ApiUser { username: username.into(), user_id, http: app.client(), token, base: app.base_url.clone() }
+    }
+
+    /// GET returning status and JSON (Null when the body is not JSON).
+    pub async fn get(&self, path: &str) -> (StatusCode, serde_json::Value) {
+        let res = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.expect("GET");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// POST a JSON body.
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// POST a multipart form: text fields and (name, bytes) files.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, Vec<u8>)],
+    ) -> (StatusCode, serde_json::Value) {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part("files", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()));
+        }
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST multipart");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// GET raw bytes.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let res = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.expect("GET");
+        let status = res.status();
+        (status, res.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+    }
+}
+
+/// Fields of a valid incoming registration, overridable by name.
+pub fn incoming_fields<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("sender_code", "H41.13"),
+        ("sender_name", "Sở Tài chính"),
+        ("number_notation", "05/QĐ-STC"),
+        ("issued_on", "2026-01-15"),
+        ("doc_type", "quyet_dinh"),
+        ("subject", "Quyết định về việc phân bổ dự toán ngân sách năm 2026"),
+        ("urgency", "urgent"),
+        ("secrecy", "none"),
+        ("deadline_days", "5"),
+        ("page_count", "3"),
+        ("signer", "Nguyễn Văn Bình"),
+    ];
+    for (k, v) in overrides {
+        match fields.iter_mut().find(|(fk, _)| fk == k) {
+            Some(f) => f.1 = v,
+            None => fields.push((k, v)),
+        }
+    }
+    fields
+}

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the same operations as the pages, described by an OpenAPI 3
 //! document generated from this code at `/api/v1/openapi.json`.
 
+mod documents;
 mod handlers;
 mod types;
 
@@ -34,6 +35,37 @@ pub(crate) fn routes(_state: AppState) -> Router<AppState> {
         .route("/positions/{id}/move", post(move_position))
         .route("/positions/{id}", delete(remove_position))
         .route("/audit", get(list_audit))
+        .route("/documents/incoming", post(documents::register_incoming))
+        .route("/documents/to-register", get(documents::to_register))
+        .route("/documents/{id}", get(documents::get_document))
+        .route("/documents/{id}/present", post(documents::present))
+        .route("/documents/{id}/assign", post(documents::assign))
+        .route("/documents/{id}/opinions", post(documents::post_opinion))
+        .route("/documents/{id}/register", post(documents::register_arrived))
+        .route("/documents/{id}/refuse", post(documents::refuse_arrived))
+        .route("/documents/{id}/revoke", post(documents::revoke))
+        .route("/assignments/{id}/return", post(documents::return_assignment))
+        .route("/assignments/{id}/progress", post(documents::progress))
+        .route("/assignments/{id}/finish", post(documents::finish_assignment))
+        .route("/files/{id}", get(documents::download))
+        .route("/drafts", post(documents::create_draft))
+        .route("/drafts/{id}/versions", post(documents::revise_draft))
+        .route("/drafts/{id}/consult", post(documents::consult))
+        .route("/drafts/{id}/comments", post(documents::answer_consultation))
+        .route("/drafts/{id}/submit", post(documents::submit))
+        .route("/drafts/{id}/decision", post(documents::decide))
+        .route("/drafts/{id}/issue", post(documents::issue))
+        .route("/messages", post(documents::send_message))
+        .route("/inbox", get(documents::inbox))
+        .route("/inbox/{id}/done", post(documents::inbox_done))
+        .route("/search", get(documents::search))
+        .route("/books", get(documents::books))
+        .route("/books/{id}/csv", get(documents::book_csv))
+        .route("/case-files", get(documents::case_files).post(documents::create_case_file))
+        .route("/case-files/{id}", get(documents::case_file))
+        .route("/case-files/{id}/documents", post(documents::add_to_case_file))
+        .route("/case-files/{id}/status", post(documents::case_file_status))
+        .route("/people/reachable", get(documents::reachable))
         .fallback(not_found)
 }
 
@@ -56,7 +88,7 @@ impl Modify for Security {
     info(
         title = "egov API",
         version = "1",
-        description = "Organisation, accounts and audit of the egov e-government platform. Authenticate with \
+        description = "Organisation, accounts, audit and official documents of the egov e-government platform. Authenticate with \
             `Authorization: Bearer <token>` (tokens are made on the profile page, with scopes), or with the \
             browser session cookie plus an `X-CSRF-Token` header on writes. Errors use one envelope with \
             field errors; lists are cursor-paginated (`cursor`, `limit` ≤ 200, `next_cursor`). Messages are \
@@ -70,13 +102,24 @@ impl Modify for Security {
         handlers::deactivate_user, handlers::activate_user, handlers::reset_password, handlers::add_position,
         handlers::grant_role, handlers::revoke_role, handlers::move_position, handlers::remove_position,
         handlers::list_audit,
+        documents::register_incoming, documents::to_register, documents::get_document, documents::present,
+        documents::assign, documents::post_opinion, documents::register_arrived, documents::refuse_arrived,
+        documents::revoke, documents::return_assignment, documents::progress, documents::finish_assignment,
+        documents::download, documents::create_draft, documents::revise_draft, documents::consult,
+        documents::answer_consultation, documents::submit, documents::decide, documents::issue,
+        documents::send_message, documents::inbox, documents::inbox_done, documents::search, documents::books,
+        documents::book_csv, documents::create_case_file, documents::case_files, documents::case_file,
+        documents::add_to_case_file, documents::case_file_status, documents::reachable,
     ),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
     tags((name = "me", description = "The caller's own account"),
          (name = "organisation", description = "Agencies and units"),
          (name = "users", description = "People, positions and roles"),
-         (name = "audit", description = "The hash-chained audit trail"))
+         (name = "audit", description = "The hash-chained audit trail"),
+         (name = "documents", description = "Incoming documents, routing and handling, inbox, books, search"),
+         (name = "drafts", description = "Outgoing documents: drafts, consultation, approval, issue"),
+         (name = "case files", description = "Case files (hồ sơ công việc)"))
 )]
 pub(crate) struct ApiDoc;
 

@@ -1,0 +1,509 @@
+//! Official documents end to end through the API, on the real server: the life of an incoming
+//! document (register → present → assign → pass on down to a specialist → opinions → finish),
+//! the life of an outgoing one (draft → consult → approve → number → issue to an agency on the
+//! platform, which receives it as incoming), permissions, secrecy, search and bad input.
+
+mod common;
+mod support;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use support::{incoming_fields, ApiUser};
+
+fn pdf(text: &str) -> Vec<u8> {
+    egov_files::sample_pdf(text, 1)
+}
+
+async fn id_of_target(user: &ApiUser, label_start: &str) -> Value {
+    let (status, list) = user.get("/api/v1/people/reachable").await;
+    assert_eq!(status, StatusCode::OK);
+    let item = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|t| t["label"].as_str().is_some_and(|l| l.starts_with(label_start)))
+        .unwrap_or_else(|| panic!("{} cannot reach {label_start}: {list}", user.username))
+        .clone();
+    match (item["user_id"].as_i64(), item["unit_id"].as_i64()) {
+        (Some(u), _) => json!({ "user": u }),
+        (_, Some(u)) => json!({ "unit": u }),
+        _ => panic!("bad target {item}"),
+    }
+}
+
+fn my_open_assignment(detail: &Value) -> i64 {
+    detail["my_assignments"].as_array().and_then(|a| a.last()).and_then(Value::as_i64).expect("an open assignment")
+}
+
+#[tokio::test]
+async fn an_incoming_document_goes_from_registration_down_to_a_specialist_and_back_finished() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let head = ApiUser::sign_in(&app, "truongphong").await;
+    let deputy = ApiUser::sign_in(&app, "phophong").await;
+    let specialist = ApiUser::sign_in(&app, "chuyenvien").await;
+    let outsider = ApiUser::sign_in(&app, "quantri.xa").await;
+
+    // Register with a PDF: arrival number 1 of this year's book.
+    let (status, reg) = clerk
+        .post_multipart(
+            "/api/v1/documents/incoming",
+            &incoming_fields(&[]),
+            &[("qd-05.pdf", pdf("Quyet dinh phan bo du toan"))],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    assert_eq!(reg["arrival_number"], 1);
+    let doc = reg["id"].as_i64().expect("id");
+
+    // The same sender, number and date again: a duplicate warning, nothing registered…
+    let (status, err) = clerk.post_multipart("/api/v1/documents/incoming", &incoming_fields(&[]), &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "likely_duplicate");
+    assert!(err["error"]["fields"][0]["message"].as_str().unwrap_or("").contains("số 1"), "{err}");
+    // …and the next registration still gets number 2: the refused one took nothing.
+    let (status, second) = clerk
+        .post_multipart("/api/v1/documents/incoming", &incoming_fields(&[("number_notation", "06/QĐ-STC")]), &[])
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(second["arrival_number"], 2);
+
+    // The file is stored and served to those who may see the document, not to others.
+    let (_, detail) = clerk.get(&format!("/api/v1/documents/{doc}")).await;
+    let file_id = detail["files"][0]["file_id"].as_i64().expect("file");
+    let (status, bytes) = clerk.get_bytes(&format!("/api/v1/files/{file_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert_eq!(outsider.get_bytes(&format!("/api/v1/files/{file_id}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(outsider.get(&format!("/api/v1/documents/{doc}")).await.0, StatusCode::NOT_FOUND);
+
+    // A specialist cannot direct a document from the top.
+    let target = json!({ "lead": { "user": deputy.user_id } });
+    assert_eq!(specialist.post(&format!("/api/v1/documents/{doc}/assign"), target).await.0, StatusCode::NOT_FOUND);
+
+    // Present to the leader.
+    let (status, err) = clerk
+        .post(&format!("/api/v1/documents/{doc}/present"), json!({ "leaders": [leader.user_id], "note": "Kính trình" }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{err}");
+    let (_, inbox) = leader.get("/api/v1/inbox").await;
+    assert!(
+        inbox.as_array().expect("inbox").iter().any(|i| i["document_id"] == doc && i["kind"] == "present"),
+        "{inbox}"
+    );
+
+    // The leader directs: the head of the unit leads, with a deadline in working days.
+    let lead = id_of_target(&leader, "Trần Thị Bình").await;
+    let (status, created) = leader
+        .post(
+            &format!("/api/v1/documents/{doc}/assign"),
+            json!({ "directive": "Giao Phòng Tổng hợp tham mưu", "lead": lead, "deadline_days": 5 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    // Head → deputy → specialist: each passes on inside their own part of the organisation.
+    let (_, d) = head.get(&format!("/api/v1/documents/{doc}")).await;
+    let head_assignment = my_open_assignment(&d);
+    let to_deputy = id_of_target(&head, "Phạm Văn Cường").await;
+    let (status, body) = head
+        .post(
+            &format!("/api/v1/documents/{doc}/assign"),
+            json!({ "parent_assignment_id": head_assignment, "directive": "Đồng chí Cường xử lý", "lead": to_deputy }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, d) = deputy.get(&format!("/api/v1/documents/{doc}")).await;
+    let deputy_assignment = my_open_assignment(&d);
+    // A deputy cannot pass work up to the leader.
+    let (status, err) = deputy
+        .post(
+            &format!("/api/v1/documents/{doc}/assign"),
+            json!({ "parent_assignment_id": deputy_assignment, "lead": { "user": leader.user_id } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "out_of_reach");
+    let to_specialist = id_of_target(&deputy, "Hoàng Thị Dung").await;
+    let (status, body) = deputy
+        .post(&format!("/api/v1/documents/{doc}/assign"), json!({ "parent_assignment_id": deputy_assignment, "directive": "Dung dự thảo báo cáo", "lead": to_specialist }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Passing the same assignment twice is refused.
+    let (status, _) = deputy
+        .post(
+            &format!("/api/v1/documents/{doc}/assign"),
+            json!({ "parent_assignment_id": deputy_assignment, "lead": to_specialist }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // The specialist works: an opinion, progress, then the result.
+    let (_, d) = specialist.get(&format!("/api/v1/documents/{doc}")).await;
+    let mine = my_open_assignment(&d);
+    assert_eq!(d["assignments"].as_array().map(Vec::len), Some(4), "present + 3 levels: {d}");
+    let (status, _) = specialist
+        .post(&format!("/api/v1/documents/{doc}/opinions"), json!({ "text": "Đề nghị bổ sung số liệu quý IV" }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = specialist.post(&format!("/api/v1/assignments/{mine}/progress"), json!({ "percent": 50 })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = specialist
+        .post(&format!("/api/v1/assignments/{mine}/finish"), json!({ "result": "Đã có văn bản trả lời" }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    // Everything up the chain is finished and the document is handled; the timeline tells it all.
+    let (_, d) = leader.get(&format!("/api/v1/documents/{doc}")).await;
+    assert_eq!(d["document"]["status"], "done", "{d}");
+    let statuses: Vec<&str> =
+        d["assignments"].as_array().expect("list").iter().map(|a| a["status"].as_str().unwrap_or("")).collect();
+    assert_eq!(statuses, ["done", "done", "done", "done"], "{d}");
+    let kinds: Vec<&str> =
+        d["timeline"].as_array().expect("timeline").iter().map(|e| e["kind"].as_str().unwrap_or("")).collect();
+    assert_eq!(
+        kinds,
+        ["registered", "presented", "assigned", "passed_on", "passed_on", "opinion", "progress", "finished"]
+    );
+    assert!(d["timeline"][4]["target"].as_str().unwrap_or("").contains("Hoàng Thị Dung"), "to whom: {d}");
+
+    // Search folds diacritics and finds opinions too; the outsider finds nothing and counts nothing.
+    let (_, found) = leader.get("/api/v1/search?q=quyet%20dinh%20phan%20bo").await;
+    assert!(found["items"].as_array().expect("items").iter().any(|i| i["id"] == doc), "{found}");
+    let (_, found) = leader.get("/api/v1/search?q=so%20lieu%20quy").await;
+    assert_eq!(found["items"][0]["id"], doc, "opinion text is searchable: {found}");
+    let (_, found) = leader.get("/api/v1/search?q=phan%20bo%20du%20toan").await;
+    assert!(found["items"].as_array().expect("items").iter().any(|i| i["id"] == doc), "PDF and subject: {found}");
+    let (_, none) = outsider.get("/api/v1/search?q=quyet%20dinh").await;
+    assert_eq!(none["total"], 0, "{none}");
+    assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
+
+    // The register book exports with its columns.
+    let book = reg["book_id"].as_i64().expect("book");
+    let (status, csv) = clerk.get_bytes(&format!("/api/v1/books/{book}/csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.contains("Ngày đến,Số đến,Tác giả"), "{csv}");
+    assert!(csv.contains("05/QĐ-STC") && csv.contains("06/QĐ-STC"));
+    assert!(csv.contains("Trần Thị Bình"), "recipient column: {csv}");
+}
+
+#[tokio::test]
+async fn an_outgoing_document_is_drafted_consulted_approved_issued_and_received_inside_the_platform() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let specialist = ApiUser::sign_in(&app, "chuyenvien").await;
+    let deputy = ApiUser::sign_in(&app, "phophong").await;
+    let head = ApiUser::sign_in(&app, "truongphong").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let other_clerk = ApiUser::sign_in(&app, "vanthu.snv").await;
+    let caller = egov_service::Caller::system("test");
+    let agencies = app.services.agencies(&caller, None, 50).await.expect("agencies");
+    let snv = agencies.iter().find(|a| a.code == "H41.12").expect("the demo Department of Home Affairs").id;
+
+    let fields = [
+        ("doc_type", "cong_van"),
+        ("subject", "V/v báo cáo tình hình thực hiện nhiệm vụ năm 2026"),
+        ("signer", "Nguyễn Văn An"),
+        ("recipient_agencies", &*snv.to_string()),
+        ("recipient_external", "G01.01|Bộ Nội vụ"),
+    ];
+    let (status, draft) =
+        specialist.post_multipart("/api/v1/drafts", &fields, &[("du-thao.pdf", pdf("Du thao bao cao"))]).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let id = draft["id"].as_i64().expect("id");
+
+    // Consultation with a deadline; the deputy answers.
+    let (status, body) = specialist
+        .post(&format!("/api/v1/drafts/{id}/consult"), json!({ "reviewers": [deputy.user_id], "deadline_days": 2 }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) =
+        deputy.post(&format!("/api/v1/drafts/{id}/comments"), json!({ "text": "Bổ sung phụ lục số liệu" })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    // A new version with the appendix.
+    let (status, v) = specialist
+        .post_multipart(&format!("/api/v1/drafts/{id}/versions"), &fields, &[("du-thao-v2.pdf", pdf("Du thao v2"))])
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["id"], 2);
+
+    // Approval chain: unit head, then the agency leader.
+    let (status, body) = specialist
+        .post(&format!("/api/v1/drafts/{id}/submit"), json!({ "approvers": [head.user_id, leader.user_id] }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // Not the leader's turn yet.
+    assert_eq!(
+        leader.post(&format!("/api/v1/drafts/{id}/decision"), json!({ "decision": "approve" })).await.0,
+        StatusCode::CONFLICT
+    );
+    let (status, body) = head
+        .post(&format!("/api/v1/drafts/{id}/decision"), json!({ "decision": "approve", "comment": "Đồng ý" }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // Approving twice is refused.
+    let (status, err) = head.post(&format!("/api/v1/drafts/{id}/decision"), json!({ "decision": "approve" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "already_decided");
+    let (status, _) = leader.post(&format!("/api/v1/drafts/{id}/decision"), json!({ "decision": "approve" })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Only a clerk issues; the number comes from the outgoing book with the derived notation.
+    assert_eq!(specialist.post(&format!("/api/v1/drafts/{id}/issue"), json!({})).await.0, StatusCode::FORBIDDEN);
+    let (status, issued) = clerk.post(&format!("/api/v1/drafts/{id}/issue"), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    assert_eq!(issued["number_notation"], "01/VPUBND-TH");
+    assert_eq!(issued["queued"], 1, "the outside ministry goes through the exchange");
+    let copy = issued["delivered"][0].as_i64().expect("a copy inside the platform");
+    // Issuing twice is refused.
+    assert_eq!(clerk.post(&format!("/api/v1/drafts/{id}/issue"), json!({})).await.0, StatusCode::CONFLICT);
+
+    // The Department of Home Affairs' clerk finds it waiting, with the file, and registers it.
+    let (_, waiting) = other_clerk.get("/api/v1/documents/to-register").await;
+    assert!(
+        waiting.as_array().expect("list").iter().any(|d| d["id"] == copy && d["number_notation"] == "01/VPUBND-TH"),
+        "{waiting}"
+    );
+    let (_, d) = other_clerk.get(&format!("/api/v1/documents/{copy}")).await;
+    assert_eq!(d["files"][0]["name"], "du-thao-v2.pdf", "the latest version travels: {d}");
+    let (status, reg) = other_clerk.post(&format!("/api/v1/documents/{copy}/register"), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    assert_eq!(reg["arrival_number"], 1);
+    assert_eq!(
+        other_clerk.post(&format!("/api/v1/documents/{copy}/register"), json!({})).await.0,
+        StatusCode::CONFLICT
+    );
+
+    // The issuer sees each recipient's status.
+    let (_, d) = specialist.get(&format!("/api/v1/documents/{id}")).await;
+    assert_eq!(d["document"]["status"], "issued");
+    let statuses: Vec<&str> =
+        d["recipients"].as_array().expect("recipients").iter().map(|r| r["status"].as_str().unwrap_or("")).collect();
+    assert_eq!(statuses, ["registered", "queued"], "{d}");
+    let kinds: Vec<&str> =
+        d["timeline"].as_array().expect("timeline").iter().map(|e| e["kind"].as_str().unwrap_or("")).collect();
+    assert_eq!(
+        kinds,
+        [
+            "drafted",
+            "consult_requested",
+            "consult_answered",
+            "revised",
+            "submitted",
+            "approved_step",
+            "approved",
+            "issued"
+        ]
+    );
+
+    // Revocation: the copy is revoked too, and both stay on record.
+    let (status, _) = clerk.post(&format!("/api/v1/documents/{id}/revoke"), json!({ "text": "Sai số liệu" })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, d) = other_clerk.get(&format!("/api/v1/documents/{copy}")).await;
+    assert_eq!(d["document"]["status"], "revoked");
+    assert_eq!(d["document"]["revoke_reason"], "Sai số liệu");
+}
+
+#[tokio::test]
+async fn secret_documents_are_seen_only_by_people_given_them_and_every_read_is_audited() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let specialist = ApiUser::sign_in(&app, "chuyenvien").await;
+
+    let (status, normal) = clerk.post_multipart("/api/v1/documents/incoming", &incoming_fields(&[]), &[]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let fields = incoming_fields(&[
+        ("secrecy", "secret"),
+        ("number_notation", "01/QĐ-M"),
+        ("subject", "Kế hoạch bảo vệ bí mật nhà nước"),
+    ]);
+    let (status, secret) = clerk.post_multipart("/api/v1/documents/incoming", &fields, &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{secret}");
+    // Secret documents have their own series.
+    assert_eq!(secret["arrival_number"], 1);
+    assert_ne!(secret["book_id"], normal["book_id"]);
+    let id = secret["id"].as_i64().expect("id");
+
+    // The leader sees the agency's ordinary documents but not the secret one, in lists or search.
+    assert_eq!(leader.get(&format!("/api/v1/documents/{}", normal["id"])).await.0, StatusCode::OK);
+    assert_eq!(leader.get(&format!("/api/v1/documents/{id}")).await.0, StatusCode::NOT_FOUND);
+    let (_, found) = leader.get("/api/v1/search?q=bao%20ve%20bi%20mat").await;
+    assert_eq!(found["total"], 0, "{found}");
+
+    // Once presented, the leader may read it, and the read is audited.
+    let (status, _) =
+        clerk.post(&format!("/api/v1/documents/{id}/present"), json!({ "leaders": [leader.user_id] })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(leader.get(&format!("/api/v1/documents/{id}")).await.0, StatusCode::OK);
+    let (_, found) = leader.get("/api/v1/search?q=bao%20ve%20bi%20mat").await;
+    assert_eq!(found["total"], 1, "{found}");
+    let audit = app
+        .services
+        .audit_entries(
+            &egov_service::Caller::system("test"),
+            &egov_storage::audit::AuditFilter { limit: 500, ..Default::default() },
+        )
+        .await
+        .expect("audit");
+    let reads = audit
+        .iter()
+        .filter(|e| e.record.action == "document.read" && e.record.object_id.as_deref() == Some(&*id.to_string()))
+        .count();
+    assert_eq!(reads, 1, "the leader's read is audited");
+    assert_eq!(clerk.get(&format!("/api/v1/documents/{id}")).await.0, StatusCode::OK);
+    let audit = app
+        .services
+        .audit_entries(
+            &egov_service::Caller::system("test"),
+            &egov_storage::audit::AuditFilter { limit: 500, ..Default::default() },
+        )
+        .await
+        .expect("audit");
+    let reads = audit
+        .iter()
+        .filter(|e| e.record.action == "document.read" && e.record.object_id.as_deref() == Some(&*id.to_string()))
+        .count();
+    assert_eq!(reads, 2, "the clerk's read is audited too");
+
+    // Never sent freely, never exchanged.
+    let (status, err) = clerk
+        .post_multipart(
+            "/api/v1/messages",
+            &[("users", &*specialist.user_id.to_string()), ("body", "Xem"), ("document_id", &*id.to_string())],
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(specialist.get(&format!("/api/v1/documents/{id}")).await.0, StatusCode::NOT_FOUND);
+    let (status, err) = specialist
+        .post_multipart(
+            "/api/v1/drafts",
+            &[
+                ("doc_type", "bao_cao"),
+                ("subject", "Báo cáo mật"),
+                ("secrecy", "secret"),
+                ("recipient_external", "G01.01|Bộ Nội vụ"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"][0]["code"], "secret_not_exchanged");
+}
+
+#[tokio::test]
+async fn free_sending_reaches_colleagues_inboxes_with_files() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let specialist = ApiUser::sign_in(&app, "chuyenvien").await;
+    let deputy = ApiUser::sign_in(&app, "phophong").await;
+    let (status, sent) = specialist
+        .post_multipart(
+            "/api/v1/messages",
+            &[("users", &*deputy.user_id.to_string()), ("body", "Anh xem giúp bảng số liệu")],
+            &[("so-lieu.txt", "Quý IV: 12 tỷ".as_bytes().to_vec())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let (_, inbox) = deputy.get("/api/v1/inbox").await;
+    let item = &inbox[0];
+    assert_eq!(item["kind"], "message");
+    assert_eq!(item["message"], "Anh xem giúp bảng số liệu");
+    assert_eq!(item["from"], "Hoàng Thị Dung");
+    let (status, _) = deputy.post(&format!("/api/v1/inbox/{}/done", item["id"]), json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, inbox) = deputy.get("/api/v1/inbox").await;
+    assert_eq!(inbox.as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn case_files_hold_documents_without_copies_and_close_then_archive() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let (_, reg) = clerk.post_multipart("/api/v1/documents/incoming", &incoming_fields(&[]), &[]).await;
+    let (status, file) = clerk
+        .post(
+            "/api/v1/case-files",
+            json!({ "notation": "TH-01", "title": "Hồ sơ dự toán ngân sách 2026", "retention_years": 10 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let fid = file["id"].as_i64().expect("id");
+    let (status, _) = clerk.post("/api/v1/case-files", json!({ "notation": "TH-01", "title": "Trùng ký hiệu" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the file code is unique");
+    let (status, _) =
+        clerk.post(&format!("/api/v1/case-files/{fid}/documents"), json!({ "document_id": reg["id"] })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, d) = clerk.get(&format!("/api/v1/case-files/{fid}")).await;
+    assert!(d["file"]["code"].as_str().unwrap_or("").starts_with("H41.01.20"), "{d}");
+    assert!(d["file"]["code"].as_str().unwrap_or("").ends_with(".TH-01"), "{d}");
+    assert_eq!(d["documents"][0]["id"], reg["id"]);
+    assert_eq!(
+        clerk.post(&format!("/api/v1/case-files/{fid}/status"), json!({ "status": "archived" })).await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        clerk.post(&format!("/api/v1/case-files/{fid}/status"), json!({ "status": "closed" })).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        clerk.post(&format!("/api/v1/case-files/{fid}/documents"), json!({ "document_id": reg["id"] })).await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        clerk.post(&format!("/api/v1/case-files/{fid}/status"), json!({ "status": "archived" })).await.0,
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn bad_registrations_get_field_errors_and_leave_nothing_behind() {
+    let app = TestApp::spawn_with(|s| s.max_file_bytes = 64 * 1024).await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let png = b"\x89PNG\r\n\x1a\n0000000000".to_vec();
+    let encrypted = egov_files::encrypted_sample_pdf("user-secret");
+    let cases: Vec<(Vec<(&str, &str)>, Vec<(&str, Vec<u8>)>, &str, &str)> = vec![
+        (incoming_fields(&[("number_notation", "QĐ-STC")]), vec![], "number_notation", "number_invalid"),
+        (incoming_fields(&[("number_notation", "0/QĐ-STC")]), vec![], "number_notation", "number_invalid"),
+        (incoming_fields(&[("issued_on", "2999-01-01")]), vec![], "issued_on", "date_in_future"),
+        (incoming_fields(&[("subject", "   ")]), vec![], "subject", "required"),
+        (incoming_fields(&[("doc_type", "thu_tay")]), vec![], "doc_type", "unknown_document_type"),
+        (incoming_fields(&[("secrecy", "very")]), vec![], "secrecy", "unknown_secrecy"),
+        (incoming_fields(&[]), vec![("scan.pdf", png)], "files", "content_mismatch"),
+        (incoming_fields(&[]), vec![("big.pdf", vec![b'%'; 70 * 1024])], "files", "too_large"),
+        (incoming_fields(&[]), vec![("broken.pdf", b"%PDF-1.4 garbage".to_vec())], "files", "broken_pdf"),
+        (incoming_fields(&[]), vec![("locked.pdf", encrypted)], "files", "encrypted_pdf"),
+        (incoming_fields(&[]), vec![("virus.exe", b"MZ".to_vec())], "files", "unknown_type"),
+    ];
+    for (fields, files, field, code) in cases {
+        let (status, err) = clerk.post_multipart("/api/v1/documents/incoming", &fields, &files).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}/{code}: {err}");
+        let hit =
+            err["error"]["fields"].as_array().expect("fields").iter().any(|f| f["field"] == field && f["code"] == code);
+        assert!(hit, "expected {field}/{code}: {err}");
+        assert!(!err["error"]["fields"][0]["message"].as_str().unwrap_or("").is_empty());
+    }
+    // Nothing was registered: the first good registration gets number 1.
+    let (status, reg) = clerk.post_multipart("/api/v1/documents/incoming", &incoming_fields(&[]), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    assert_eq!(reg["arrival_number"], 1);
+    // A malformed multipart body is a clean 4xx.
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/documents/incoming"))
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body("--XYZ\r\nbroken")
+        .send()
+        .await
+        .expect("post");
+    assert!(res.status().is_client_error());
+}

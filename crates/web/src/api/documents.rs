@@ -1,0 +1,1287 @@
+//! API of official documents: registration, routing and handling, drafts and approval, issue,
+//! free sending, inbox, books, case files and search.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use egov_domain::FieldError;
+use egov_service::documents::case_files::CaseFileInput;
+use egov_service::documents::drafting::{Decision, DraftInput, RecipientInput};
+use egov_service::documents::handling::{AssignInput, Assignee};
+use egov_service::documents::registry::IncomingInput;
+use egov_service::documents::search::SearchInput;
+use egov_service::documents::sending::SendInput;
+use egov_service::documents::{is_overdue, today, Upload};
+use egov_service::AppError;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::handlers::{Body, Ids, Params};
+use crate::error::{ApiError, ErrorBody};
+use crate::session::{api_lang, ApiCaller};
+use crate::AppState;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+macro_rules! fail {
+    ($c:expr) => {
+        |err| ApiError { err, lang: $c.lang }
+    };
+}
+
+/// A multipart form: text fields (repeatable) and files (every part with a file name).
+#[derive(Debug, Default)]
+pub(crate) struct MultipartForm {
+    pub fields: HashMap<String, Vec<String>>,
+    pub files: Vec<Upload>,
+}
+
+impl MultipartForm {
+    pub fn get(&self, name: &str) -> &str {
+        self.fields.get(name).and_then(|v| v.first()).map_or("", String::as_str)
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .get(name)
+            .map(|v| v.iter().map(String::as_str).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn int(&self, name: &str) -> Result<Option<i64>, FieldError> {
+        parse_int(self.get(name), name)
+    }
+
+    pub fn ints(&self, name: &str) -> Result<Vec<i64>, FieldError> {
+        self.all(name).into_iter().map(|s| parse_int(s, name).map(|v| v.unwrap_or_default())).collect()
+    }
+
+    /// Reads a multipart body; a broken body is a field error, not a crash.
+    pub async fn read(mut m: Multipart) -> Result<MultipartForm, AppError> {
+        let mut form = MultipartForm::default();
+        let broken = |e: axum::extract::multipart::MultipartError| {
+            let too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+            if too_large {
+                AppError::invalid("files", "too_large", "Dữ liệu gửi lên quá lớn.", "The upload is too large.")
+            } else {
+                AppError::invalid(
+                    "body",
+                    "malformed",
+                    "Dữ liệu gửi lên không đúng định dạng.",
+                    "The form data is malformed.",
+                )
+            }
+        };
+        while let Some(field) = m.next_field().await.map_err(broken)? {
+            let name = field.name().unwrap_or_default().to_string();
+            match field.file_name().map(str::to_string) {
+                Some(file_name) if !file_name.is_empty() => {
+                    let bytes = field.bytes().await.map_err(broken)?;
+                    form.files.push(Upload { name: file_name, bytes: bytes.to_vec() });
+                }
+                Some(_) => {
+                    // An empty file input: the browser sends a part with no name and no bytes.
+                    field.bytes().await.map_err(broken)?;
+                }
+                None => {
+                    let text = field.text().await.map_err(broken)?;
+                    form.fields.entry(name).or_default().push(text);
+                }
+            }
+        }
+        Ok(form)
+    }
+}
+
+fn parse_int(s: &str, field: &str) -> Result<Option<i64>, FieldError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|_| {
+        FieldError::new(
+            leak(field),
+            "not_a_number",
+            format!("“{s}” không phải là số."),
+            format!("“{s}” is not a number."),
+        )
+    })
+}
+
+/// Field names come from a fixed set in this module; keep them `'static` without allocation
+/// for the known ones.
+fn leak(field: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "sender_agency_id",
+        "page_count",
+        "deadline_days",
+        "agency_id",
+        "replaces_id",
+        "users",
+        "units",
+        "document_id",
+        "recipient_agencies",
+        "recipient_units",
+        "year",
+        "retention_years",
+    ];
+    KNOWN.iter().find(|k| **k == field).copied().unwrap_or("value")
+}
+
+/// A multipart request whose rejection uses the error envelope.
+pub(crate) struct Form(pub MultipartForm);
+
+impl<S: Send + Sync> FromRequest<S> for Form {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let lang = api_lang(&parts);
+        let m = Multipart::from_request(Request::from_parts(parts, body), state).await.map_err(|_| ApiError {
+            err: AppError::invalid(
+                "body",
+                "multipart_expected",
+                "Yêu cầu phải ở dạng multipart/form-data.",
+                "The request must be multipart/form-data.",
+            ),
+            lang,
+        })?;
+        MultipartForm::read(m).await.map(Form).map_err(|err| ApiError { err, lang })
+    }
+}
+
+fn created<T: Serialize>(v: T) -> Response {
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Fields of an incoming registration (multipart; attach files as `files` parts).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct IncomingForm {
+    /// Sender from the directory (an agency id), or give `sender_code` and `sender_name`.
+    sender_agency_id: Option<i64>,
+    sender_code: Option<String>,
+    sender_name: Option<String>,
+    /// `05/QĐ-UBND`.
+    number_notation: String,
+    /// `2026-03-05` or `05/03/2026`, not in the future.
+    issued_on: String,
+    /// A Decree 30 type (`quyet_dinh`, `cong_van`, …).
+    doc_type: String,
+    subject: String,
+    /// normal, urgent, very_urgent, flash.
+    urgency: Option<String>,
+    /// none, confidential, secret, top_secret.
+    secrecy: Option<String>,
+    deadline: Option<String>,
+    deadline_days: Option<i64>,
+    page_count: Option<i64>,
+    signer: Option<String>,
+    /// `true` to register despite a likely-duplicate warning.
+    confirm_duplicate: Option<bool>,
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+/// A registered document's numbers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registration {
+    pub id: i64,
+    pub arrival_number: i64,
+    pub book_id: i64,
+    pub book_name: String,
+}
+
+/// Registers an incoming document with its files; the arrival number is taken in the same transaction.
+#[utoipa::path(post, path = "/api/v1/documents/incoming", tag = "documents",
+    request_body(content = IncomingForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = Registration), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn register_incoming(State(st): State<AppState>, c: ApiCaller, Form(f): Form) -> ApiResult<Response> {
+    let input = incoming_input(&f).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?;
+    let files = f.files.clone();
+    let r = st.services.register_incoming(&c.caller, &input, files).await.map_err(fail!(c))?;
+    Ok(created(Registration { id: r.id, arrival_number: r.arrival_number, book_id: r.book_id, book_name: r.book_name }))
+}
+
+pub(crate) fn incoming_input(f: &MultipartForm) -> Result<IncomingInput<'_>, FieldError> {
+    Ok(IncomingInput {
+        agency_id: f.int("agency_id")?,
+        sender_agency_id: f.int("sender_agency_id")?,
+        sender_code: f.get("sender_code"),
+        sender_name: f.get("sender_name"),
+        number_notation: f.get("number_notation"),
+        issued_on: f.get("issued_on"),
+        doc_type: f.get("doc_type"),
+        subject: f.get("subject"),
+        urgency: f.get("urgency"),
+        secrecy: f.get("secrecy"),
+        deadline: Some(f.get("deadline")),
+        deadline_days: f.int("deadline_days")?,
+        page_count: f.int("page_count")?,
+        signer: f.get("signer"),
+        confirm_duplicate: matches!(f.get("confirm_duplicate"), "true" | "on" | "1"),
+    })
+}
+
+/// A document as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Document {
+    pub id: i64,
+    pub agency_id: i64,
+    /// incoming or outgoing.
+    pub direction: String,
+    /// to_register, registered, presented, in_progress, done, refused, revoked (incoming);
+    /// draft, in_approval, returned, approved, issued, revoked, replaced (outgoing).
+    pub status: String,
+    pub book_id: Option<i64>,
+    /// Arrival number (incoming) or issue number (outgoing).
+    pub book_number: Option<i64>,
+    pub doc_type: String,
+    pub number_notation: Option<String>,
+    pub issued_on: Option<String>,
+    pub subject: String,
+    pub sender_code: Option<String>,
+    pub sender_name: Option<String>,
+    pub urgency: String,
+    pub secrecy: String,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub signer: Option<String>,
+    pub recipients_text: Option<String>,
+    pub origin_document_id: Option<i64>,
+    pub replaces_id: Option<i64>,
+    pub revoke_reason: Option<String>,
+    pub version: i64,
+    pub created_at: i64,
+}
+
+impl From<egov_storage::documents::DocumentRow> for Document {
+    fn from(d: egov_storage::documents::DocumentRow) -> Self {
+        let overdue = !matches!(d.status.as_str(), "done" | "issued" | "revoked" | "replaced")
+            && is_overdue(d.deadline.as_deref(), today());
+        Document {
+            id: d.id,
+            agency_id: d.agency_id,
+            direction: d.direction,
+            status: d.status,
+            book_id: d.book_id,
+            book_number: d.book_number,
+            doc_type: d.doc_type,
+            number_notation: d.number_notation,
+            issued_on: d.issued_on,
+            subject: d.subject,
+            sender_code: d.sender_code,
+            sender_name: d.sender_name,
+            urgency: d.urgency,
+            secrecy: d.secrecy,
+            deadline: d.deadline,
+            overdue,
+            signer: d.signer,
+            recipients_text: d.recipients_text,
+            origin_document_id: d.origin_document_id,
+            replaces_id: d.replaces_id,
+            revoke_reason: d.revoke_reason,
+            version: d.version,
+            created_at: d.created_at,
+        }
+    }
+}
+
+/// A file attached to a document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentFile {
+    pub file_id: i64,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub page_count: Option<i64>,
+    /// Draft version (0 for registered documents).
+    pub version: i64,
+    /// main, attachment or draft.
+    pub role: String,
+}
+
+/// One assignment in the handling tree.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Assignment {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    /// present, lead, cooperate or inform.
+    pub kind: String,
+    pub assigner: String,
+    pub assignee: String,
+    pub assignee_user_id: Option<i64>,
+    pub assignee_unit_id: Option<i64>,
+    pub directive: Option<String>,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    /// open, passed, returned or done.
+    pub status: String,
+    pub progress: i64,
+    pub result: Option<String>,
+    pub depth: i64,
+}
+
+/// One step of the timeline: who, when, what, to whom.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineStep {
+    pub at: i64,
+    pub actor: String,
+    pub kind: String,
+    pub target: Option<String>,
+    pub text: Option<String>,
+}
+
+/// A consultation or approval step.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Review {
+    pub id: i64,
+    /// consult or approve.
+    pub kind: String,
+    pub round: i64,
+    pub step: i64,
+    pub reviewer: String,
+    /// pending, waiting, answered, approved, returned, cancelled.
+    pub status: String,
+    pub comment: Option<String>,
+}
+
+/// An addressee of an outgoing document and its copy's status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recipient {
+    pub name: String,
+    pub code: Option<String>,
+    /// pending, delivered, registered, refused, queued.
+    pub status: String,
+    pub note: Option<String>,
+}
+
+/// Everything about one document the caller may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentDetail {
+    pub document: Document,
+    pub files: Vec<DocumentFile>,
+    pub assignments: Vec<Assignment>,
+    pub timeline: Vec<TimelineStep>,
+    pub reviews: Vec<Review>,
+    pub recipients: Vec<Recipient>,
+    /// Assignments the caller holds and may act on.
+    pub my_assignments: Vec<i64>,
+}
+
+impl From<egov_service::documents::DocumentDetail> for DocumentDetail {
+    fn from(d: egov_service::documents::DocumentDetail) -> Self {
+        let t = today();
+        DocumentDetail {
+            files: d
+                .files
+                .into_iter()
+                .map(|f| DocumentFile {
+                    file_id: f.file_id,
+                    name: f.file_name,
+                    media_type: f.media_type,
+                    size: f.size,
+                    sha256: f.sha256,
+                    page_count: f.page_count,
+                    version: f.version,
+                    role: f.role,
+                })
+                .collect(),
+            assignments: d
+                .assignments
+                .into_iter()
+                .map(|a| Assignment {
+                    overdue: a.status == "open" && is_overdue(a.deadline.as_deref(), t),
+                    id: a.id,
+                    parent_id: a.parent_id,
+                    kind: a.kind,
+                    assigner: a.assigner_name,
+                    assignee: a.assignee_name,
+                    assignee_user_id: a.assignee_user_id,
+                    assignee_unit_id: a.assignee_unit_id,
+                    directive: a.directive,
+                    deadline: a.deadline,
+                    status: a.status,
+                    progress: a.progress,
+                    result: a.result,
+                    depth: a.depth,
+                })
+                .collect(),
+            timeline: d
+                .timeline
+                .into_iter()
+                .map(|e| TimelineStep { at: e.at, actor: e.actor_name, kind: e.kind, target: e.target, text: e.body })
+                .collect(),
+            reviews: d
+                .reviews
+                .into_iter()
+                .map(|r| Review {
+                    id: r.id,
+                    kind: r.kind,
+                    round: r.round,
+                    step: r.step,
+                    reviewer: r.reviewer_name,
+                    status: r.status,
+                    comment: r.comment,
+                })
+                .collect(),
+            recipients: d
+                .recipients
+                .into_iter()
+                .map(|r| Recipient { name: r.name, code: r.code, status: r.status, note: r.note })
+                .collect(),
+            my_assignments: d.my_assignments,
+            document: d.document.into(),
+        }
+    }
+}
+
+/// One document with its files, handling tree, timeline and reviews. Reading a secret document is audited.
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", params(("id" = i64, Path)),
+    responses((status = 200, body = DocumentDetail), (status = 404, body = ErrorBody)))]
+pub(crate) async fn get_document(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+) -> ApiResult<Json<DocumentDetail>> {
+    Ok(Json(st.services.document(&c.caller, id).await.map_err(fail!(c))?.into()))
+}
+
+/// Downloads a file of a document or message the caller may see.
+#[utoipa::path(get, path = "/api/v1/files/{id}", tag = "documents", params(("id" = i64, Path)),
+    responses((status = 200, description = "The file's bytes"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn download(State(st): State<AppState>, c: ApiCaller, Ids(id): Ids<i64>) -> ApiResult<Response> {
+    let (name, media, bytes) = st.services.download(&c.caller, id).await.map_err(fail!(c))?;
+    Ok(file_response(&name, &media, bytes))
+}
+
+/// A file answer: inline for types a browser shows safely, an attachment otherwise.
+pub(crate) fn file_response(name: &str, media: &str, bytes: Vec<u8>) -> Response {
+    let inline = matches!(media, "application/pdf" | "image/png" | "image/jpeg");
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition =
+        format!("{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}", if inline { "inline" } else { "attachment" });
+    let media = if media.starts_with("text/") { "text/plain; charset=utf-8".to_string() } else { media.to_string() };
+    (
+        [
+            (header::CONTENT_TYPE, media),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Presentation to leaders.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PresentBody {
+    pub leaders: Vec<i64>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The clerk presents a registered document to leaders.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/present", tag = "documents", params(("id" = i64, Path)), request_body = PresentBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn present(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<PresentBody>,
+) -> ApiResult<Response> {
+    st.services.present(&c.caller, id, &b.leaders, &b.note).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// A person or a unit.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    User(i64),
+    Unit(i64),
+}
+
+impl From<Target> for Assignee {
+    fn from(t: Target) -> Self {
+        match t {
+            Target::User(u) => Assignee::Person(u),
+            Target::Unit(u) => Assignee::Unit(u),
+        }
+    }
+}
+
+/// An assignment or a pass-on.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignBody {
+    /// The assignment being passed on; absent when a leader assigns from the top.
+    pub parent_assignment_id: Option<i64>,
+    #[serde(default)]
+    pub directive: String,
+    pub lead: Option<Target>,
+    #[serde(default)]
+    pub cooperate: Vec<Target>,
+    #[serde(default)]
+    pub inform: Vec<Target>,
+    /// A date, or give `deadline_days` (working days from today).
+    pub deadline: Option<String>,
+    pub deadline_days: Option<i64>,
+}
+
+/// Ids of created records.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub ids: Vec<i64>,
+}
+
+/// Assigns a document (a leader) or passes an assignment on inside one's own part of the organisation.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/assign", tag = "documents", params(("id" = i64, Path)), request_body = AssignBody,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn assign(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<AssignBody>,
+) -> ApiResult<Response> {
+    let input = AssignInput {
+        parent_assignment_id: b.parent_assignment_id,
+        directive: &b.directive,
+        lead: b.lead.map(Into::into),
+        cooperate: b.cooperate.iter().copied().map(Into::into).collect(),
+        inform: b.inform.iter().copied().map(Into::into).collect(),
+        deadline: b.deadline.as_deref(),
+        deadline_days: b.deadline_days,
+    };
+    Ok(created(Created { ids: st.services.assign(&c.caller, id, &input).await.map_err(fail!(c))? }))
+}
+
+/// A reason, comment or text.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TextBody {
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Returns an assignment to whoever gave it, with a reason.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/return", tag = "documents", params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn return_assignment(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<TextBody>,
+) -> ApiResult<Response> {
+    st.services.return_assignment(&c.caller, id, &b.text).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Progress on an assignment.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProgressBody {
+    pub percent: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records progress on an assignment.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/progress", tag = "documents", params(("id" = i64, Path)), request_body = ProgressBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn progress(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<ProgressBody>,
+) -> ApiResult<Response> {
+    st.services.set_progress(&c.caller, id, b.percent, &b.note).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// The result of an assignment.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FinishBody {
+    #[serde(default)]
+    pub result: String,
+    pub result_document_id: Option<i64>,
+}
+
+/// Finishes an assignment; a lead's result finishes the chain it was passed down.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/finish", tag = "documents", params(("id" = i64, Path)), request_body = FinishBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn finish_assignment(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<FinishBody>,
+) -> ApiResult<Response> {
+    st.services.finish_assignment(&c.caller, id, &b.result, b.result_document_id).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Posts an opinion on a document.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/opinions", tag = "documents", params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn post_opinion(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<TextBody>,
+) -> ApiResult<Response> {
+    st.services.post_opinion(&c.caller, id, &b.text).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Registers a document waiting in the "to register" queue.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/register", tag = "documents", params(("id" = i64, Path)),
+    responses((status = 201, body = Registration), (status = 409, body = ErrorBody)))]
+pub(crate) async fn register_arrived(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+) -> ApiResult<Response> {
+    let r = st.services.register_arrived(&c.caller, id).await.map_err(fail!(c))?;
+    Ok(created(Registration { id: r.id, arrival_number: r.arrival_number, book_id: r.book_id, book_name: r.book_name }))
+}
+
+/// Refuses a document waiting in the queue, with a reason for the sender.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/refuse", tag = "documents", params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn refuse_arrived(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<TextBody>,
+) -> ApiResult<Response> {
+    st.services.refuse_arrived(&c.caller, id, &b.text).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Documents waiting to be registered in the caller's clerk agencies.
+#[utoipa::path(get, path = "/api/v1/documents/to-register", tag = "documents", responses((status = 200, body = Vec<Document>)))]
+pub(crate) async fn to_register(State(st): State<AppState>, c: ApiCaller) -> ApiResult<Json<Vec<Document>>> {
+    Ok(Json(st.services.to_register(&c.caller).await.map_err(fail!(c))?.into_iter().map(Into::into).collect()))
+}
+
+/// Fields of a draft (multipart; attach the draft files as `files` parts).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct DraftForm {
+    doc_type: String,
+    subject: String,
+    urgency: Option<String>,
+    secrecy: Option<String>,
+    legal_normative: Option<bool>,
+    signer: Option<String>,
+    /// Agencies on the platform (repeat the field).
+    recipient_agencies: Vec<i64>,
+    /// Units of the issuing agency (repeat the field).
+    recipient_units: Vec<i64>,
+    /// Outside agencies as `CODE|Name` (repeat the field).
+    recipient_external: Vec<String>,
+    replaces_id: Option<i64>,
+    note: Option<String>,
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+pub(crate) fn draft_input(f: &MultipartForm) -> Result<DraftInput<'_>, FieldError> {
+    let mut recipients: Vec<RecipientInput> = Vec::new();
+    recipients.extend(f.ints("recipient_agencies")?.into_iter().map(RecipientInput::Agency));
+    recipients.extend(f.ints("recipient_units")?.into_iter().map(RecipientInput::Unit));
+    for ext in f.all("recipient_external") {
+        let (code, name) = ext.split_once('|').unwrap_or((ext, ""));
+        recipients.push(RecipientInput::External { code: code.trim().to_string(), name: name.trim().to_string() });
+    }
+    Ok(DraftInput {
+        doc_type: f.get("doc_type"),
+        subject: f.get("subject"),
+        urgency: f.get("urgency"),
+        secrecy: f.get("secrecy"),
+        legal_normative: matches!(f.get("legal_normative"), "true" | "on" | "1"),
+        signer: f.get("signer"),
+        recipients,
+        replaces_id: f.int("replaces_id")?,
+        note: f.get("note"),
+    })
+}
+
+/// The id of a new record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewId {
+    pub id: i64,
+}
+
+/// Starts a draft of an outgoing document.
+#[utoipa::path(post, path = "/api/v1/drafts", tag = "drafts", request_body(content = DraftForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = NewId), (status = 422, body = ErrorBody)))]
+pub(crate) async fn create_draft(State(st): State<AppState>, c: ApiCaller, Form(f): Form) -> ApiResult<Response> {
+    let input = draft_input(&f).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?;
+    let id = st.services.create_draft(&c.caller, &input, f.files.clone()).await.map_err(fail!(c))?;
+    Ok(created(NewId { id }))
+}
+
+/// A new version of a draft (metadata and files).
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/versions", tag = "drafts", params(("id" = i64, Path)),
+    request_body(content = DraftForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = NewId), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn revise_draft(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Form(f): Form,
+) -> ApiResult<Response> {
+    let input = draft_input(&f).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?;
+    let version = st.services.revise_draft(&c.caller, id, &input, f.files.clone()).await.map_err(fail!(c))?;
+    Ok(created(NewId { id: version }))
+}
+
+/// Consultation of a draft.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConsultBody {
+    pub reviewers: Vec<i64>,
+    pub deadline: Option<String>,
+    pub deadline_days: Option<i64>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Sends a draft out for comments.
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/consult", tag = "drafts", params(("id" = i64, Path)), request_body = ConsultBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn consult(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<ConsultBody>,
+) -> ApiResult<Response> {
+    st.services
+        .consult(&c.caller, id, &b.reviewers, b.deadline.as_deref(), b.deadline_days, &b.note)
+        .await
+        .map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Answers a consultation.
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/comments", tag = "drafts", params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn answer_consultation(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<TextBody>,
+) -> ApiResult<Response> {
+    st.services.answer_consultation(&c.caller, id, &b.text).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// The approval chain, in order.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubmitBody {
+    pub approvers: Vec<i64>,
+}
+
+/// Submits a draft through an approval chain.
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/submit", tag = "drafts", params(("id" = i64, Path)), request_body = SubmitBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn submit(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<SubmitBody>,
+) -> ApiResult<Response> {
+    st.services.submit_for_approval(&c.caller, id, &b.approvers).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// An approver's decision.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionBody {
+    /// approve or return.
+    pub decision: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Approves or returns a draft (the caller's pending step); deciding twice answers 409.
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/decision", tag = "drafts", params(("id" = i64, Path)), request_body = DecisionBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn decide(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<DecisionBody>,
+) -> ApiResult<Response> {
+    let decision = match b.decision.as_str() {
+        "approve" => Decision::Approve,
+        "return" => Decision::Return,
+        _ => {
+            return Err(ApiError {
+                err: AppError::invalid(
+                    "decision",
+                    "unknown_decision",
+                    "Quyết định phải là approve hoặc return.",
+                    "Decision must be approve or return.",
+                ),
+                lang: c.lang,
+            })
+        }
+    };
+    st.services.decide(&c.caller, id, decision, &b.comment).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Issue options.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct IssueBody {
+    /// Overrides the notation derived from the agency and unit (`QĐ-UBND`).
+    pub notation: Option<String>,
+}
+
+/// The number an issued document got and where it went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssueResult {
+    pub number: i64,
+    pub number_notation: String,
+    /// Incoming copies created in agencies on the platform.
+    pub delivered: Vec<i64>,
+    /// Packages queued for the exchange.
+    pub queued: usize,
+}
+
+/// Numbers, registers and issues an approved document (a clerk).
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/issue", tag = "drafts", params(("id" = i64, Path)), request_body = IssueBody,
+    responses((status = 201, body = IssueResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn issue(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<IssueBody>,
+) -> ApiResult<Response> {
+    let r = st.services.issue(&c.caller, id, b.notation.as_deref()).await.map_err(fail!(c))?;
+    Ok(created(IssueResult {
+        number: r.number,
+        number_notation: r.number_notation,
+        delivered: r.delivered,
+        queued: r.queued,
+    }))
+}
+
+/// Revokes an issued document (it stays on record).
+#[utoipa::path(post, path = "/api/v1/documents/{id}/revoke", tag = "documents", params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn revoke(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<TextBody>,
+) -> ApiResult<Response> {
+    st.services.revoke(&c.caller, id, &b.text).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Fields of a free internal message (multipart).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct MessageForm {
+    users: Vec<i64>,
+    units: Vec<i64>,
+    body: String,
+    document_id: Option<i64>,
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+/// Sends a note, files or a document to colleagues or units.
+#[utoipa::path(post, path = "/api/v1/messages", tag = "documents", request_body(content = MessageForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = NewId), (status = 422, body = ErrorBody)))]
+pub(crate) async fn send_message(State(st): State<AppState>, c: ApiCaller, Form(f): Form) -> ApiResult<Response> {
+    let bad = |e| ApiError { err: AppError::field(e), lang: c.lang };
+    let input = SendInput {
+        users: f.ints("users").map_err(bad)?,
+        units: f.ints("units").map_err(bad)?,
+        body: f.get("body"),
+        document_id: f.int("document_id").map_err(bad)?,
+    };
+    let id = st.services.send_message(&c.caller, &input, f.files.clone()).await.map_err(fail!(c))?;
+    Ok(created(NewId { id }))
+}
+
+/// Inbox paging.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct InboxQuery {
+    /// Show finished items instead of open ones.
+    pub done: Option<bool>,
+    /// Items older than this id.
+    pub before: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// One inbox line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxItem {
+    pub id: i64,
+    /// present, assignment, inform, returned, finished, consult, consult_answered, approve, issue,
+    /// to_register, delivered, message.
+    pub kind: String,
+    pub document_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub ref_id: Option<i64>,
+    pub from: Option<String>,
+    pub note: Option<String>,
+    pub subject: Option<String>,
+    pub number_notation: Option<String>,
+    pub urgency: Option<String>,
+    pub secrecy: Option<String>,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub message: Option<String>,
+    pub read: bool,
+    pub created_at: i64,
+}
+
+impl From<egov_storage::handling::InboxRow> for InboxItem {
+    fn from(i: egov_storage::handling::InboxRow) -> Self {
+        InboxItem {
+            overdue: i.done_at.is_none() && is_overdue(i.deadline.as_deref(), today()),
+            id: i.id,
+            kind: i.kind,
+            document_id: i.document_id,
+            message_id: i.message_id,
+            ref_id: i.ref_id,
+            from: i.from_name,
+            note: i.note,
+            subject: i.subject,
+            number_notation: i.number_notation,
+            urgency: i.urgency,
+            secrecy: i.secrecy,
+            deadline: i.deadline,
+            message: i.message_body,
+            read: i.read_at.is_some(),
+            created_at: i.created_at,
+        }
+    }
+}
+
+/// The caller's inbox, newest first.
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "documents", params(InboxQuery), responses((status = 200, body = Vec<InboxItem>)))]
+pub(crate) async fn inbox(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Params(q): Params<InboxQuery>,
+) -> ApiResult<Json<Vec<InboxItem>>> {
+    let rows = st
+        .services
+        .inbox(&c.caller, q.done.unwrap_or(false), q.before, q.limit.unwrap_or(50))
+        .await
+        .map_err(fail!(c))?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// Marks an inbox item done (messages, items for information).
+#[utoipa::path(post, path = "/api/v1/inbox/{id}/done", tag = "documents", params(("id" = i64, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(crate) async fn inbox_done(State(st): State<AppState>, c: ApiCaller, Ids(id): Ids<i64>) -> ApiResult<Response> {
+    st.services.mark_inbox_item(&c.caller, id, true).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Search parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Words to find; diacritics optional (`quyet dinh` finds `Quyết định`).
+    pub q: Option<String>,
+    pub direction: Option<String>,
+    pub doc_type: Option<String>,
+    pub book_id: Option<i64>,
+    pub urgency: Option<String>,
+    pub status: Option<String>,
+    /// Sender's identifier code or name.
+    pub sender: Option<String>,
+    pub unit_id: Option<i64>,
+    /// From this date (YYYY-MM-DD, Vietnam time).
+    pub from: Option<String>,
+    /// Up to and including this date.
+    pub to: Option<String>,
+    /// relevance (default) or date.
+    pub sort: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// A page of search results; `total` counts only documents the caller may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub items: Vec<Document>,
+    pub total: i64,
+    /// The count stopped at its cap.
+    pub capped: bool,
+}
+
+pub(crate) fn day_start_ms(s: Option<&str>, field: &'static str, next_day: bool) -> Result<Option<i64>, FieldError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    let d = egov_domain::document::parse_date(s, field)?;
+    let d = if next_day { d.tomorrow().unwrap_or(d) } else { d };
+    let ms = d
+        .to_zoned(egov_service::documents::vietnam_tz())
+        .map(|z| z.timestamp().as_millisecond())
+        .map_err(|_| FieldError::new(field, "date_invalid", "Ngày không hợp lệ.", "Invalid date."))?;
+    Ok(Some(ms))
+}
+
+/// Full-text search with filters over the documents the caller may see.
+#[utoipa::path(get, path = "/api/v1/search", tag = "documents", params(SearchQuery), responses((status = 200, body = SearchResults), (status = 422, body = ErrorBody)))]
+pub(crate) async fn search(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Params(q): Params<SearchQuery>,
+) -> ApiResult<Json<SearchResults>> {
+    let bad = |e| ApiError { err: AppError::field(e), lang: c.lang };
+    let input = SearchInput {
+        q: q.q.as_deref().unwrap_or(""),
+        direction: q.direction.as_deref().filter(|s| !s.is_empty()),
+        doc_type: q.doc_type.as_deref().filter(|s| !s.is_empty()),
+        book_id: q.book_id,
+        urgency: q.urgency.as_deref().filter(|s| !s.is_empty()),
+        status: q.status.as_deref().filter(|s| !s.is_empty()),
+        sender: q.sender.as_deref().filter(|s| !s.is_empty()),
+        unit_id: q.unit_id,
+        from_ms: day_start_ms(q.from.as_deref(), "from", false).map_err(bad)?,
+        to_ms: day_start_ms(q.to.as_deref(), "to", true).map_err(bad)?,
+        by_date: q.sort.as_deref() == Some("date"),
+        page: q.page.unwrap_or(0),
+        per_page: q.per_page.unwrap_or(20),
+    };
+    let r = st.services.search(&c.caller, &input).await.map_err(fail!(c))?;
+    Ok(Json(SearchResults {
+        items: r.hits.into_iter().map(|h| h.document.into()).collect(),
+        total: r.total,
+        capped: r.capped,
+    }))
+}
+
+/// A register book.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Book {
+    pub id: i64,
+    pub agency_id: i64,
+    pub year: i64,
+    pub direction: String,
+    /// regular, secret or legal:<type>.
+    pub series: String,
+    pub name: String,
+    /// The number the next document will get.
+    pub next_number: i64,
+}
+
+impl From<egov_storage::documents::BookRow> for Book {
+    fn from(b: egov_storage::documents::BookRow) -> Self {
+        Book {
+            id: b.id,
+            agency_id: b.agency_id,
+            year: b.year,
+            direction: b.direction,
+            series: b.series,
+            name: b.name,
+            next_number: b.next_number,
+        }
+    }
+}
+
+/// Register books of the caller's agencies.
+#[utoipa::path(get, path = "/api/v1/books", tag = "documents", responses((status = 200, body = Vec<Book>)))]
+pub(crate) async fn books(State(st): State<AppState>, c: ApiCaller) -> ApiResult<Json<Vec<Book>>> {
+    Ok(Json(st.services.books(&c.caller).await.map_err(fail!(c))?.into_iter().map(Into::into).collect()))
+}
+
+/// A register book as CSV, with the columns the clerical rules list.
+#[utoipa::path(get, path = "/api/v1/books/{id}/csv", tag = "documents", params(("id" = i64, Path)),
+    responses((status = 200, description = "CSV (UTF-8 with BOM)"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn book_csv(State(st): State<AppState>, c: ApiCaller, Ids(id): Ids<i64>) -> ApiResult<Response> {
+    let (book, lines) = st.services.book(&c.caller, id).await.map_err(fail!(c))?;
+    let csv = crate::books::to_csv(&book, &lines);
+    let name = format!("so-{}-{}-{}.csv", book.direction, book.year, book.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// A new case file.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCaseFile {
+    pub year: Option<i64>,
+    /// The file's notation within the year (`TH-01`); the code is agency code + year + notation.
+    pub notation: String,
+    pub title: String,
+    /// Years to keep; absent for permanent.
+    pub retention_years: Option<i64>,
+}
+
+/// A case file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseFile {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub year: i64,
+    pub retention_years: Option<i64>,
+    /// open, closed or archived.
+    pub status: String,
+    pub owner: String,
+    pub document_count: i64,
+}
+
+impl From<egov_storage::case_files::CaseFileRow> for CaseFile {
+    fn from(f: egov_storage::case_files::CaseFileRow) -> Self {
+        CaseFile {
+            id: f.id,
+            code: f.code,
+            title: f.title,
+            year: f.year,
+            retention_years: f.retention_years,
+            status: f.status,
+            owner: f.owner_name,
+            document_count: f.document_count,
+        }
+    }
+}
+
+/// Opens a case file in the caller's agency.
+#[utoipa::path(post, path = "/api/v1/case-files", tag = "case files", request_body = NewCaseFile,
+    responses((status = 201, body = NewId), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn create_case_file(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Body(b): Body<NewCaseFile>,
+) -> ApiResult<Response> {
+    let input =
+        CaseFileInput { year: b.year, notation: &b.notation, title: &b.title, retention_years: b.retention_years };
+    Ok(created(NewId { id: st.services.create_case_file(&c.caller, &input).await.map_err(fail!(c))? }))
+}
+
+/// The file list of the caller's agencies.
+#[utoipa::path(get, path = "/api/v1/case-files", tag = "case files", responses((status = 200, body = Vec<CaseFile>)))]
+pub(crate) async fn case_files(State(st): State<AppState>, c: ApiCaller) -> ApiResult<Json<Vec<CaseFile>>> {
+    Ok(Json(st.services.case_files(&c.caller, None).await.map_err(fail!(c))?.into_iter().map(Into::into).collect()))
+}
+
+/// A case file with the documents the caller may see, in time order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseFileDetail {
+    pub file: CaseFile,
+    pub documents: Vec<CaseFileDocument>,
+}
+
+/// A document in a case file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseFileDocument {
+    pub id: i64,
+    pub subject: String,
+    pub number_notation: Option<String>,
+    pub direction: String,
+}
+
+/// One case file.
+#[utoipa::path(get, path = "/api/v1/case-files/{id}", tag = "case files", params(("id" = i64, Path)), responses((status = 200, body = CaseFileDetail), (status = 404, body = ErrorBody)))]
+pub(crate) async fn case_file(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+) -> ApiResult<Json<CaseFileDetail>> {
+    let d = st.services.case_file(&c.caller, id).await.map_err(fail!(c))?;
+    Ok(Json(CaseFileDetail {
+        file: d.file.into(),
+        documents: d
+            .documents
+            .into_iter()
+            .map(|e| CaseFileDocument {
+                id: e.id,
+                subject: e.subject,
+                number_notation: e.number_notation,
+                direction: e.direction,
+            })
+            .collect(),
+    }))
+}
+
+/// A document to put in a case file.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CaseFileAdd {
+    pub document_id: i64,
+}
+
+/// Puts a document in an open case file (no copy is made).
+#[utoipa::path(post, path = "/api/v1/case-files/{id}/documents", tag = "case files", params(("id" = i64, Path)), request_body = CaseFileAdd,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn add_to_case_file(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<CaseFileAdd>,
+) -> ApiResult<Response> {
+    st.services.add_to_case_file(&c.caller, id, b.document_id).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// A case file's new state.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CaseFileStatus {
+    /// closed or archived.
+    pub status: String,
+}
+
+/// Closes a case file, or hands a closed one to the archive.
+#[utoipa::path(post, path = "/api/v1/case-files/{id}/status", tag = "case files", params(("id" = i64, Path)), request_body = CaseFileStatus,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn case_file_status(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<CaseFileStatus>,
+) -> ApiResult<Response> {
+    st.services.set_case_file_status(&c.caller, id, &b.status).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Someone the caller may give work to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReachableTarget {
+    pub user_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub label: String,
+}
+
+/// People and units inside the caller's own part of the organisation.
+#[utoipa::path(get, path = "/api/v1/people/reachable", tag = "documents", responses((status = 200, body = Vec<ReachableTarget>)))]
+pub(crate) async fn reachable(State(st): State<AppState>, c: ApiCaller) -> ApiResult<Json<Vec<ReachableTarget>>> {
+    let list = st.services.reachable(&c.caller).await.map_err(fail!(c))?;
+    Ok(Json(
+        list.into_iter()
+            .map(|r| match r.assignee {
+                Assignee::Person(u) => ReachableTarget { user_id: Some(u), unit_id: None, label: r.label },
+                Assignee::Unit(u) => ReachableTarget { user_id: None, unit_id: Some(u), label: r.label },
+            })
+            .collect(),
+    ))
+}
