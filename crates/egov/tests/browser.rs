@@ -153,3 +153,83 @@ async fn sign_in_dashboard_and_admin_pages_on_phone_and_desktop() {
     shot(&desk, "07-user-form-error-desktop").await;
     desk.close().await.expect("close");
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn a_clerk_registers_and_a_leader_assigns_on_a_phone() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let driver = start_driver().await;
+    let caller = egov_service::Caller::system("test");
+    let head = app.services.user_id_by_username(&caller, "truongphong").await.unwrap();
+    let pdf_dir = tempfile::tempdir().unwrap();
+    let pdf_path = pdf_dir.path().join("cong-van-12.pdf");
+    std::fs::write(&pdf_path, egov_files::sample_pdf("Cong van 12 ve viec bao cao", 2)).unwrap();
+
+    // The clerk, on a phone, registers a document; a malformed number is explained first.
+    let profile = tempfile::tempdir().unwrap();
+    let phone = browser(&driver, 390, 844, profile.path()).await;
+    sign_in(&phone, &app, "vanthu").await;
+    phone.goto(&app.url("/documents/new")).await.unwrap();
+    phone.find(Locator::Id("f-sender_name")).await.unwrap().send_keys("UBND huyện Quỳ Hợp").await.unwrap();
+    phone.find(Locator::Id("f-number_notation")).await.unwrap().send_keys("12").await.unwrap();
+    phone
+        .find(Locator::Id("f-subject"))
+        .await
+        .unwrap()
+        .send_keys("Công văn về việc báo cáo kết quả năm 2026")
+        .await
+        .unwrap();
+    phone.find(Locator::Id("f-deadline_days")).await.unwrap().send_keys("5").await.unwrap();
+    phone.find(Locator::Id("f-files")).await.unwrap().send_keys(&pdf_path.display().to_string()).await.unwrap();
+    shot(&phone, "10-register-form-phone").await;
+    phone.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
+    phone.wait().for_element(Locator::Css(".error")).await.expect("field error");
+    let page = text(&phone).await;
+    assert!(page.contains("thiếu dấu “/”"), "{page}");
+    shot(&phone, "11-register-error-phone").await;
+    let number = phone.find(Locator::Id("f-number_notation")).await.unwrap();
+    number.clear().await.unwrap();
+    number.send_keys("12/UBND-VP").await.unwrap();
+    // The file input is emptied by the round trip; choose the file again.
+    phone.find(Locator::Id("f-files")).await.unwrap().send_keys(&pdf_path.display().to_string()).await.unwrap();
+    phone.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
+    phone.wait().for_element(Locator::Id("arrival-number")).await.expect("registered document page");
+    let page = text(&phone).await;
+    assert!(page.contains("Đã vào sổ văn bản.") && page.contains("cong-van-12.pdf"), "{page}");
+    assert_eq!(phone.find(Locator::Id("arrival-number")).await.unwrap().text().await.unwrap(), "1");
+    shot(&phone, "12-registered-phone").await;
+    // Present it to the leader.
+    phone.find(Locator::Id("present-submit")).await.unwrap().click().await.unwrap();
+    phone.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    assert!(text(&phone).await.contains("trình"), "the timeline shows the presentation");
+    phone.close().await.unwrap();
+
+    // The leader, on a phone, finds it in the inbox and assigns it to the head of a unit.
+    let profile2 = tempfile::tempdir().unwrap();
+    let phone = browser(&driver, 390, 844, profile2.path()).await;
+    sign_in(&phone, &app, "lanhdao").await;
+    phone.goto(&app.url("/inbox")).await.unwrap();
+    shot(&phone, "13-inbox-phone").await;
+    phone.find(Locator::XPath("//a[contains(., 'báo cáo kết quả năm 2026')]")).await.expect("inbox item").click().await.unwrap();
+    phone.wait().for_element(Locator::Id("f-lead")).await.expect("assign form");
+    phone
+        .find(Locator::Id("f-directive"))
+        .await
+        .unwrap()
+        .send_keys("Giao Phòng Tổng hợp tham mưu trả lời")
+        .await
+        .unwrap();
+    phone.find(Locator::Id("f-lead")).await.unwrap().select_by_value(&format!("user:{head}")).await.unwrap();
+    phone.find(Locator::Id("f-deadline_days")).await.unwrap().send_keys("3").await.unwrap();
+    shot(&phone, "14-assign-form-phone").await;
+    phone.find(Locator::Id("assign-submit")).await.unwrap().click().await.unwrap();
+    phone.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    let page = text(&phone).await;
+    assert!(page.contains("Đã giao việc.") && page.contains("Trần Thị Bình") && page.contains("Chủ trì"), "{page}");
+    shot(&phone, "15-assigned-phone").await;
+    // The page fits the phone: nothing wider than the viewport.
+    let width = phone.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_i64().unwrap_or(9999) <= 390, "no horizontal scrolling on a phone: {width}");
+    phone.close().await.unwrap();
+}

@@ -110,7 +110,18 @@ pub(crate) async fn page_layer(State(state): State<AppState>, jar: CookieJar, re
                 .into_response()
             }
         };
-        let sent = form_field(&bytes, "csrf").unwrap_or_default();
+        // A multipart form (file upload) carries its token in the action URL's query string:
+        // the body is not parsed here.
+        let multipart = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let sent = if multipart {
+            parts.uri.query().and_then(|q| form_field(q.as_bytes(), "csrf")).unwrap_or_default()
+        } else {
+            form_field(&bytes, "csrf").unwrap_or_default()
+        };
         if new_pre.is_some() || !same_secret(&sent, &csrf) {
             tracing::warn!(path = %parts.uri.path(), "form refused: CSRF token missing or wrong");
             return PageError { err: AppError::Forbidden, lang }.into_response();

@@ -15,6 +15,8 @@ pub(crate) struct Nav {
     pub full_name: String,
     pub admin: bool,
     pub system_admin: bool,
+    /// Registers and issues documents (văn thư).
+    pub clerk: bool,
 }
 
 /// The shared part of every page.
@@ -43,6 +45,7 @@ impl Ctx {
                 full_name: s.session.full_name.clone(),
                 admin: actor.is_system_admin() || actor.has_role(egov_domain::Role::AgencyAdmin),
                 system_admin: actor.is_system_admin(),
+                clerk: actor.has_role(egov_domain::Role::Clerk),
             }),
             notice: None,
             title_key,
@@ -82,6 +85,24 @@ impl Ctx {
 
     pub(crate) fn position(&self, code: &str) -> &'static str {
         egov_domain::Position::parse(code).map_or("?", |p| p.label(self.lang))
+    }
+
+    /// Label of a document type, urgency, secrecy or status code.
+    pub(crate) fn doc_type(&self, code: &str) -> &'static str {
+        egov_domain::document::DocumentType::parse(code).map_or("?", |t| t.label(self.lang))
+    }
+
+    pub(crate) fn urgency(&self, code: &str) -> &'static str {
+        egov_domain::document::Urgency::parse(code).map_or("?", |t| t.label(self.lang))
+    }
+
+    pub(crate) fn secrecy(&self, code: &str) -> &'static str {
+        egov_domain::document::Secrecy::parse(code).map_or("?", |t| t.label(self.lang))
+    }
+
+    /// Label of a status, inbox kind or timeline step (`status.registered`, `kind.present`, …).
+    pub(crate) fn code(&self, prefix: &str, code: &str) -> &'static str {
+        crate::i18n::tr_or(self.lang, &format!("{prefix}.{code}")).unwrap_or("")
     }
 
     pub(crate) fn level(&self, code: &str) -> &'static str {

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`: the same operations as the pages, described by an OpenAPI 3
 //! document generated from this code at `/api/v1/openapi.json`.
 
-mod documents;
+pub(crate) mod documents;
 mod handlers;
 mod types;
 

@@ -1,6 +1,7 @@
 //! Server-rendered pages: sign-in, the home dashboard, administration, the profile.
 
 mod admin;
+mod documents;
 mod profile;
 
 use askama::Template;
@@ -40,6 +41,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/signout/everywhere", post(signout_everywhere))
         .route("/lang", post(set_lang))
         .merge(admin::routes())
+        .merge(documents::routes())
         .merge(profile::routes())
         .layer(axum::middleware::from_fn_with_state(state, page_layer))
 }
@@ -213,6 +215,8 @@ async fn home(State(state): State<AppState>, s: SignedIn) -> Result<Response, Pa
 pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
     const NOTICES: &[(&str, &str)] = &[
         ("activated", "notice.activated"),
+        ("assigned", "notice.assigned"),
+        ("registered", "notice.registered"),
         ("created", "notice.created"),
         ("deactivated", "notice.deactivated"),
         ("password_changed", "notice.password_changed"),

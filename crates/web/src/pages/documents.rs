@@ -1,0 +1,456 @@
+//! Document pages: the inbox, registering an incoming document, the document page (present,
+//! assign or pass on, opinions, progress, finish), file downloads, search and printed books.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::Form;
+use egov_domain::document::{DocumentType, Secrecy, Urgency};
+use egov_service::documents::handling::{AssignInput, Assignee, Reachable};
+use egov_service::documents::search::SearchInput;
+use egov_service::documents::{is_overdue, today, DocumentDetail};
+use egov_service::AppError;
+use egov_storage::documents::{BookRow, SearchHit};
+use egov_storage::handling::InboxRow;
+use serde::Deserialize;
+
+use super::render;
+use crate::api::documents::{day_start_ms, file_response, incoming_input, MultipartForm};
+use crate::error::PageError;
+use crate::session::SignedIn;
+use crate::view::{Ctx, FormErrors};
+use crate::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/inbox", get(inbox))
+        .route("/documents/new", get(new_incoming).post(register))
+        .route("/documents/{id}", get(document))
+        .route("/documents/{id}/present", post(present))
+        .route("/documents/{id}/assign", post(assign))
+        .route("/documents/{id}/opinion", post(opinion))
+        .route("/documents/{id}/register", post(register_arrived))
+        .route("/assignments/{id}/finish", post(finish))
+        .route("/assignments/{id}/return", post(return_assignment))
+        .route("/files/{id}", get(download))
+        .route("/search", get(search))
+        .route("/books", get(books))
+        .route("/books/{id}", get(book))
+}
+
+fn fail(s: &SignedIn) -> impl Fn(AppError) -> PageError + '_ {
+    move |err| PageError { err, lang: s.ctx.lang }
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    ctx: Ctx,
+    items: Vec<InboxRow>,
+    done: bool,
+    today: jiff::civil::Date,
+    waiting: usize,
+}
+
+#[derive(Deserialize)]
+struct InboxQuery {
+    done: Option<String>,
+    notice: Option<String>,
+}
+
+async fn inbox(State(st): State<AppState>, s: SignedIn, Query(q): Query<InboxQuery>) -> Result<Response, PageError> {
+    let done = q.done.is_some();
+    let items = st.services.inbox(&s.caller, done, None, 100).await.map_err(fail(&s))?;
+    let waiting = if s.caller.actor.has_role(egov_domain::Role::Clerk) {
+        st.services.to_register(&s.caller).await.map_err(fail(&s))?.len()
+    } else {
+        0
+    };
+    let ctx = super::ctx_with_notice(&s, "inbox.title", q.notice.as_deref());
+    render(&InboxPage { ctx, items, done, today: today(), waiting }, s.ctx.lang)
+}
+
+#[derive(Template)]
+#[template(path = "document_new.html")]
+struct NewIncomingPage {
+    ctx: Ctx,
+    errors: FormErrors,
+    values: MultipartForm,
+    types: Vec<(&'static str, &'static str)>,
+    urgencies: Vec<(&'static str, &'static str)>,
+    secrecies: Vec<(&'static str, &'static str)>,
+    duplicate: bool,
+}
+
+impl NewIncomingPage {
+    fn new(ctx: Ctx, errors: FormErrors, values: MultipartForm, duplicate: bool) -> NewIncomingPage {
+        let lang = ctx.lang;
+        NewIncomingPage {
+            types: DocumentType::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
+            urgencies: Urgency::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
+            secrecies: Secrecy::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
+            ctx,
+            errors,
+            values,
+            duplicate,
+        }
+    }
+
+    fn value(&self, name: &str) -> &str {
+        self.values.get(name)
+    }
+}
+
+async fn new_incoming(s: SignedIn) -> Result<Response, PageError> {
+    let mut values = MultipartForm::default();
+    values.fields.insert("issued_on".into(), vec![today().to_string()]);
+    values.fields.insert("doc_type".into(), vec!["cong_van".into()]);
+    render(&NewIncomingPage::new(Ctx::signed_in(&s, "incoming.new"), FormErrors::default(), values, false), s.ctx.lang)
+}
+
+const INCOMING_FIELDS: &[&str] = &[
+    "sender_name",
+    "sender_code",
+    "number_notation",
+    "issued_on",
+    "doc_type",
+    "subject",
+    "urgency",
+    "secrecy",
+    "deadline",
+    "deadline_days",
+    "page_count",
+    "signer",
+    "files",
+];
+
+async fn register(State(st): State<AppState>, s: SignedIn, m: Multipart) -> Result<Response, PageError> {
+    let form = MultipartForm::read(m).await.map_err(fail(&s))?;
+    let result = match incoming_input(&form) {
+        Ok(input) => st.services.register_incoming(&s.caller, &input, form.files.clone()).await,
+        Err(e) => Err(AppError::field(e)),
+    };
+    match result {
+        Ok(r) => Ok(Redirect::to(&format!("/documents/{}?notice=registered", r.id)).into_response()),
+        Err(e) => {
+            let duplicate = matches!(&e, AppError::Conflict(f) if f.code == "likely_duplicate");
+            match FormErrors::from_error(&e, s.ctx.lang, INCOMING_FIELDS) {
+                Some(errors) => {
+                    let mut values = form;
+                    values.files.clear();
+                    let page = NewIncomingPage::new(Ctx::signed_in(&s, "incoming.new"), errors, values, duplicate);
+                    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page, s.ctx.lang)?).into_response())
+                }
+                None => Err(PageError { err: e, lang: s.ctx.lang }),
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "document.html")]
+struct DocumentPage {
+    ctx: Ctx,
+    d: DocumentDetail,
+    reachable: Vec<Reachable>,
+    leaders: Vec<(i64, String)>,
+    errors: FormErrors,
+    today: jiff::civil::Date,
+}
+
+impl DocumentPage {
+    fn overdue(&self, deadline: &Option<String>) -> bool {
+        is_overdue(deadline.as_deref(), self.today)
+    }
+
+    fn target_value(r: &Reachable) -> String {
+        match r.assignee {
+            Assignee::Person(u) => format!("user:{u}"),
+            Assignee::Unit(u) => format!("unit:{u}"),
+        }
+    }
+
+    fn can_direct(&self) -> bool {
+        self.d.reader_is_leader && matches!(self.d.document.status.as_str(), "registered" | "presented" | "in_progress")
+    }
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn document(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    let ctx = match q.notice.as_deref() {
+        Some("registered") => Ctx::signed_in(&s, "document.title").notice("notice.registered"),
+        other => super::ctx_with_notice(&s, "document.title", other),
+    };
+    document_page(&st, &s, id, ctx, FormErrors::default()).await
+}
+
+async fn document_page(
+    st: &AppState,
+    s: &SignedIn,
+    id: i64,
+    ctx: Ctx,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
+    let d = st.services.document(&s.caller, id).await.map_err(fail(s))?;
+    let reachable = st.services.reachable(&s.caller).await.map_err(fail(s))?;
+    let leaders = if d.reader_is_clerk && d.document.direction == "incoming" {
+        st.services.leaders_of(&s.caller, d.document.agency_id).await.map_err(fail(s))?
+    } else {
+        Vec::new()
+    };
+    let page = DocumentPage { ctx, d, reachable, leaders, errors, today: today() };
+    render(&page, s.ctx.lang)
+}
+
+/// Re-shows the document page with the errors of a refused action.
+async fn refused(st: &AppState, s: &SignedIn, id: i64, e: AppError, fields: &[&str]) -> Result<Response, PageError> {
+    match FormErrors::from_error(&e, s.ctx.lang, fields) {
+        Some(errors) => {
+            let resp = document_page(st, s, id, Ctx::signed_in(s, "document.title"), errors).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, resp).into_response())
+        }
+        None => Err(PageError { err: e, lang: s.ctx.lang }),
+    }
+}
+
+fn back(id: i64, notice: &str) -> Response {
+    Redirect::to(&format!("/documents/{id}?notice={notice}")).into_response()
+}
+
+#[derive(Deserialize)]
+struct PresentForm {
+    #[serde(default)]
+    leaders: Vec<i64>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn present(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<PresentForm>,
+) -> Result<Response, PageError> {
+    match st.services.present(&s.caller, id, &f.leaders, &f.note).await {
+        Ok(()) => Ok(back(id, "saved")),
+        Err(e) => refused(&st, &s, id, e, &["leaders"]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    parent_assignment_id: Option<i64>,
+    #[serde(default)]
+    directive: String,
+    #[serde(default)]
+    lead: String,
+    #[serde(default)]
+    cooperate: Vec<String>,
+    #[serde(default)]
+    inform: Vec<String>,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    deadline_days: String,
+}
+
+fn parse_target(v: &str) -> Option<Assignee> {
+    let (kind, id) = v.split_once(':')?;
+    let id = id.parse().ok()?;
+    match kind {
+        "user" => Some(Assignee::Person(id)),
+        "unit" => Some(Assignee::Unit(id)),
+        _ => None,
+    }
+}
+
+async fn assign(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, PageError> {
+    let days = f.deadline_days.trim();
+    let deadline_days = if days.is_empty() { None } else { days.parse().ok().or(Some(0)) };
+    let input = AssignInput {
+        parent_assignment_id: f.parent_assignment_id,
+        directive: &f.directive,
+        lead: parse_target(&f.lead),
+        cooperate: f.cooperate.iter().filter_map(|v| parse_target(v)).collect(),
+        inform: f.inform.iter().filter_map(|v| parse_target(v)).collect(),
+        deadline: Some(f.deadline.as_str()),
+        deadline_days,
+    };
+    match st.services.assign(&s.caller, id, &input).await {
+        Ok(_) => Ok(back(id, "assigned")),
+        Err(e) => refused(&st, &s, id, e, &["lead", "cooperate", "inform", "deadline"]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct TextForm {
+    #[serde(default)]
+    text: String,
+}
+
+async fn opinion(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<TextForm>,
+) -> Result<Response, PageError> {
+    match st.services.post_opinion(&s.caller, id, &f.text).await {
+        Ok(()) => Ok(back(id, "saved")),
+        Err(e) => refused(&st, &s, id, e, &["opinion"]).await,
+    }
+}
+
+async fn register_arrived(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
+    match st.services.register_arrived(&s.caller, id).await {
+        Ok(_) => Ok(back(id, "registered")),
+        Err(e) => refused(&st, &s, id, e, &[]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct AssignmentForm {
+    document_id: i64,
+    #[serde(default)]
+    text: String,
+}
+
+async fn finish(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignmentForm>,
+) -> Result<Response, PageError> {
+    match st.services.finish_assignment(&s.caller, id, &f.text, None).await {
+        Ok(()) => Ok(back(f.document_id, "saved")),
+        Err(e) => refused(&st, &s, f.document_id, e, &["result"]).await,
+    }
+}
+
+async fn return_assignment(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignmentForm>,
+) -> Result<Response, PageError> {
+    match st.services.return_assignment(&s.caller, id, &f.text).await {
+        Ok(()) => Ok(Redirect::to("/inbox?notice=saved").into_response()),
+        Err(e) => refused(&st, &s, f.document_id, e, &["reason"]).await,
+    }
+}
+
+async fn download(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let (name, media, bytes) = st.services.download(&s.caller, id).await.map_err(fail(&s))?;
+    Ok(file_response(&name, &media, bytes))
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    ctx: Ctx,
+    q: SearchQuery,
+    hits: Vec<SearchHit>,
+    total: i64,
+    capped: bool,
+    searched: bool,
+    errors: FormErrors,
+    types: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    doc_type: String,
+    #[serde(default)]
+    direction: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    sort: String,
+}
+
+async fn search(State(st): State<AppState>, s: SignedIn, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
+    let lang = s.ctx.lang;
+    let types = DocumentType::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect();
+    let searched = !q.q.trim().is_empty() || !q.doc_type.is_empty() || !q.direction.is_empty() || !q.from.is_empty();
+    let mut page = SearchPage {
+        ctx: Ctx::signed_in(&s, "search.title"),
+        hits: Vec::new(),
+        total: 0,
+        capped: false,
+        searched,
+        errors: FormErrors::default(),
+        types,
+        q,
+    };
+    if searched {
+        let dates = day_start_ms(Some(&page.q.from), "from", false)
+            .and_then(|f| Ok((f, day_start_ms(Some(&page.q.to), "to", true)?)));
+        match dates {
+            Ok((from_ms, to_ms)) => {
+                let input = SearchInput {
+                    q: &page.q.q,
+                    doc_type: Some(page.q.doc_type.as_str()).filter(|s| !s.is_empty()),
+                    direction: Some(page.q.direction.as_str()).filter(|s| !s.is_empty()),
+                    from_ms,
+                    to_ms,
+                    by_date: page.q.sort == "date",
+                    per_page: 50,
+                    ..SearchInput::default()
+                };
+                let r = st.services.search(&s.caller, &input).await.map_err(fail(&s))?;
+                page.hits = r.hits;
+                page.total = r.total;
+                page.capped = r.capped;
+            }
+            Err(e) => {
+                page.errors = FormErrors::from_error(&AppError::field(e), lang, &["from", "to"]).unwrap_or_default();
+            }
+        }
+    }
+    render(&page, lang)
+}
+
+#[derive(Template)]
+#[template(path = "books.html")]
+struct BooksPage {
+    ctx: Ctx,
+    books: Vec<BookRow>,
+}
+
+async fn books(State(st): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
+    let books = st.services.books(&s.caller).await.map_err(fail(&s))?;
+    render(&BooksPage { ctx: Ctx::signed_in(&s, "books.title"), books }, s.ctx.lang)
+}
+
+#[derive(Template)]
+#[template(path = "book.html")]
+struct BookPage {
+    ctx: Ctx,
+    book: BookRow,
+    lines: Vec<egov_service::documents::registry::BookLine>,
+}
+
+async fn book(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let (book, lines) = st.services.book(&s.caller, id).await.map_err(fail(&s))?;
+    render(&BookPage { ctx: Ctx::signed_in(&s, "books.title"), book, lines }, s.ctx.lang)
+}
