@@ -182,12 +182,12 @@ impl Services {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        if parent.as_ref().is_some_and(|p| p.kind != "lead") && targets.iter().any(|(k, _)| *k == "lead") {
+        if parent.as_ref().is_some_and(|p| p.kind == "cooperate") && targets.iter().any(|(k, _)| *k == "lead") {
             return Err(AppError::invalid(
                 "lead",
                 "lead_not_allowed",
-                "Chỉ người chủ trì mới giao được việc chủ trì.",
-                "Only the lead handler can pass on the lead.",
+                "Người phối hợp không giao được việc chủ trì; hãy giao phối hợp.",
+                "A cooperating handler cannot pass on the lead; pass on cooperation instead.",
             ));
         }
         let mut labels = Vec::new();
