@@ -472,7 +472,8 @@ async fn bad_registrations_get_field_errors_and_leave_nothing_behind() {
     let clerk = ApiUser::sign_in(&app, "vanthu").await;
     let png = b"\x89PNG\r\n\x1a\n0000000000".to_vec();
     let encrypted = egov_files::encrypted_sample_pdf("user-secret");
-    let cases: Vec<(Vec<(&str, &str)>, Vec<(&str, Vec<u8>)>, &str, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<(&'a str, Vec<u8>)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (incoming_fields(&[("number_notation", "QĐ-STC")]), vec![], "number_notation", "number_invalid"),
         (incoming_fields(&[("number_notation", "0/QĐ-STC")]), vec![], "number_notation", "number_invalid"),
         (incoming_fields(&[("issued_on", "2999-01-01")]), vec![], "issued_on", "date_in_future"),

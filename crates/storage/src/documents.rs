@@ -71,6 +71,44 @@ pub async fn take_number(c: &mut AnyConnection, book_id: i64) -> Result<i64> {
     .await?)
 }
 
+/// Takes the next number of the book of `agency_id` for (`year`, `direction`, `series`) in one
+/// statement, creating the book (named `name`) on its first use. Returns (book id, book name,
+/// number). Same guarantees as [`take_number`].
+#[allow(clippy::too_many_arguments)]
+pub async fn take_number_in(
+    c: &mut AnyConnection,
+    agency_id: i64,
+    year: i64,
+    direction: &str,
+    series: &str,
+    name: &str,
+    now: i64,
+) -> Result<(i64, String, i64)> {
+    for _ in 0..2 {
+        let taken: Option<(i64, String, i64)> = sqlx::query_as(
+            "UPDATE register_books SET next_number = next_number + 1 WHERE agency_id = $1 AND year = $2 \
+             AND direction = $3 AND series = $4 RETURNING id, name, next_number - 1",
+        )
+        .bind(agency_id)
+        .bind(year)
+        .bind(direction)
+        .bind(series)
+        .fetch_optional(&mut *c)
+        .await?;
+        if let Some(t) = taken {
+            return Ok(t);
+        }
+        ensure_book(c, agency_id, year, direction, series, name, now).await?;
+    }
+    Err(crate::StorageError::Reference)
+}
+
+/// Adds a new document to the full-text index (`body` already folded).
+pub async fn index_new_document(c: &mut AnyConnection, id: i64, body: &str) -> Result<()> {
+    sqlx::query("INSERT INTO document_fts (rowid, body) VALUES ($1, $2)").bind(id).bind(body).execute(c).await?;
+    Ok(())
+}
+
 /// The book with this id, if it belongs to one of `agencies`.
 pub async fn get_book(c: &mut AnyConnection, id: i64, agencies: &[i64]) -> Result<Option<BookRow>> {
     let mut q = Sql::new(&format!("SELECT {BOOK_COLS} FROM register_books WHERE id = "));
@@ -565,6 +603,14 @@ pub async fn grant_access(
     Ok(())
 }
 
+/// People given explicit access to a document (ids only, for the search index).
+pub async fn access_users(c: &mut AnyConnection, document_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT user_id FROM document_access WHERE document_id = $1 ORDER BY user_id")
+        .bind(document_id)
+        .fetch_all(c)
+        .await?)
+}
+
 /// People given explicit access to a document, with their names and the reason.
 pub async fn access_list(c: &mut AnyConnection, document_id: i64) -> Result<Vec<(i64, String, String)>> {
     Ok(sqlx::query_as(
@@ -616,7 +662,28 @@ pub struct SearchHit {
     pub score: f64,
 }
 
-fn fts_query(engine: Engine, terms: &[String]) -> String {
+/// Reserved prefix of the access tokens written into the search index (see [`acl_tokens`]);
+/// search terms never start with it.
+pub const ACL_PREFIX: &str = "xacl";
+
+/// The access tokens indexed with a document: `xacla<agency>` when it is shared agency-wide and
+/// `xaclu<user>` for every explicit grant. A search ANDs the reader's own tokens into the
+/// full-text query, so the index itself skips documents the reader may not see.
+pub fn acl_tokens(agency_wide: bool, agency_id: i64, users: &[i64]) -> String {
+    let mut out = String::new();
+    if agency_wide {
+        out.push_str(&format!("{ACL_PREFIX}a{agency_id}"));
+    }
+    for u in users {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!("{ACL_PREFIX}u{u}"));
+    }
+    out
+}
+
+fn fts_query(engine: Engine, terms: &[String], scope: &DocumentScope) -> String {
     // Terms are letters and digits only (the service folds and splits); the last one is a prefix.
     let n = terms.len();
     let parts = terms.iter().enumerate().map(|(i, t)| {
@@ -628,9 +695,14 @@ fn fts_query(engine: Engine, terms: &[String]) -> String {
             (Engine::Postgres, false) => t.to_string(),
         }
     });
+    let mut acl: Vec<String> = scope.wide_agencies.iter().map(|a| format!("{ACL_PREFIX}a{a}")).collect();
+    acl.push(format!("{ACL_PREFIX}u{}", scope.user_id));
     match engine {
-        Engine::Sqlite => parts.collect::<Vec<_>>().join(" "),
-        Engine::Postgres => parts.collect::<Vec<_>>().join(" & "),
+        Engine::Sqlite => {
+            let acl = acl.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" OR ");
+            format!("{} AND ({acl})", parts.collect::<Vec<_>>().join(" "))
+        }
+        Engine::Postgres => format!("{} & ({})", parts.collect::<Vec<_>>().join(" & "), acl.join(" | ")),
     }
 }
 
@@ -644,14 +716,14 @@ fn search_sql(engine: Engine, f: &SearchFilter<'_>, scope: &DocumentScope, selec
                 q = Sql::new(&format!(
                     "SELECT {select} FROM document_fts s JOIN documents d ON d.id = s.rowid WHERE document_fts MATCH "
                 ));
-                q.text(fts_query(engine, f.terms));
+                q.text(fts_query(engine, f.terms, scope));
             }
             Engine::Postgres => {
                 q = Sql::new(&format!(
                     "SELECT {select} FROM document_fts s JOIN documents d ON d.id = s.rowid \
                      WHERE s.tsv @@ to_tsquery('simple', "
                 ));
-                q.text(fts_query(engine, f.terms)).push(")");
+                q.text(fts_query(engine, f.terms, scope)).push(")");
             }
         }
     }
@@ -688,8 +760,10 @@ fn search_sql(engine: Engine, f: &SearchFilter<'_>, scope: &DocumentScope, selec
     q
 }
 
-/// Searches the documents `scope` reaches. Returns at most `limit` hits after `offset`, best
-/// first (or newest first when `by_date`).
+/// Searches the documents `scope` reaches, newest first, with each hit's relevance (higher is
+/// better; 0 without search terms). Walking the index in document order lets the engine stop
+/// after `offset + limit` visible hits instead of scoring every match, which keeps a search
+/// over millions of documents fast; the service ranks the newest window by relevance.
 pub async fn search(
     c: &mut AnyConnection,
     engine: Engine,
@@ -698,7 +772,7 @@ pub async fn search(
     offset: u32,
     limit: u32,
 ) -> Result<Vec<SearchHit>> {
-    let relevance = match (f.terms.is_empty() || f.by_date, engine) {
+    let relevance = match (f.terms.is_empty(), engine) {
         (true, _) => "0.0",
         // bm25 is lower-is-better; negate so that higher is better on both engines.
         (false, Engine::Sqlite) => "-bm25(document_fts)",
@@ -706,13 +780,53 @@ pub async fn search(
     };
     let select = format!("{DOC_COLS}, {relevance} AS score");
     let mut q = search_sql(engine, f, scope, &select);
-    if relevance == "0.0" {
+    if f.terms.is_empty() {
         q.push(" ORDER BY d.id DESC");
     } else {
-        q.push(" ORDER BY score DESC, d.id DESC");
+        q.push(" ORDER BY s.rowid DESC");
     }
     q.push(" LIMIT ").int(i64::from(limit)).push(" OFFSET ").int(i64::from(offset));
     q.fetch_all(c).await
+}
+
+/// A search candidate: enough to rank it without loading the whole row.
+#[derive(Clone, Debug, FromRow, PartialEq)]
+pub struct Candidate {
+    pub id: i64,
+    pub score: f64,
+    pub subject: String,
+    pub number_notation: Option<String>,
+    pub sender_name: Option<String>,
+}
+
+/// The newest `limit` documents a search reaches, as ranking candidates.
+pub async fn search_candidates(
+    c: &mut AnyConnection,
+    engine: Engine,
+    f: &SearchFilter<'_>,
+    scope: &DocumentScope,
+    limit: u32,
+) -> Result<Vec<Candidate>> {
+    let relevance = match engine {
+        Engine::Sqlite => "-bm25(document_fts)",
+        Engine::Postgres => "CAST(ts_rank(s.tsv, to_tsquery('simple', $1)) AS DOUBLE PRECISION)",
+    };
+    let select = format!("d.id, {relevance} AS score, d.subject, d.number_notation, d.sender_name");
+    let mut q = search_sql(engine, f, scope, &select);
+    q.push(" ORDER BY s.rowid DESC LIMIT ").int(i64::from(limit));
+    q.fetch_all(c).await
+}
+
+/// Documents by id that `scope` reaches, in the order of `ids`.
+pub async fn documents_by_ids(c: &mut AnyConnection, ids: &[i64], scope: &DocumentScope) -> Result<Vec<DocumentRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(&format!("SELECT {DOC_COLS} FROM documents d WHERE d.id"));
+    q.in_ints(ids).doc_visible(scope);
+    let mut rows: Vec<DocumentRow> = q.fetch_all(c).await?;
+    rows.sort_by_key(|d| ids.iter().position(|i| *i == d.id));
+    Ok(rows)
 }
 
 /// Counts the documents a search reaches, stopping at `cap` (the count is shown as "cap+").

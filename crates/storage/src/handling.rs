@@ -161,11 +161,13 @@ pub struct NewEvent<'a> {
     pub file_id: Option<i64>,
 }
 
-/// Appends a step to a document's timeline.
+/// Appends a step to a document's timeline. An empty `actor_name` is filled in from the actor's
+/// account in the same statement.
 pub async fn insert_event(c: &mut AnyConnection, e: &NewEvent<'_>, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO document_events (document_id, at, actor_id, actor_name, kind, target, body, assignment_id, \
-         file_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+         file_id) VALUES ($1, $2, $3, COALESCE(NULLIF($4, ''), (SELECT full_name FROM users WHERE id = $3), ''), \
+         $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(e.document_id)
     .bind(now)

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod case_files;
 pub mod documents;
 mod error;

@@ -360,6 +360,14 @@ fn has(key: &str) -> bool {
     CATALOG.contains_key(key)
 }
 
+/// The translation of `key`, or `None` when the catalog has none (for codes shown as labels).
+pub(crate) fn tr_or(lang: Lang, key: &str) -> Option<&'static str> {
+    CATALOG.get(key).map(|(vi, en)| match lang {
+        Lang::Vi => *vi,
+        Lang::En => *en,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,12 +394,4 @@ mod tests {
         assert_eq!(tr(Lang::default(), "signin.submit"), "Đăng nhập");
         assert_eq!(tr(Lang::En, "signin.submit"), "Sign in");
     }
-}
-
-/// The translation of `key`, or `None` when the catalog has none (for codes shown as labels).
-pub(crate) fn tr_or(lang: Lang, key: &str) -> Option<&'static str> {
-    CATALOG.get(key).map(|(vi, en)| match lang {
-        Lang::Vi => *vi,
-        Lang::En => *en,
-    })
 }

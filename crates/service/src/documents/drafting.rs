@@ -340,6 +340,7 @@ impl Services {
             None,
         )
         .await?;
+        reindex(&mut tx, d.id).await?;
         audit_doc(
             &mut tx,
             caller,
@@ -445,6 +446,7 @@ impl Services {
         }
         let me = actor_name(&mut tx, caller).await?;
         event(&mut tx, caller, &me, d.id, "submitted", Some(&names.join(" → ")), None, None).await?;
+        reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "draft.submit", d.id, &serde_json::json!({ "approvers": approvers })).await?;
         finish(tx, ()).await
     }
@@ -782,6 +784,7 @@ impl Services {
             db::revoke(&mut tx, copy, &reason, now).await?;
             sqlx_close_copy_items(&mut tx, copy, now).await?;
             event(&mut tx, caller, &me, copy, "revoked", None, Some(&reason), None).await?;
+            reindex(&mut tx, copy).await?;
         }
         for r in db::recipients_of(&mut tx, d.id).await? {
             if r.agency_id.is_none() && r.unit_id.is_none() || r.status == "queued" {
@@ -790,6 +793,7 @@ impl Services {
             }
         }
         event(&mut tx, caller, &me, d.id, "revoked", None, Some(&reason), None).await?;
+        reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "document.revoke", d.id, &serde_json::json!({ "reason": reason })).await?;
         finish(tx, ()).await
     }

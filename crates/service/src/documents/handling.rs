@@ -400,6 +400,7 @@ impl Services {
         let me = actor_name(&mut tx, caller).await?;
         let to = person_name(&mut tx, back_to).await?;
         event(&mut tx, caller, &me, d.id, "returned", Some(&to), Some(&reason), Some(a.id)).await?;
+        reindex(&mut tx, d.id).await?;
         audit_doc(
             &mut tx,
             caller,

@@ -388,15 +388,9 @@ pub(crate) async fn deliver(
     Ok(())
 }
 
-/// Rebuilds a document's entry in the full-text index from its fields, its opinions and
-/// directives, and the text of its files. Runs in the transaction that changed it, so a
-/// document is searchable as soon as the change commits.
-pub(crate) async fn reindex(c: &mut Conn, document_id: i64) -> AppResult<()> {
-    let Some(d) = db::get_document_unchecked(c, document_id).await? else {
-        return Ok(());
-    };
-    let opinions = hdb::opinion_texts(c, document_id).await?;
-    let files = db::file_texts(c, document_id).await?;
+/// The folded text a document is found by: its access tokens, its fields, then its opinions and
+/// file texts.
+pub(crate) fn search_body(d: &DocumentRow, access: &[i64], opinions: &[String], files: &[String]) -> String {
     let number = d.book_number.and_then(|n| u32::try_from(n).ok()).map(format_number).unwrap_or_default();
     let mut parts: Vec<&str> = vec![
         &d.subject,
@@ -413,16 +407,31 @@ pub(crate) async fn reindex(c: &mut Conn, document_id: i64) -> AppResult<()> {
     if let Some(n) = plain_number {
         parts.push(n);
     }
-    let mut body = folded_search_text(&parts);
-    for text in opinions.iter().map(String::as_str) {
+    let mut body = db::acl_tokens(d.agency_wide, d.agency_id, access);
+    body.push(' ');
+    body.push_str(&folded_search_text(&parts));
+    for text in opinions {
         body.push(' ');
         body.push_str(&folded_search_text(&[text]));
     }
-    for text in &files {
+    for text in files {
         body.push(' ');
         body.push_str(text);
     }
-    db::index_document(c, document_id, &body).await?;
+    body
+}
+
+/// Rebuilds a document's entry in the full-text index from its fields, its opinions and
+/// directives, the text of its files and who may see it. Runs in the transaction that changed
+/// it (every change of content, status or access calls it), so the index is never behind.
+pub(crate) async fn reindex(c: &mut Conn, document_id: i64) -> AppResult<()> {
+    let Some(d) = db::get_document_unchecked(c, document_id).await? else {
+        return Ok(());
+    };
+    let opinions = hdb::opinion_texts(c, document_id).await?;
+    let files = db::file_texts(c, document_id).await?;
+    let access = db::access_users(c, document_id).await?;
+    db::index_document(c, document_id, &search_body(&d, &access, &opinions, &files)).await?;
     Ok(())
 }
 

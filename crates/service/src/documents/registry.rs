@@ -204,7 +204,9 @@ impl Services {
         let sender_key = v.sender_code.clone().unwrap_or_else(|| v.sender_name.clone());
         let mut tx = self.store.begin().await?;
         let series = if v.secrecy.is_secret() { Series::Secret } else { Series::Regular };
-        let (book, arrival) = take_number(&mut tx, agency_id, year, "incoming", series, now).await?;
+        let name = book_name("incoming", series, year, Lang::Vi);
+        let (book_id, book_name, arrival) =
+            db::take_number_in(&mut tx, agency_id, year, "incoming", &series.key(), &name, now).await?;
         // Checked after taking the number: the book's row lock orders racing registrations, so the
         // second of two identical ones sees the first.
         if !input.confirm_duplicate {
@@ -232,7 +234,7 @@ impl Services {
                 direction: "incoming",
                 status: "registered",
                 agency_wide: !v.secrecy.is_secret(),
-                book_id: Some(book.id),
+                book_id: Some(book_id),
                 book_number: Some(arrival),
                 year,
                 doc_type: v.doc_type.as_str(),
@@ -258,16 +260,52 @@ impl Services {
         .await?;
         db::grant_access(&mut tx, id, caller.actor.user_id, "registered", None, now).await?;
         self.attach_intake(&mut tx, id, &files, 0, "main", caller.actor.user_id, now).await?;
-        let me = actor_name(&mut tx, caller).await?;
-        let label = format!("Số đến {arrival} – {}", book.name);
-        event(&mut tx, caller, &me, id, "registered", None, Some(&label), None).await?;
-        reindex(&mut tx, id).await?;
+        let label = format!("Số đến {arrival} – {book_name}");
+        // An empty actor name is filled in by the database from the account.
+        event(&mut tx, caller, "", id, "registered", None, Some(&label), None).await?;
+        let row = db::DocumentRow {
+            id,
+            agency_id,
+            direction: "incoming".into(),
+            status: "registered".into(),
+            agency_wide: !v.secrecy.is_secret(),
+            book_id: Some(book_id),
+            book_number: Some(arrival),
+            year,
+            doc_type: v.doc_type.as_str().into(),
+            number_notation: Some(notation.clone()),
+            issued_on: Some(issued.clone()),
+            subject: v.subject.as_str().into(),
+            sender_agency_id: input.sender_agency_id,
+            sender_code: v.sender_code.clone(),
+            sender_name: Some(v.sender_name.clone()),
+            urgency: v.urgency.as_str().into(),
+            secrecy: v.secrecy.as_str().into(),
+            legal_normative: false,
+            deadline: deadline.clone(),
+            page_count: input.page_count,
+            signer: Some(normalize(input.signer)).filter(|s| !s.is_empty()),
+            unit_id: None,
+            recipients_text: None,
+            received_at: Some(now),
+            registered_at: Some(now),
+            origin_document_id: None,
+            replaces_id: None,
+            revoked_at: None,
+            revoke_reason: None,
+            version: 1,
+            created_by: caller.actor.user_id,
+            created_at: now,
+            updated_at: now,
+        };
+        let texts: Vec<String> = files.iter().filter_map(|f| f.text_folded.clone()).collect();
+        db::index_new_document(&mut tx, id, &super::search_body(&row, &[caller.actor.user_id], &[], &texts)).await?;
         let detail = serde_json::json!({
-            "book_id": book.id, "arrival_number": arrival, "number_notation": notation,
+            "book_id": book_id, "arrival_number": arrival, "number_notation": notation,
             "subject": v.subject.as_str(), "secrecy": v.secrecy.as_str(), "files": files.len(),
         });
         audit_doc(&mut tx, caller, "document.register", id, &detail).await?;
-        finish(tx, Registered { id, arrival_number: arrival, book_id: book.id, book_name: book.name }).await
+        finish(tx, Registered { id, arrival_number: arrival, book_id, book_name }).await
     }
 
     /// Registers a document waiting in the "to register" queue (delivered inside the platform
@@ -353,6 +391,7 @@ impl Services {
         if let Some(origin) = d.origin_document_id {
             self.mark_copy(&mut tx, origin, d.id, "refused", Some(&reason), now).await?;
         }
+        reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "document.refuse", d.id, &serde_json::json!({ "reason": reason })).await?;
         finish(tx, ()).await
     }

@@ -36,15 +36,15 @@ pub struct SearchResult {
 }
 
 /// How many documents a count goes up to.
-pub const COUNT_CAP: u32 = 10_000;
-/// How many best candidates are re-ranked for exact matches.
-const RERANK_WINDOW: u32 = 200;
+pub const COUNT_CAP: u32 = 1_000;
+/// How many of the newest matching documents are ranked by relevance.
+const RERANK_WINDOW: u32 = 500;
 
 /// Splits a query into folded search terms: letters and digits only, at most 8.
 pub fn terms_of(q: &str) -> Vec<String> {
     fold(&normalize(q))
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
+        .filter(|t| !t.is_empty() && !t.starts_with(egov_storage::documents::ACL_PREFIX))
         .take(8)
         .map(str::to_string)
         .collect()
@@ -74,11 +74,21 @@ impl Services {
         let mut conn = self.store.read().await?;
         let relevance = !terms.is_empty() && !input.by_date;
         let hits = if relevance && offset + per_page <= RERANK_WINDOW {
-            let mut window = db::search(&mut conn, engine, &filter, &scope, 0, RERANK_WINDOW).await?;
+            // Relevance ranks the newest RERANK_WINDOW matching documents the reader may see:
+            // exact-accent matches first, then the engine's score (bm25 / ts_rank). Only the
+            // page's rows are then loaded in full.
+            let mut window = db::search_candidates(&mut conn, engine, &filter, &scope, RERANK_WINDOW).await?;
             let exact = normalize(input.q).to_lowercase();
-            // Stable sort: exact-accent matches first, engine relevance kept within each group.
-            window.sort_by_key(|h| !is_exact(h, &exact));
-            window.into_iter().skip(offset as usize).take(per_page as usize).collect()
+            window.sort_by(|a, b| is_exact(b, &exact).cmp(&is_exact(a, &exact)).then(b.score.total_cmp(&a.score)));
+            let page: Vec<&db::Candidate> = window.iter().skip(offset as usize).take(per_page as usize).collect();
+            let ids: Vec<i64> = page.iter().map(|c| c.id).collect();
+            let rows = db::documents_by_ids(&mut conn, &ids, &scope).await?;
+            rows.into_iter()
+                .map(|document| {
+                    let score = page.iter().find(|c| c.id == document.id).map_or(0.0, |c| c.score);
+                    SearchHit { document, score }
+                })
+                .collect()
         } else {
             db::search(&mut conn, engine, &filter, &scope, offset, per_page).await?
         };
@@ -87,9 +97,8 @@ impl Services {
     }
 }
 
-fn is_exact(h: &SearchHit, exact: &str) -> bool {
-    let d = &h.document;
-    [Some(d.subject.as_str()), d.number_notation.as_deref(), d.sender_name.as_deref()]
+fn is_exact(c: &db::Candidate, exact: &str) -> bool {
+    [Some(c.subject.as_str()), c.number_notation.as_deref(), c.sender_name.as_deref()]
         .into_iter()
         .flatten()
         .any(|field| field.to_lowercase().contains(exact))

@@ -126,6 +126,7 @@ impl Services {
                     names.push(super::handling::person_name(&mut tx, *r).await?);
                 }
                 event(&mut tx, caller, &me, doc, "sent", Some(&names.join(", ")), Some(&body), None).await?;
+                super::reindex(&mut tx, doc).await?;
                 audit_doc(
                     &mut tx,
                     caller,
