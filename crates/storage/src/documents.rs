@@ -684,16 +684,12 @@ pub fn acl_tokens(agency_wide: bool, agency_id: i64, users: &[i64]) -> String {
 }
 
 fn fts_query(engine: Engine, terms: &[String], scope: &DocumentScope) -> String {
-    // Terms are letters and digits only (the service folds and splits); the last one is a prefix.
-    let n = terms.len();
-    let parts = terms.iter().enumerate().map(|(i, t)| {
-        let prefix = i + 1 == n;
-        match (engine, prefix) {
-            (Engine::Sqlite, true) => format!("\"{t}\"*"),
-            (Engine::Sqlite, false) => format!("\"{t}\""),
-            (Engine::Postgres, true) => format!("{t}:*"),
-            (Engine::Postgres, false) => t.to_string(),
-        }
+    // Terms are letters and digits only (the service folds and splits) and match whole words:
+    // Vietnamese is written in syllables that people type whole, and prefix expansion doubled
+    // the cost of a search over a million documents.
+    let parts = terms.iter().map(|t| match engine {
+        Engine::Sqlite => format!("\"{t}\""),
+        Engine::Postgres => t.to_string(),
     });
     let mut acl: Vec<String> = scope.wide_agencies.iter().map(|a| format!("{ACL_PREFIX}a{a}")).collect();
     acl.push(format!("{ACL_PREFIX}u{}", scope.user_id));
@@ -760,8 +756,7 @@ fn search_sql(engine: Engine, f: &SearchFilter<'_>, scope: &DocumentScope, selec
     q
 }
 
-/// Searches the documents `scope` reaches, newest first, with each hit's relevance (higher is
-/// better; 0 without search terms). Walking the index in document order lets the engine stop
+/// Searches the documents `scope` reaches, newest first (`score` is 0: the service ranks). Walking the index in document order lets the engine stop
 /// after `offset + limit` visible hits instead of scoring every match, which keeps a search
 /// over millions of documents fast; the service ranks the newest window by relevance.
 pub async fn search(
@@ -772,12 +767,7 @@ pub async fn search(
     offset: u32,
     limit: u32,
 ) -> Result<Vec<SearchHit>> {
-    let relevance = match (f.terms.is_empty(), engine) {
-        (true, _) => "0.0",
-        // bm25 is lower-is-better; negate so that higher is better on both engines.
-        (false, Engine::Sqlite) => "-bm25(document_fts)",
-        (false, Engine::Postgres) => "CAST(ts_rank(s.tsv, to_tsquery('simple', $1)) AS DOUBLE PRECISION)",
-    };
+    let relevance = "0.0";
     let select = format!("{DOC_COLS}, {relevance} AS score");
     let mut q = search_sql(engine, f, scope, &select);
     if f.terms.is_empty() {
@@ -790,16 +780,17 @@ pub async fn search(
 }
 
 /// A search candidate: enough to rank it without loading the whole row.
-#[derive(Clone, Debug, FromRow, PartialEq)]
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
 pub struct Candidate {
     pub id: i64,
-    pub score: f64,
     pub subject: String,
     pub number_notation: Option<String>,
     pub sender_name: Option<String>,
 }
 
-/// The newest `limit` documents a search reaches, as ranking candidates.
+/// The newest `limit` documents a search reaches, as ranking candidates. The engine's own
+/// scores (bm25, ts_rank) are not asked for: computing them costs more than the whole search
+/// at a million documents; the service ranks the candidates itself.
 pub async fn search_candidates(
     c: &mut AnyConnection,
     engine: Engine,
@@ -807,12 +798,7 @@ pub async fn search_candidates(
     scope: &DocumentScope,
     limit: u32,
 ) -> Result<Vec<Candidate>> {
-    let relevance = match engine {
-        Engine::Sqlite => "-bm25(document_fts)",
-        Engine::Postgres => "CAST(ts_rank(s.tsv, to_tsquery('simple', $1)) AS DOUBLE PRECISION)",
-    };
-    let select = format!("d.id, {relevance} AS score, d.subject, d.number_notation, d.sender_name");
-    let mut q = search_sql(engine, f, scope, &select);
+    let mut q = search_sql(engine, f, scope, "d.id, d.subject, d.number_notation, d.sender_name");
     q.push(" ORDER BY s.rowid DESC LIMIT ").int(i64::from(limit));
     q.fetch_all(c).await
 }

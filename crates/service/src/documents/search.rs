@@ -37,7 +37,8 @@ pub struct SearchResult {
 
 /// How many documents a count goes up to.
 pub const COUNT_CAP: u32 = 1_000;
-/// How many of the newest matching documents are ranked by relevance.
+/// How many of the newest matching documents are ranked by relevance (exact-accent matches,
+/// then whole-word matches in the subject, then the number and sender).
 const RERANK_WINDOW: u32 = 500;
 
 /// Splits a query into folded search terms: letters and digits only, at most 8.
@@ -72,29 +73,63 @@ impl Services {
         let offset = input.page.saturating_mul(per_page);
         let engine = self.store.engine();
         let mut conn = self.store.read().await?;
-        let relevance = !terms.is_empty() && !input.by_date;
-        let hits = if relevance && offset + per_page <= RERANK_WINDOW {
+        let ranked_search = !terms.is_empty() && !input.by_date;
+        let mut counted = None;
+        let hits = if ranked_search && offset + per_page <= RERANK_WINDOW {
             // Relevance ranks the newest RERANK_WINDOW matching documents the reader may see:
             // exact-accent matches first, then the engine's score (bm25 / ts_rank). Only the
             // page's rows are then loaded in full.
-            let mut window = db::search_candidates(&mut conn, engine, &filter, &scope, RERANK_WINDOW).await?;
+            let window = db::search_candidates(&mut conn, engine, &filter, &scope, RERANK_WINDOW).await?;
+            if window.len() < RERANK_WINDOW as usize {
+                // Every match is in the window: that is the count, no second scan needed.
+                counted = Some(window.len() as i64);
+            }
             let exact = normalize(input.q).to_lowercase();
-            window.sort_by(|a, b| is_exact(b, &exact).cmp(&is_exact(a, &exact)).then(b.score.total_cmp(&a.score)));
-            let page: Vec<&db::Candidate> = window.iter().skip(offset as usize).take(per_page as usize).collect();
+            let mut ranked: Vec<(bool, f64, &db::Candidate)> =
+                window.iter().map(|c| (is_exact(c, &exact), relevance(c, &terms), c)).collect();
+            // Stable: among equals the newest stays first.
+            ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
+            let scores: Vec<(i64, f64)> = ranked.iter().map(|(_, s, c)| (c.id, *s)).collect();
+            let page: Vec<&db::Candidate> =
+                ranked.into_iter().map(|(_, _, c)| c).skip(offset as usize).take(per_page as usize).collect();
             let ids: Vec<i64> = page.iter().map(|c| c.id).collect();
             let rows = db::documents_by_ids(&mut conn, &ids, &scope).await?;
             rows.into_iter()
                 .map(|document| {
-                    let score = page.iter().find(|c| c.id == document.id).map_or(0.0, |c| c.score);
+                    let score = scores.iter().find(|(id, _)| *id == document.id).map_or(0.0, |(_, s)| *s);
                     SearchHit { document, score }
                 })
                 .collect()
         } else {
             db::search(&mut conn, engine, &filter, &scope, offset, per_page).await?
         };
-        let total = db::search_count(&mut conn, engine, &filter, &scope, COUNT_CAP).await?;
+        let total = match counted {
+            Some(n) => n,
+            None => db::search_count(&mut conn, engine, &filter, &scope, COUNT_CAP).await?,
+        };
         Ok(SearchResult { hits, total, capped: total >= i64::from(COUNT_CAP) })
     }
+}
+
+/// How well a candidate's headline matches the folded terms: whole words in the subject count
+/// 2, word prefixes 1, a match in the number and notation or the sender 3 more.
+fn relevance(c: &db::Candidate, terms: &[String]) -> f64 {
+    let subject = fold(&c.subject);
+    let words: Vec<&str> = subject.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let mut score = 0.0;
+    for t in terms {
+        if words.iter().any(|w| w == t) {
+            score += 2.0;
+        } else if words.iter().any(|w| w.starts_with(t.as_str())) {
+            score += 1.0;
+        }
+    }
+    let side =
+        fold(&format!("{} {}", c.number_notation.as_deref().unwrap_or(""), c.sender_name.as_deref().unwrap_or("")));
+    if !terms.is_empty() && terms.iter().all(|t| side.contains(t.as_str())) {
+        score += 3.0;
+    }
+    score
 }
 
 fn is_exact(c: &db::Candidate, exact: &str) -> bool {
