@@ -126,6 +126,8 @@ async fn register(url: &str, files: &str, seconds: u64, clients: usize) {
     let without_file = std::env::var("EGOV_BENCH_WITHOUT_FILE").as_deref() == Ok("1");
     println!("PDF size: {} bytes; {} clients for {seconds} s", pdf.len(), clients);
     let counter = Arc::new(AtomicU64::new(0));
+    // Distinguishes this run's notations from an earlier run's on the same database.
+    let run = egov_service::now_ms() % 1_000_000;
     let until = Instant::now() + Duration::from_secs(seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -140,7 +142,7 @@ async fn register(url: &str, files: &str, seconds: u64, clients: usize) {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let mut bytes = pdf.clone();
                 bytes[marker + 8..marker + 16].copy_from_slice(format!("{n:08}").as_bytes());
-                let notation = format!("{i}/CV-B{t}");
+                let notation = format!("{i}/CV-B{t}-R{run}");
                 let input = IncomingInput {
                     sender_code: "H41.13",
                     sender_name: "Sở Tài chính",
@@ -300,7 +302,8 @@ async fn load(url: &str, total: i64) {
             // The access tokens the service writes into the index (see storage::documents::acl_tokens).
             for (i, d) in docs.iter_mut().enumerate() {
                 let users: Vec<i64> = if half == 0 && i % 20 == 0 { vec![clerk, specialist] } else { vec![clerk] };
-                d.folded = format!("{} {}", egov_storage::documents::acl_tokens(true, agency, &users), d.folded);
+                let body = format!("{} {}", egov_storage::documents::acl_tokens(true, agency, &users), d.folded);
+                d.folded = egov_service::documents::index_words(&body);
             }
             bulk::documents(&mut tx, agency, book.id, clerk, &docs, access, inbox, now).await.expect("bulk insert");
             bulk::set_next_number(&mut tx, book.id, book.next_number + docs.len() as i64).await.expect("next");

@@ -652,6 +652,10 @@ pub struct SearchFilter<'a> {
     pub to_ms: Option<i64>,
     /// Sort by date (newest first) instead of relevance.
     pub by_date: bool,
+    /// Only documents with an id above this (a slice of the newest documents).
+    pub id_above: Option<i64>,
+    /// Only documents with an id at most this.
+    pub id_at_most: Option<i64>,
 }
 
 /// One search hit: the document and its relevance (higher is better; 0 for date order).
@@ -722,6 +726,13 @@ fn search_sql(engine: Engine, f: &SearchFilter<'_>, scope: &DocumentScope, selec
                 q.text(fts_query(engine, f.terms, scope)).push(")");
             }
         }
+    }
+    let id_col = if f.terms.is_empty() { "d.id" } else { "s.rowid" };
+    if let Some(v) = f.id_above {
+        q.push(" AND ").push(id_col).push(" > ").int(v);
+    }
+    if let Some(v) = f.id_at_most {
+        q.push(" AND ").push(id_col).push(" <= ").int(v);
     }
     if let Some(v) = f.direction {
         q.push(" AND d.direction = ").text(v);
@@ -801,6 +812,11 @@ pub async fn search_candidates(
     let mut q = search_sql(engine, f, scope, "d.id, d.subject, d.number_notation, d.sender_name");
     q.push(" ORDER BY s.rowid DESC LIMIT ").int(i64::from(limit));
     q.fetch_all(c).await
+}
+
+/// The highest document id (0 when there are none).
+pub async fn max_document_id(c: &mut AnyConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM documents").fetch_one(c).await?.unwrap_or(0))
 }
 
 /// Documents by id that `scope` reaches, in the order of `ids`.

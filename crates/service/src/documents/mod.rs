@@ -418,7 +418,13 @@ pub(crate) fn search_body(d: &DocumentRow, access: &[i64], opinions: &[String], 
         body.push(' ');
         body.push_str(text);
     }
-    body
+    index_words(&body)
+}
+
+/// Keeps letters and digits and turns everything else into spaces, so that both engines'
+/// tokenizers see the same words (PostgreSQL's parser would otherwise keep `05/qd-ubnd` whole).
+pub fn index_words(text: &str) -> String {
+    text.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect()
 }
 
 /// Rebuilds a document's entry in the full-text index from its fields, its opinions and

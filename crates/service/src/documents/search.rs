@@ -37,6 +37,8 @@ pub struct SearchResult {
 
 /// How many documents a count goes up to.
 pub const COUNT_CAP: u32 = 1_000;
+/// How many of the newest documents are searched first (the rest only if needed).
+const SLICE: i64 = 100_000;
 /// How many of the newest matching documents are ranked by relevance (exact-accent matches,
 /// then whole-word matches in the subject, then the number and sender).
 const RERANK_WINDOW: u32 = 500;
@@ -68,6 +70,8 @@ impl Services {
             from_ms: input.from_ms,
             to_ms: input.to_ms,
             by_date: input.by_date,
+            id_above: None,
+            id_at_most: None,
         };
         let per_page = input.per_page.clamp(1, 100);
         let offset = input.page.saturating_mul(per_page);
@@ -77,13 +81,21 @@ impl Services {
         let mut counted = None;
         let hits = if ranked_search && offset + per_page <= RERANK_WINDOW {
             // Relevance ranks the newest RERANK_WINDOW matching documents the reader may see:
-            // exact-accent matches first, then the engine's score (bm25 / ts_rank). Only the
-            // page's rows are then loaded in full.
-            let window = db::search_candidates(&mut conn, engine, &filter, &scope, RERANK_WINDOW).await?;
-            if window.len() < RERANK_WINDOW as usize {
-                // Every match is in the window: that is the count, no second scan needed.
-                counted = Some(window.len() as i64);
+            // exact-accent matches first, then whole words in the subject. The newest slice of
+            // documents is searched first and older ones only if it does not fill the window, so
+            // the cost follows the window, not the number of matches in the whole archive.
+            let newest = db::max_document_id(&mut conn).await?;
+            let boundary = newest - SLICE;
+            let mut window = Vec::new();
+            for (above, at_most) in [(Some(boundary), None), (None, Some(boundary))] {
+                if window.len() >= RERANK_WINDOW as usize || (at_most.is_some() && boundary <= 0) {
+                    break;
+                }
+                let slice = db::SearchFilter { id_above: above, id_at_most: at_most, ..filter.clone() };
+                let want = RERANK_WINDOW - window.len() as u32;
+                window.extend(db::search_candidates(&mut conn, engine, &slice, &scope, want).await?);
             }
+            counted = Some(window.len() as i64);
             let exact = normalize(input.q).to_lowercase();
             let mut ranked: Vec<(bool, f64, &db::Candidate)> =
                 window.iter().map(|c| (is_exact(c, &exact), relevance(c, &terms), c)).collect();
@@ -103,11 +115,15 @@ impl Services {
         } else {
             db::search(&mut conn, engine, &filter, &scope, offset, per_page).await?
         };
-        let total = match counted {
-            Some(n) => n,
-            None => db::search_count(&mut conn, engine, &filter, &scope, COUNT_CAP).await?,
+        let (total, capped) = match counted {
+            // A full window means "at least this many": the count stops there.
+            Some(n) => (n, n >= i64::from(RERANK_WINDOW)),
+            None => {
+                let n = db::search_count(&mut conn, engine, &filter, &scope, COUNT_CAP).await?;
+                (n, n >= i64::from(COUNT_CAP))
+            }
         };
-        Ok(SearchResult { hits, total, capped: total >= i64::from(COUNT_CAP) })
+        Ok(SearchResult { hits, total, capped })
     }
 }
 
