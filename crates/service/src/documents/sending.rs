@@ -163,7 +163,8 @@ impl Services {
     ) -> AppResult<Vec<hdb::InboxRow>> {
         require(caller, Scope::DocumentsRead)?;
         let mut conn = self.store.read().await?;
-        Ok(hdb::inbox(&mut conn, caller.actor.user_id, done, before_id, limit.clamp(1, 200)).await?)
+        Ok(hdb::inbox(&mut conn, self.store.engine(), caller.actor.user_id, done, before_id, limit.clamp(1, 200))
+            .await?)
     }
 
     /// Number of open items in the caller's inbox (capped at 1000).

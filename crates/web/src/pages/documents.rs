@@ -40,6 +40,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/books/{id}", get(book))
 }
 
+/// Inbox lines per page: a phone screen's worth or two; older ones are a click away.
+const INBOX_PAGE: u32 = 30;
+
 fn fail(s: &SignedIn) -> impl Fn(AppError) -> PageError + '_ {
     move |err| PageError { err, lang: s.ctx.lang }
 }
@@ -62,7 +65,7 @@ struct InboxQuery {
 
 async fn inbox(State(st): State<AppState>, s: SignedIn, Query(q): Query<InboxQuery>) -> Result<Response, PageError> {
     let done = q.done.is_some();
-    let items = st.services.inbox(&s.caller, done, None, 100).await.map_err(fail(&s))?;
+    let items = st.services.inbox(&s.caller, done, None, INBOX_PAGE).await.map_err(fail(&s))?;
     let waiting = if s.caller.actor.has_role(egov_domain::Role::Clerk) {
         st.services.to_register(&s.caller).await.map_err(fail(&s))?.len()
     } else {
