@@ -403,7 +403,7 @@ pub async fn inbox(
     };
     let mut out: Vec<InboxRow> = rows.iter().filter_map(inbox_row).collect();
     // Aggregation order is not guaranteed by SQL; restore newest first.
-    out.sort_by(|a, b| b.id.cmp(&a.id));
+    out.sort_by_key(|r| std::cmp::Reverse(r.id));
     Ok(out)
 }
 
