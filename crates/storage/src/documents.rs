@@ -809,9 +809,28 @@ pub async fn search_candidates(
     scope: &DocumentScope,
     limit: u32,
 ) -> Result<Vec<Candidate>> {
-    let mut q = search_sql(engine, f, scope, "d.id, d.subject, d.number_notation, d.sender_name");
-    q.push(" ORDER BY s.rowid DESC LIMIT ").int(i64::from(limit));
-    q.fetch_all(c).await
+    // One JSON row instead of `limit` rows: on SQLite each result row is a message from the
+    // database thread (see handling::inbox).
+    let (agg, arr) = match engine {
+        Engine::Sqlite => ("json_group_array", "json_array"),
+        Engine::Postgres => ("json_agg", "json_build_array"),
+    };
+    let inner = search_sql(engine, f, scope, "d.id, d.subject, d.number_notation, d.sender_name");
+    let mut q = Sql::new(&format!(
+        "SELECT CAST({agg}({arr}(t.id, t.subject, t.number_notation, t.sender_name)) AS TEXT) FROM ("
+    ));
+    q.append(inner).push(" ORDER BY s.rowid DESC LIMIT ").int(i64::from(limit)).push(") t");
+    let json = q.fetch_optional_text(c).await?;
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = match json {
+        Some(j) => serde_json::from_str(&j).map_err(|e| crate::StorageError::Migration(format!("search JSON: {e}")))?,
+        None => Vec::new(),
+    };
+    let mut out: Vec<Candidate> = rows
+        .into_iter()
+        .map(|(id, subject, number_notation, sender_name)| Candidate { id, subject, number_notation, sender_name })
+        .collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.id));
+    Ok(out)
 }
 
 /// The highest document id (0 when there are none).

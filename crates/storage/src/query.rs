@@ -143,6 +143,17 @@ impl Sql {
         Ok(q.fetch_one(conn).await?)
     }
 
+    pub(crate) async fn fetch_optional_text(&self, conn: &mut AnyConnection) -> Result<Option<String>> {
+        let mut q = sqlx::query_scalar::<_, Option<String>>(&self.text);
+        for b in &self.binds {
+            q = match b {
+                Bind::I64(v) => q.bind(*v),
+                Bind::Text(v) => q.bind(v.as_str()),
+            };
+        }
+        Ok(q.fetch_optional(conn).await?.flatten())
+    }
+
     pub(crate) async fn fetch_optional<T>(&self, conn: &mut AnyConnection) -> Result<Option<T>>
     where
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
