@@ -9,44 +9,6 @@ use crate::error::FieldError;
 use crate::lang::Lang;
 use crate::text::{fold, normalize};
 
-/// Implements `ALL`, `as_str`, `parse`, `label` and `Display` for a fieldless enum from one table
-/// (the same shape as the vocabularies of [`crate::org`]).
-macro_rules! vocabulary {
-    ($ty:ident { $($variant:ident => $s:literal, $vi:literal, $en:literal;)+ }) => {
-        impl $ty {
-            /// Every value, in display order.
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
-
-            /// The stored snake_case name (database and API).
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($ty::$variant => $s,)+
-                }
-            }
-
-            /// Parses a stored name; surrounding whitespace and ASCII case are ignored.
-            pub fn parse(s: &str) -> Option<$ty> {
-                let s = s.trim();
-                $ty::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s))
-            }
-
-            /// The human label in the requested language.
-            pub fn label(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $(($ty::$variant, Lang::Vi) => $vi,
-                      ($ty::$variant, Lang::En) => $en,)+
-                }
-            }
-        }
-
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 /// Shows a character in a message; spaces are named since they are invisible.
 fn show_char(c: char) -> (String, String) {
     if c == ' ' {

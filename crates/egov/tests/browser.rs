@@ -89,8 +89,21 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(shots_dir().join(format!("{name}.png")), png).expect("save screenshot");
 }
 
+/// The page's text. A click that submits a form may still be loading the next page, which
+/// makes the old body stale: read again until the page settles.
 async fn text(c: &Client) -> String {
-    c.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
+    let mut last_error = None;
+    for _ in 0..50 {
+        match c.find(Locator::Css("body")).await {
+            Ok(body) => match body.text().await {
+                Ok(t) => return t,
+                Err(e) => last_error = Some(e.to_string()),
+            },
+            Err(e) => last_error = Some(e.to_string()),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never settled: {last_error:?}");
 }
 
 async fn sign_in(c: &Client, app: &TestApp, username: &str) {
@@ -116,6 +129,7 @@ async fn sign_in_dashboard_and_admin_pages_on_phone_and_desktop() {
     phone.find(Locator::Id("f-username")).await.unwrap().send_keys("lanhdao").await.unwrap();
     phone.find(Locator::Id("f-password")).await.unwrap().send_keys("sai mật khẩu rồi").await.unwrap();
     phone.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
+    phone.wait().for_element(Locator::Css(".error-box")).await.expect("the sign-in error");
     let page = text(&phone).await;
     assert!(page.contains("Tên đăng nhập hoặc mật khẩu không đúng."), "{page}");
     shot(&phone, "02-signin-error-phone").await;
@@ -201,8 +215,10 @@ async fn a_clerk_registers_and_a_leader_assigns_on_a_phone() {
     shot(&phone, "12-registered-phone").await;
     // Present it to the leader.
     phone.find(Locator::Id("present-submit")).await.unwrap().click().await.unwrap();
-    phone.wait().for_element(Locator::Css(".notice")).await.unwrap();
-    assert!(text(&phone).await.contains("trình"), "the timeline shows the presentation");
+    // The handling section appears only once the document has been presented.
+    phone.wait().for_element(Locator::Id("h-handling")).await.expect("presented");
+    let page = text(&phone).await;
+    assert!(page.contains("Nguyễn Văn An ← Đặng Văn Em"), "the presentation is on the handling tree: {page}");
     phone.close().await.unwrap();
 
     // The leader, on a phone, finds it in the inbox and assigns it to the head of a unit.
@@ -230,7 +246,12 @@ async fn a_clerk_registers_and_a_leader_assigns_on_a_phone() {
     phone.find(Locator::Id("f-deadline_days")).await.unwrap().send_keys("3").await.unwrap();
     shot(&phone, "14-assign-form-phone").await;
     phone.find(Locator::Id("assign-submit")).await.unwrap().click().await.unwrap();
-    phone.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    // The assign form disappears once the leader's presentation is settled.
+    phone
+        .wait()
+        .for_element(Locator::XPath("//p[@class='notice' and contains(., 'Đã giao việc.')]"))
+        .await
+        .expect("assigned");
     let page = text(&phone).await;
     assert!(page.contains("Đã giao việc.") && page.contains("Trần Thị Bình") && page.contains("Chủ trì"), "{page}");
     shot(&phone, "15-assigned-phone").await;
