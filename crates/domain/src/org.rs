@@ -120,6 +120,7 @@ impl Role {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::lang::Lang;
 
     /// as_str, parse, serde and labels agree for every value of a vocabulary.
     fn check_vocabulary<T>(
