@@ -508,3 +508,74 @@ async fn bad_registrations_get_field_errors_and_leave_nothing_behind() {
         .expect("post");
     assert!(res.status().is_client_error());
 }
+
+#[tokio::test]
+async fn the_pages_take_a_draft_through_approval_to_issue() {
+    use support::{page, post_form, sign_in};
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let password = common::DEMO_PASSWORD;
+    let caller = egov_service::Caller::system("test");
+    let head = app.services.user_id_by_username(&caller, "truongphong").await.expect("head").to_string();
+
+    // The specialist drafts through the form (multipart; the CSRF token rides in the action URL).
+    let specialist = app.client();
+    let csrf = sign_in(&app, &specialist, "chuyenvien", password).await;
+    let form = page(&app, &specialist, "/drafts/new").await;
+    assert!(form.contains("Soạn dự thảo văn bản đi") && form.contains("Sở Nội vụ (H41.12)"), "{form}");
+    let empty =
+        reqwest::multipart::Form::new().text("csrf", csrf.clone()).text("doc_type", "cong_van").text("subject", " ");
+    let res =
+        specialist.post(app.url(&format!("/drafts/new?csrf={csrf}"))).multipart(empty).send().await.expect("post");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("body").contains("class=\"error\""));
+    let parts = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("doc_type", "to_trinh")
+        .text("subject", "Tờ trình về việc bổ sung kinh phí chuyển đổi số")
+        .part("files", reqwest::multipart::Part::bytes(pdf("To trinh")).file_name("to-trinh.pdf"));
+    let res =
+        specialist.post(app.url(&format!("/drafts/new?csrf={csrf}"))).multipart(parts).send().await.expect("post");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().expect("location").to_string();
+    let id: i64 =
+        location.trim_start_matches("/documents/").split('?').next().and_then(|s| s.parse().ok()).expect("id");
+    // Without the token in the URL the upload is refused and nothing is created.
+    let forged = reqwest::multipart::Form::new().text("doc_type", "cong_van").text("subject", "Giả mạo");
+    let res = specialist.post(app.url("/drafts/new")).multipart(forged).send().await.expect("post");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Submit to the unit head through the page.
+    let doc = page(&app, &specialist, &format!("/documents/{id}")).await;
+    assert!(doc.contains("Trình duyệt") && doc.contains("Trần Thị Bình"), "{doc}");
+    let res = post_form(
+        &app,
+        &specialist,
+        &format!("/drafts/{id}/submit"),
+        &csrf,
+        &[("approvers", &head), ("approvers", "")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // The unit head approves; the clerk issues.
+    let head_client = app.client();
+    let head_csrf = sign_in(&app, &head_client, "truongphong", password).await;
+    let doc = page(&app, &head_client, &format!("/documents/{id}")).await;
+    assert!(doc.contains("Duyệt dự thảo"), "{doc}");
+    let res = post_form(
+        &app,
+        &head_client,
+        &format!("/drafts/{id}/decision"),
+        &head_csrf,
+        &[("decision", "approve"), ("comment", "Đồng ý trình")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let clerk = app.client();
+    let clerk_csrf = sign_in(&app, &clerk, "vanthu", password).await;
+    let res = post_form(&app, &clerk, &format!("/drafts/{id}/issue"), &clerk_csrf, &[("notation", "")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let doc = page(&app, &clerk, &format!("/documents/{id}?notice=issued")).await;
+    assert!(doc.contains("Đã cấp số và phát hành.") && doc.contains("01/TTr-VPUBND"), "{doc}");
+}

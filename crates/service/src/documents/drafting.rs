@@ -798,6 +798,47 @@ impl Services {
         finish(tx, ()).await
     }
 
+    /// People who may approve the caller's drafts (unit leaders above them, agency leaders).
+    pub async fn possible_approvers(&self, caller: &Caller) -> AppResult<Vec<(i64, String)>> {
+        require(caller, Scope::DocumentsRead)?;
+        let mut conn = self.store.read().await?;
+        let mine = self.holdings(&mut conn, caller.actor.user_id).await?;
+        let mut agencies: Vec<i64> = mine.iter().map(|h| h.agency_id).collect();
+        agencies.sort_unstable();
+        agencies.dedup();
+        let mut out: Vec<(i64, String)> = Vec::new();
+        for p in hdb::people_of(&mut conn, &agencies).await? {
+            if p.user_id == caller.actor.user_id || out.iter().any(|(id, _)| *id == p.user_id) {
+                continue;
+            }
+            let theirs = self.holdings(&mut conn, p.user_id).await?;
+            if can_approve(&mine, &theirs) {
+                let position = egov_domain::Position::parse(&p.position).map_or("", |x| x.label(egov_domain::Lang::Vi));
+                out.push((p.user_id, format!("{} – {position}", p.full_name)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Agencies on the platform and units of the caller's agency, as addressees for a draft:
+    /// (agencies (id, name)), (units (id, name)).
+    pub async fn addressees(&self, caller: &Caller) -> AppResult<(Vec<(i64, String)>, Vec<(i64, String)>)> {
+        require(caller, Scope::DocumentsRead)?;
+        let mut conn = self.store.read().await?;
+        let agencies = egov_storage::org::agency_tree(&mut conn, &egov_storage::Visibility::All)
+            .await?
+            .into_iter()
+            .filter(|a| a.active && a.id != caller.actor.agency_id)
+            .map(|a| (a.id, format!("{} ({})", a.name, a.code)))
+            .collect();
+        let units = hdb::units_of(&mut conn, &[caller.actor.agency_id])
+            .await?
+            .into_iter()
+            .map(|(id, _, _, name)| (id, name))
+            .collect();
+        Ok((agencies, units))
+    }
+
     /// A draft of the caller's in a state where it can go out for comments or approval.
     async fn own_draft(&self, c: &mut Conn, caller: &Caller, id: i64) -> AppResult<DocumentRow> {
         let d = self.visible_document(c, caller, id).await?;

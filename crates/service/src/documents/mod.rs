@@ -56,6 +56,8 @@ pub struct DocumentDetail {
     pub reader_is_clerk: bool,
     /// The reader is a leader (head or deputy) of the document's agency.
     pub reader_is_leader: bool,
+    /// The reader's user id (the drafter sees the actions on their own draft).
+    pub reader_id: i64,
 }
 
 /// Vietnam's civil time (UTC+7, no daylight saving).
@@ -255,6 +257,7 @@ impl Services {
             my_review,
             reader_is_clerk,
             reader_is_leader,
+            reader_id: me,
         })
     }
 

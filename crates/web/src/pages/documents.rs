@@ -17,7 +17,7 @@ use egov_storage::handling::InboxRow;
 use serde::Deserialize;
 
 use super::render;
-use crate::api::documents::{day_start_ms, file_response, incoming_input, MultipartForm};
+use crate::api::documents::{day_start_ms, draft_input, file_response, incoming_input, MultipartForm};
 use crate::error::PageError;
 use crate::session::SignedIn;
 use crate::view::{Ctx, FormErrors};
@@ -35,6 +35,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/assignments/{id}/finish", post(finish))
         .route("/assignments/{id}/return", post(return_assignment))
         .route("/files/{id}", get(download))
+        .route("/drafts/new", get(new_draft).post(create_draft))
+        .route("/drafts/{id}/submit", post(submit_draft))
+        .route("/drafts/{id}/decision", post(decide_draft))
+        .route("/drafts/{id}/issue", post(issue_draft))
         .route("/search", get(search))
         .route("/books", get(books))
         .route("/books/{id}", get(book))
@@ -153,12 +157,145 @@ async fn register(State(st): State<AppState>, s: SignedIn, m: Multipart) -> Resu
 }
 
 #[derive(Template)]
+#[template(path = "draft_new.html")]
+struct NewDraftPage {
+    ctx: Ctx,
+    errors: FormErrors,
+    values: MultipartForm,
+    types: Vec<(&'static str, &'static str)>,
+    urgencies: Vec<(&'static str, &'static str)>,
+    secrecies: Vec<(&'static str, &'static str)>,
+    agencies: Vec<(i64, String)>,
+    units: Vec<(i64, String)>,
+}
+
+impl NewDraftPage {
+    fn value(&self, name: &str) -> &str {
+        self.values.get(name)
+    }
+}
+
+async fn draft_page(
+    st: &AppState,
+    s: &SignedIn,
+    errors: FormErrors,
+    values: MultipartForm,
+) -> Result<NewDraftPage, PageError> {
+    let lang = s.ctx.lang;
+    let (agencies, units) = st.services.addressees(&s.caller).await.map_err(fail(s))?;
+    Ok(NewDraftPage {
+        ctx: Ctx::signed_in(s, "draft.new"),
+        errors,
+        values,
+        types: DocumentType::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
+        urgencies: Urgency::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
+        secrecies: Secrecy::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
+        agencies,
+        units,
+    })
+}
+
+async fn new_draft(State(st): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
+    let mut values = MultipartForm::default();
+    values.fields.insert("doc_type".into(), vec!["cong_van".into()]);
+    render(&draft_page(&st, &s, FormErrors::default(), values).await?, s.ctx.lang)
+}
+
+async fn create_draft(State(st): State<AppState>, s: SignedIn, m: Multipart) -> Result<Response, PageError> {
+    let form = MultipartForm::read(m).await.map_err(fail(&s))?;
+    let result = match draft_input(&form) {
+        Ok(input) => st.services.create_draft(&s.caller, &input, form.files.clone()).await,
+        Err(e) => Err(AppError::field(e)),
+    };
+    match result {
+        Ok(id) => Ok(back(id, "created")),
+        Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["doc_type", "subject", "recipients", "files"]) {
+            Some(errors) => {
+                let mut values = form;
+                values.files.clear();
+                let page = draft_page(&st, &s, errors, values).await?;
+                Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page, s.ctx.lang)?).into_response())
+            }
+            None => Err(PageError { err: e, lang: s.ctx.lang }),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct SubmitForm {
+    #[serde(default)]
+    approvers: Vec<String>,
+}
+
+async fn submit_draft(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<SubmitForm>,
+) -> Result<Response, PageError> {
+    let mut approvers: Vec<i64> = Vec::new();
+    for a in f.approvers.iter().filter_map(|a| a.trim().parse::<i64>().ok()) {
+        if !approvers.contains(&a) {
+            approvers.push(a);
+        }
+    }
+    match st.services.submit_for_approval(&s.caller, id, &approvers).await {
+        Ok(()) => Ok(back(id, "saved")),
+        Err(e) => refused(&st, &s, id, e, &["approvers"]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn decide_draft(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    let decision = if f.decision == "return" {
+        egov_service::documents::drafting::Decision::Return
+    } else {
+        egov_service::documents::drafting::Decision::Approve
+    };
+    match st.services.decide(&s.caller, id, decision, &f.comment).await {
+        Ok(()) => Ok(back(id, "saved")),
+        Err(e) => refused(&st, &s, id, e, &["comment"]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct IssueForm {
+    #[serde(default)]
+    notation: String,
+}
+
+async fn issue_draft(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<IssueForm>,
+) -> Result<Response, PageError> {
+    match st.services.issue(&s.caller, id, Some(f.notation.as_str())).await {
+        Ok(_) => Ok(back(id, "issued")),
+        Err(e) => refused(&st, &s, id, e, &["notation"]).await,
+    }
+}
+
+#[derive(Template)]
 #[template(path = "document.html")]
 struct DocumentPage {
     ctx: Ctx,
     d: DocumentDetail,
     reachable: Vec<Reachable>,
     leaders: Vec<(i64, String)>,
+    approvers: Vec<(i64, String)>,
     errors: FormErrors,
     today: jiff::civil::Date,
 }
@@ -212,7 +349,12 @@ async fn document_page(
     } else {
         Vec::new()
     };
-    let page = DocumentPage { ctx, d, reachable, leaders, errors, today: today() };
+    let own_draft = d.document.direction == "outgoing"
+        && d.document.created_by == d.reader_id
+        && matches!(d.document.status.as_str(), "draft" | "returned");
+    let approvers =
+        if own_draft { st.services.possible_approvers(&s.caller).await.map_err(fail(s))? } else { Vec::new() };
+    let page = DocumentPage { ctx, d, reachable, leaders, approvers, errors, today: today() };
     render(&page, s.ctx.lang)
 }
 

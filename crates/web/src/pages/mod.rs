@@ -216,6 +216,7 @@ pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
     const NOTICES: &[(&str, &str)] = &[
         ("activated", "notice.activated"),
         ("assigned", "notice.assigned"),
+        ("issued", "notice.issued"),
         ("registered", "notice.registered"),
         ("created", "notice.created"),
         ("deactivated", "notice.deactivated"),
