@@ -545,6 +545,33 @@ async fn the_pages_take_a_draft_through_approval_to_issue() {
     let res = specialist.post(app.url("/drafts/new")).multipart(forged).send().await.expect("post");
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
+    // Ask the deputy for comments through the page; the deputy answers on the document page.
+    let deputy_id = app.services.user_id_by_username(&caller, "phophong").await.expect("deputy").to_string();
+    let res = post_form(
+        &app,
+        &specialist,
+        &format!("/drafts/{id}/consult"),
+        &csrf,
+        &[("reviewers", &deputy_id), ("deadline_days", "2")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let deputy = app.client();
+    let deputy_csrf = sign_in(&app, &deputy, "phophong", password).await;
+    let doc = page(&app, &deputy, &format!("/documents/{id}")).await;
+    assert!(doc.contains("Góp ý dự thảo"), "{doc}");
+    let res = post_form(
+        &app,
+        &deputy,
+        &format!("/drafts/{id}/comments"),
+        &deputy_csrf,
+        &[("text", "Nên bổ sung dự toán chi tiết")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let doc = page(&app, &specialist, &format!("/documents/{id}")).await;
+    assert!(doc.contains("Nên bổ sung dự toán chi tiết"), "the comment is on the timeline: {doc}");
+
     // Submit to the unit head through the page.
     let doc = page(&app, &specialist, &format!("/documents/{id}")).await;
     assert!(doc.contains("Trình duyệt") && doc.contains("Trần Thị Bình"), "{doc}");

@@ -7,6 +7,9 @@ use egov_domain::Lang;
 
 /// (key, Vietnamese, English).
 const MESSAGES: &[(&str, &str, &str)] = &[
+    ("draft.consult", "Xin ý kiến", "Ask for comments"),
+    ("draft.reviewers", "Người cho ý kiến", "People to consult"),
+    ("draft.answer", "Góp ý dự thảo", "Comment on the draft"),
     ("draft.new", "Soạn dự thảo văn bản đi", "Draft an outgoing document"),
     ("draft.create", "Tạo dự thảo", "Create the draft"),
     ("draft.recipient_agencies", "Nơi nhận: cơ quan trên hệ thống", "Recipients: agencies on the platform"),

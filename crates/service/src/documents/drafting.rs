@@ -820,6 +820,24 @@ impl Services {
         Ok(out)
     }
 
+    /// People of the caller's agencies (to ask for comments on a draft).
+    pub async fn colleagues(&self, caller: &Caller) -> AppResult<Vec<(i64, String)>> {
+        require(caller, Scope::DocumentsRead)?;
+        let mut conn = self.store.read().await?;
+        let mine = self.holdings(&mut conn, caller.actor.user_id).await?;
+        let mut agencies: Vec<i64> = mine.iter().map(|h| h.agency_id).collect();
+        agencies.sort_unstable();
+        agencies.dedup();
+        let mut out: Vec<(i64, String)> = Vec::new();
+        for p in hdb::people_of(&mut conn, &agencies).await? {
+            if p.user_id != caller.actor.user_id && !out.iter().any(|(id, _)| *id == p.user_id) {
+                let unit = p.unit_name.map(|u| format!(", {u}")).unwrap_or_default();
+                out.push((p.user_id, format!("{}{unit}", p.full_name)));
+            }
+        }
+        Ok(out)
+    }
+
     /// Agencies on the platform and units of the caller's agency, as addressees for a draft:
     /// (agencies (id, name)), (units (id, name)).
     pub async fn addressees(&self, caller: &Caller) -> AppResult<(Vec<(i64, String)>, Vec<(i64, String)>)> {

@@ -37,6 +37,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/files/{id}", get(download))
         .route("/drafts/new", get(new_draft).post(create_draft))
         .route("/drafts/{id}/submit", post(submit_draft))
+        .route("/drafts/{id}/consult", post(consult_draft))
+        .route("/drafts/{id}/comments", post(answer_consultation))
         .route("/drafts/{id}/decision", post(decide_draft))
         .route("/drafts/{id}/issue", post(issue_draft))
         .route("/search", get(search))
@@ -246,6 +248,42 @@ async fn submit_draft(
 }
 
 #[derive(Deserialize)]
+struct ConsultForm {
+    #[serde(default)]
+    reviewers: Vec<i64>,
+    #[serde(default)]
+    deadline_days: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn consult_draft(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<ConsultForm>,
+) -> Result<Response, PageError> {
+    let days = f.deadline_days.trim();
+    let days = if days.is_empty() { None } else { days.parse().ok().or(Some(0)) };
+    match st.services.consult(&s.caller, id, &f.reviewers, None, days, &f.note).await {
+        Ok(()) => Ok(back(id, "saved")),
+        Err(e) => refused(&st, &s, id, e, &["reviewers", "deadline"]).await,
+    }
+}
+
+async fn answer_consultation(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<TextForm>,
+) -> Result<Response, PageError> {
+    match st.services.answer_consultation(&s.caller, id, &f.text).await {
+        Ok(()) => Ok(back(id, "saved")),
+        Err(e) => refused(&st, &s, id, e, &["comment"]).await,
+    }
+}
+
+#[derive(Deserialize)]
 struct DecisionForm {
     #[serde(default)]
     decision: String,
@@ -296,6 +334,10 @@ struct DocumentPage {
     reachable: Vec<Reachable>,
     leaders: Vec<(i64, String)>,
     approvers: Vec<(i64, String)>,
+    /// People of the drafter's agencies, to ask for comments.
+    colleagues: Vec<(i64, String)>,
+    /// The reader was asked for comments and has not answered.
+    consulted: bool,
     errors: FormErrors,
     today: jiff::civil::Date,
 }
@@ -354,7 +396,10 @@ async fn document_page(
         && matches!(d.document.status.as_str(), "draft" | "returned");
     let approvers =
         if own_draft { st.services.possible_approvers(&s.caller).await.map_err(fail(s))? } else { Vec::new() };
-    let page = DocumentPage { ctx, d, reachable, leaders, approvers, errors, today: today() };
+    let colleagues = if own_draft { st.services.colleagues(&s.caller).await.map_err(fail(s))? } else { Vec::new() };
+    let consulted =
+        d.reviews.iter().any(|r| r.kind == "consult" && r.status == "pending" && r.reviewer_id == d.reader_id);
+    let page = DocumentPage { ctx, d, reachable, leaders, approvers, colleagues, consulted, errors, today: today() };
     render(&page, s.ctx.lang)
 }
 
