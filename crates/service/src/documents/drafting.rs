@@ -800,42 +800,34 @@ impl Services {
 
     /// People who may approve the caller's drafts (unit leaders above them, agency leaders).
     pub async fn possible_approvers(&self, caller: &Caller) -> AppResult<Vec<(i64, String)>> {
-        require(caller, Scope::DocumentsRead)?;
-        let mut conn = self.store.read().await?;
-        let mine = self.holdings(&mut conn, caller.actor.user_id).await?;
-        let mut agencies: Vec<i64> = mine.iter().map(|h| h.agency_id).collect();
-        agencies.sort_unstable();
-        agencies.dedup();
-        let mut out: Vec<(i64, String)> = Vec::new();
-        for p in hdb::people_of(&mut conn, &agencies).await? {
-            if p.user_id == caller.actor.user_id || out.iter().any(|(id, _)| *id == p.user_id) {
-                continue;
-            }
-            let theirs = self.holdings(&mut conn, p.user_id).await?;
-            if can_approve(&mine, &theirs) {
-                let position = egov_domain::Position::parse(&p.position).map_or("", |x| x.label(egov_domain::Lang::Vi));
-                out.push((p.user_id, format!("{} – {position}", p.full_name)));
-            }
-        }
-        Ok(out)
+        let (mine, people) = self.people_around(caller).await?;
+        Ok(people
+            .into_iter()
+            .filter(|(id, _, theirs, _)| *id != caller.actor.user_id && can_approve(&mine, theirs))
+            .map(|(id, name, theirs, _)| (id, format!("{name} – {}", theirs[0].position.label(egov_domain::Lang::Vi))))
+            .collect())
     }
 
     /// People of the caller's agencies (to ask for comments on a draft).
     pub async fn colleagues(&self, caller: &Caller) -> AppResult<Vec<(i64, String)>> {
+        let (_, people) = self.people_around(caller).await?;
+        Ok(people
+            .into_iter()
+            .filter(|(id, ..)| *id != caller.actor.user_id)
+            .map(|(id, name, _, unit)| (id, if unit.is_empty() { name } else { format!("{name}, {unit}") }))
+            .collect())
+    }
+
+    /// The caller's positions and everyone in the caller's agencies with theirs.
+    async fn people_around(
+        &self,
+        caller: &Caller,
+    ) -> AppResult<(Vec<egov_domain::routing::Holding>, Vec<super::PersonHoldings>)> {
         require(caller, Scope::DocumentsRead)?;
         let mut conn = self.store.read().await?;
         let mine = self.holdings(&mut conn, caller.actor.user_id).await?;
-        let mut agencies: Vec<i64> = mine.iter().map(|h| h.agency_id).collect();
-        agencies.sort_unstable();
-        agencies.dedup();
-        let mut out: Vec<(i64, String)> = Vec::new();
-        for p in hdb::people_of(&mut conn, &agencies).await? {
-            if p.user_id != caller.actor.user_id && !out.iter().any(|(id, _)| *id == p.user_id) {
-                let unit = p.unit_name.map(|u| format!(", {u}")).unwrap_or_default();
-                out.push((p.user_id, format!("{}{unit}", p.full_name)));
-            }
-        }
-        Ok(out)
+        let people = super::group_people(hdb::people_of(&mut conn, &super::agencies_of(&mine)).await?);
+        Ok((mine, people))
     }
 
     /// Agencies on the platform and units of the caller's agency, as addressees for a draft:

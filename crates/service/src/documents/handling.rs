@@ -291,29 +291,14 @@ impl Services {
         require(caller, Scope::DocumentsRead)?;
         let mut conn = self.store.read().await?;
         let from = self.holdings(&mut conn, caller.actor.user_id).await?;
-        let agencies: Vec<i64> = {
-            let mut a: Vec<i64> = from.iter().map(|h| h.agency_id).collect();
-            a.sort_unstable();
-            a.dedup();
-            a
-        };
+        let agencies = super::agencies_of(&from);
         let mut out = Vec::new();
         for (id, agency_id, path, name) in hdb::units_of(&mut conn, &agencies).await? {
             if can_pass_to(&from, Target::Unit { agency_id, unit_path: &path }) {
                 out.push(Reachable { assignee: Assignee::Unit(id), label: name });
             }
         }
-        let people = hdb::people_of(&mut conn, &agencies).await?;
-        let mut by_person: Vec<(i64, String, Vec<Holding>, String)> = Vec::new();
-        for p in people {
-            let Some(position) = Position::parse(&p.position) else { continue };
-            let h = Holding { agency_id: p.agency_id, unit_id: p.unit_id, unit_path: p.unit_path.clone(), position };
-            let where_ = p.unit_name.clone().unwrap_or_default();
-            match by_person.iter_mut().find(|(id, ..)| *id == p.user_id) {
-                Some(entry) => entry.2.push(h),
-                None => by_person.push((p.user_id, p.full_name.clone(), vec![h], where_)),
-            }
-        }
+        let by_person = super::group_people(hdb::people_of(&mut conn, &agencies).await?);
         for (id, name, holdings, unit) in by_person {
             if id != caller.actor.user_id && can_pass_to(&from, Target::Person(&holdings)) {
                 let position = holdings[0].position.label(egov_domain::Lang::Vi);

@@ -312,6 +312,31 @@ async fn insert_file(c: &mut Conn, f: &Intake, by: i64, now: i64) -> AppResult<i
     .await?)
 }
 
+/// The agencies of a set of positions, sorted, without repeats.
+pub(crate) fn agencies_of(holdings: &[Holding]) -> Vec<i64> {
+    let mut a: Vec<i64> = holdings.iter().map(|h| h.agency_id).collect();
+    a.sort_unstable();
+    a.dedup();
+    a
+}
+
+/// A person with every position they hold, from `people_of` rows: (id, name, positions, first unit's name).
+pub(crate) type PersonHoldings = (i64, String, Vec<Holding>, String);
+
+/// Groups position rows by person (one query for a whole agency instead of one per person).
+pub(crate) fn group_people(rows: Vec<egov_storage::handling::PersonPosition>) -> Vec<PersonHoldings> {
+    let mut out: Vec<PersonHoldings> = Vec::new();
+    for p in rows {
+        let Some(position) = Position::parse(&p.position) else { continue };
+        let h = Holding { agency_id: p.agency_id, unit_id: p.unit_id, unit_path: p.unit_path.clone(), position };
+        match out.iter_mut().find(|(id, ..)| *id == p.user_id) {
+            Some(entry) => entry.2.push(h),
+            None => out.push((p.user_id, p.full_name, vec![h], p.unit_name.unwrap_or_default())),
+        }
+    }
+    out
+}
+
 pub(crate) fn is_leader_position(h: &Holding) -> bool {
     matches!(h.position, Position::Head | Position::Deputy)
 }
