@@ -779,34 +779,9 @@ mod tests {
     use crate::testutil::Rng;
     use jiff::civil::date;
 
-    /// as_str, parse, serde and labels agree for every value of a vocabulary.
-    fn check_vocabulary<T>(
-        all: &[T],
-        as_str: fn(T) -> &'static str,
-        parse: fn(&str) -> Option<T>,
-        label: fn(T, Lang) -> &'static str,
-    ) where
-        T: Copy + PartialEq + std::fmt::Debug + Serialize + serde::de::DeserializeOwned,
-    {
-        let mut seen = std::collections::HashSet::new();
-        let mut labels = std::collections::HashSet::new();
-        for &v in all {
-            let s = as_str(v);
-            assert!(seen.insert(s), "duplicate name {s}");
-            assert!(labels.insert((label(v, Lang::Vi), label(v, Lang::En))), "duplicate label for {s}");
-            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
-            assert_eq!(parse(s), Some(v));
-            assert_eq!(parse(&format!(" {} ", s.to_uppercase())), Some(v));
-            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{s}\""));
-            assert_eq!(serde_json::from_str::<T>(&format!("\"{s}\"")).unwrap(), v);
-            assert!(!label(v, Lang::Vi).is_empty() && !label(v, Lang::En).is_empty());
-        }
-        assert_eq!(parse("nonsense"), None);
-        assert_eq!(parse(""), None);
-    }
-
     #[test]
     fn vocabularies_are_consistent() {
+        use crate::testutil::check_vocabulary;
         check_vocabulary(DocumentType::ALL, DocumentType::as_str, DocumentType::parse, DocumentType::label);
         check_vocabulary(Urgency::ALL, Urgency::as_str, Urgency::parse, Urgency::label);
         check_vocabulary(Secrecy::ALL, Secrecy::as_str, Secrecy::parse, Secrecy::label);

@@ -96,4 +96,30 @@ pub(crate) mod testutil {
             (0..len).map(|_| *self.pick(alphabet)).collect()
         }
     }
+
+    /// as_str, parse, serde and labels agree for every value of a vocabulary.
+    pub fn check_vocabulary<T>(
+        all: &[T],
+        as_str: fn(T) -> &'static str,
+        parse: fn(&str) -> Option<T>,
+        label: fn(T, crate::Lang) -> &'static str,
+    ) where
+        T: Copy + PartialEq + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let mut seen = std::collections::HashSet::new();
+        let mut labels = std::collections::HashSet::new();
+        for &v in all {
+            let s = as_str(v);
+            assert!(seen.insert(s), "duplicate name {s}");
+            assert!(labels.insert((label(v, crate::Lang::Vi), label(v, crate::Lang::En))), "duplicate label for {s}");
+            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert_eq!(parse(s), Some(v));
+            assert_eq!(parse(&format!(" {} ", s.to_uppercase())), Some(v));
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{s}\""));
+            assert_eq!(serde_json::from_str::<T>(&format!("\"{s}\"")).unwrap(), v);
+            assert!(!label(v, crate::Lang::Vi).is_empty() && !label(v, crate::Lang::En).is_empty());
+        }
+        assert_eq!(parse("nonsense"), None);
+        assert_eq!(parse(""), None);
+    }
 }

@@ -122,32 +122,9 @@ mod tests {
     use super::*;
     use crate::lang::Lang;
 
-    /// as_str, parse, serde and labels agree for every value of a vocabulary.
-    fn check_vocabulary<T>(
-        all: &[T],
-        as_str: fn(T) -> &'static str,
-        parse: fn(&str) -> Option<T>,
-        label: fn(T, Lang) -> &'static str,
-    ) where
-        T: Copy + PartialEq + std::fmt::Debug + Serialize + serde::de::DeserializeOwned,
-    {
-        let mut seen = std::collections::HashSet::new();
-        for &v in all {
-            let s = as_str(v);
-            assert!(seen.insert(s), "duplicate name {s}");
-            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
-            assert_eq!(parse(s), Some(v));
-            assert_eq!(parse(&format!(" {} ", s.to_uppercase())), Some(v));
-            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{s}\""));
-            assert_eq!(serde_json::from_str::<T>(&format!("\"{s}\"")).unwrap(), v);
-            assert!(!label(v, Lang::Vi).is_empty() && !label(v, Lang::En).is_empty());
-        }
-        assert_eq!(parse("nonsense"), None);
-        assert_eq!(parse(""), None);
-    }
-
     #[test]
     fn vocabularies_are_consistent() {
+        use crate::testutil::check_vocabulary;
         check_vocabulary(Level::ALL, Level::as_str, Level::parse, Level::label);
         check_vocabulary(Position::ALL, Position::as_str, Position::parse, Position::label);
         check_vocabulary(Role::ALL, Role::as_str, Role::parse, Role::label);
