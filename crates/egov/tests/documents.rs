@@ -498,6 +498,17 @@ async fn bad_registrations_get_field_errors_and_leave_nothing_behind() {
     let (status, reg) = clerk.post_multipart("/api/v1/documents/incoming", &incoming_fields(&[]), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{reg}");
     assert_eq!(reg["arrival_number"], 1);
+    // Free text is bounded and required where the rules need it; refusals write nothing.
+    let doc = reg["id"].as_i64().expect("id");
+    let long = "a".repeat(10_001);
+    let (status, err) = clerk.post(&format!("/api/v1/documents/{doc}/opinions"), json!({ "text": long })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"][0]["code"], "too_long");
+    let (status, err) = clerk.post(&format!("/api/v1/documents/{doc}/opinions"), json!({ "text": "  \n " })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"][0]["code"], "required");
+    let (_, d) = clerk.get(&format!("/api/v1/documents/{doc}")).await;
+    assert_eq!(d["timeline"].as_array().map(Vec::len), Some(1), "only the registration: {d}");
     // A malformed multipart body is a clean 4xx.
     let res = reqwest::Client::new()
         .post(app.url("/api/v1/documents/incoming"))

@@ -650,8 +650,6 @@ pub struct SearchFilter<'a> {
     pub from_ms: Option<i64>,
     /// Created before (ms).
     pub to_ms: Option<i64>,
-    /// Sort by date (newest first) instead of relevance.
-    pub by_date: bool,
     /// Only documents with an id above this (a slice of the newest documents).
     pub id_above: Option<i64>,
     /// Only documents with an id at most this.
@@ -811,10 +809,7 @@ pub async fn search_candidates(
 ) -> Result<Vec<Candidate>> {
     // One JSON row instead of `limit` rows: on SQLite each result row is a message from the
     // database thread (see handling::inbox).
-    let (agg, arr) = match engine {
-        Engine::Sqlite => ("json_group_array", "json_array"),
-        Engine::Postgres => ("json_agg", "json_build_array"),
-    };
+    let (agg, arr) = engine.json_array_functions();
     let inner = search_sql(engine, f, scope, "d.id, d.subject, d.number_notation, d.sender_name");
     let mut q = Sql::new(&format!(
         "SELECT CAST({agg}({arr}(t.id, t.subject, t.number_notation, t.sender_name)) AS TEXT) FROM ("
@@ -822,7 +817,7 @@ pub async fn search_candidates(
     q.append(inner).push(" ORDER BY s.rowid DESC LIMIT ").int(i64::from(limit)).push(") t");
     let json = q.fetch_optional_text(c).await?;
     let rows: Vec<(i64, String, Option<String>, Option<String>)> = match json {
-        Some(j) => serde_json::from_str(&j).map_err(|e| crate::StorageError::Migration(format!("search JSON: {e}")))?,
+        Some(j) => serde_json::from_str(&j).map_err(|e| crate::StorageError::Sql(sqlx::Error::Decode(Box::new(e))))?,
         None => Vec::new(),
     };
     let mut out: Vec<Candidate> = rows

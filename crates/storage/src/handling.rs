@@ -377,10 +377,7 @@ pub async fn inbox(
     limit: u32,
 ) -> Result<Vec<InboxRow>> {
     let state = if done { "i.done_at IS NOT NULL" } else { "i.done_at IS NULL" };
-    let (agg, arr) = match engine {
-        crate::Engine::Sqlite => ("json_group_array", "json_array"),
-        crate::Engine::Postgres => ("json_agg", "json_build_array"),
-    };
+    let (agg, arr) = engine.json_array_functions();
     let json: Option<String> = sqlx::query_scalar(&format!(
         "SELECT CAST({agg}({arr}(t.id, t.kind, t.document_id, t.message_id, t.ref_id, t.from_name, t.note, t.created_at, \
          t.read_at, t.done_at, t.subject, t.number_notation, t.book_number, t.direction, t.doc_status, t.urgency, \
@@ -398,7 +395,7 @@ pub async fn inbox(
     .fetch_one(c)
     .await?;
     let rows: Vec<serde_json::Value> = match json {
-        Some(j) => serde_json::from_str(&j).map_err(|e| crate::StorageError::Migration(format!("inbox JSON: {e}")))?,
+        Some(j) => serde_json::from_str(&j).map_err(|e| crate::StorageError::Sql(sqlx::Error::Decode(Box::new(e))))?,
         None => Vec::new(),
     };
     let mut out: Vec<InboxRow> = rows.iter().filter_map(inbox_row).collect();

@@ -49,6 +49,15 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// The engine's (aggregate, row constructor) JSON functions, for queries that return a whole
+    /// page as one JSON row: on SQLite each result row is a message from the database thread.
+    pub(crate) fn json_array_functions(self) -> (&'static str, &'static str) {
+        match self {
+            Engine::Sqlite => ("json_group_array", "json_array"),
+            Engine::Postgres => ("json_agg", "json_build_array"),
+        }
+    }
+
     /// Engine named by a database URL, or `None` for an unsupported scheme.
     pub fn from_url(url: &str) -> Option<Engine> {
         if url.starts_with("sqlite:") {

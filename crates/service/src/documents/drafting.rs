@@ -6,7 +6,7 @@ use egov_domain::document::{
     format_number, outgoing_notation, DocumentType, Notation, Secrecy, Series, Subject, Urgency,
 };
 use egov_domain::routing::can_approve;
-use egov_domain::text::{normalize, normalize_multiline};
+use egov_domain::text::normalize;
 use egov_domain::{AgencyCode, FieldError};
 use egov_storage::documents::{self as db, DocumentRow, DraftChange, NewDocument, Numbering};
 use egov_storage::handling::{self as hdb, NewReview};
@@ -15,8 +15,8 @@ use egov_storage::Conn;
 use super::handling::person_name;
 use super::registry::take_number;
 use super::{
-    actor_name, audit_doc, conflict, deliver, event, finish, out_of_reach, parse_deadline, reindex, require, today,
-    Upload,
+    actor_name, audit_doc, conflict, deliver, event, finish, optional_text, out_of_reach, parse_deadline, reindex,
+    require, required_text, today, Upload,
 };
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
 
@@ -162,7 +162,7 @@ impl Services {
         db::grant_access(&mut tx, id, caller.actor.user_id, "drafted", None, now).await?;
         self.attach_intake(&mut tx, id, &files, 1, "draft", caller.actor.user_id, now).await?;
         let me = actor_name(&mut tx, caller).await?;
-        let note = normalize_multiline(input.note);
+        let note = optional_text(input.note, "note")?;
         event(&mut tx, caller, &me, id, "drafted", Some("v1"), Some(note.as_str()).filter(|n| !n.is_empty()), None)
             .await?;
         reindex(&mut tx, id).await?;
@@ -223,7 +223,7 @@ impl Services {
         self.set_recipients(&mut tx, d.id, &input.recipients, now).await?;
         self.attach_intake(&mut tx, d.id, &files, version, "draft", caller.actor.user_id, now).await?;
         let me = actor_name(&mut tx, caller).await?;
-        let note = normalize_multiline(input.note);
+        let note = optional_text(input.note, "note")?;
         let label = format!("v{version}");
         event(&mut tx, caller, &me, d.id, "revised", Some(&label), Some(note.as_str()).filter(|n| !n.is_empty()), None)
             .await?;
@@ -297,7 +297,7 @@ impl Services {
                 "Choose whom to consult.",
             ));
         }
-        let note = normalize_multiline(note);
+        let note = optional_text(note, "note")?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let d = self.own_draft(&mut tx, caller, id).await?;
@@ -355,10 +355,7 @@ impl Services {
     /// Answers a consultation with a comment.
     pub async fn answer_consultation(&self, caller: &Caller, id: i64, comment: &str) -> AppResult<()> {
         require(caller, Scope::DocumentsWrite)?;
-        let comment = normalize_multiline(comment);
-        if comment.is_empty() {
-            return Err(AppError::invalid("comment", "required", "Vui lòng nhập ý kiến.", "Write your comment."));
-        }
+        let comment = required_text(comment, "comment", "Vui lòng nhập ý kiến.", "Write your comment.")?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let d = self.visible_document(&mut tx, caller, id).await?;
@@ -456,7 +453,7 @@ impl Services {
     /// sends it back to the drafter with comments. Deciding twice is refused.
     pub async fn decide(&self, caller: &Caller, id: i64, decision: Decision, comment: &str) -> AppResult<()> {
         require(caller, Scope::DocumentsWrite)?;
-        let comment = normalize_multiline(comment);
+        let comment = optional_text(comment, "comment")?;
         if decision == Decision::Return && comment.is_empty() {
             return Err(AppError::invalid(
                 "comment",
@@ -755,15 +752,7 @@ impl Services {
     /// revocation through the exchange.
     pub async fn revoke(&self, caller: &Caller, id: i64, reason: &str) -> AppResult<()> {
         require(caller, Scope::DocumentsWrite)?;
-        let reason = normalize_multiline(reason);
-        if reason.is_empty() {
-            return Err(AppError::invalid(
-                "reason",
-                "required",
-                "Vui lòng nêu lý do thu hồi.",
-                "Give the reason for revoking.",
-            ));
-        }
+        let reason = required_text(reason, "reason", "Vui lòng nêu lý do thu hồi.", "Give the reason for revoking.")?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let d = self.visible_document(&mut tx, caller, id).await?;

@@ -4,15 +4,15 @@
 //! handlers post opinions, mark progress and finish. Every step is on the timeline.
 
 use egov_domain::routing::{can_pass_to, can_present_to, Holding, Target};
-use egov_domain::text::{normalize, normalize_multiline};
+use egov_domain::text::normalize;
 use egov_domain::{FieldError, Position};
 use egov_storage::documents::{self as db, DocumentRow};
 use egov_storage::handling::{self as hdb, AssignmentRow, NewAssignment};
 use egov_storage::Conn;
 
 use super::{
-    actor_name, audit_doc, conflict, deliver, event, finish, holds_assignment, is_leader_position, out_of_reach,
-    parse_deadline, reindex, require,
+    actor_name, audit_doc, conflict, deliver, event, finish, holds_assignment, is_leader_position, optional_text,
+    out_of_reach, parse_deadline, reindex, require, required_text,
 };
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
 
@@ -55,7 +55,7 @@ impl Services {
                 "Choose the leader to present the document to.",
             ));
         }
-        let note = normalize_multiline(note);
+        let note = optional_text(note, "note")?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let d = self.visible_document(&mut tx, caller, document_id).await?;
@@ -109,7 +109,7 @@ impl Services {
     /// inside their own part of the organisation), with a directive and a deadline.
     pub async fn assign(&self, caller: &Caller, document_id: i64, input: &AssignInput<'_>) -> AppResult<Vec<i64>> {
         require(caller, Scope::DocumentsWrite)?;
-        let directive = normalize_multiline(input.directive);
+        let directive = optional_text(input.directive, "directive")?;
         let mut check = Check::new();
         let deadline = check.take(parse_deadline(self, input.deadline, input.deadline_days, "deadline")).flatten();
         if input.lead.is_none() && input.cooperate.is_empty() && input.inform.is_empty() {
@@ -342,15 +342,7 @@ impl Services {
     /// Returns an assignment to whoever gave it, with a reason.
     pub async fn return_assignment(&self, caller: &Caller, assignment_id: i64, reason: &str) -> AppResult<()> {
         require(caller, Scope::DocumentsWrite)?;
-        let reason = normalize_multiline(reason);
-        if reason.is_empty() {
-            return Err(AppError::invalid(
-                "reason",
-                "required",
-                "Vui lòng nêu lý do trả lại.",
-                "Give the reason for returning.",
-            ));
-        }
+        let reason = required_text(reason, "reason", "Vui lòng nêu lý do trả lại.", "Give the reason for returning.")?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let (a, d) = self.held_assignment(&mut tx, caller, assignment_id).await?;
@@ -400,18 +392,7 @@ impl Services {
     /// Posts an opinion (ý kiến xử lý) on a document the caller can read.
     pub async fn post_opinion(&self, caller: &Caller, document_id: i64, text: &str) -> AppResult<()> {
         require(caller, Scope::DocumentsWrite)?;
-        let text = normalize_multiline(text);
-        if text.is_empty() {
-            return Err(AppError::invalid("opinion", "required", "Vui lòng nhập ý kiến.", "Write the opinion."));
-        }
-        if text.chars().count() > 10_000 {
-            return Err(AppError::invalid(
-                "opinion",
-                "too_long",
-                "Ý kiến dài quá 10000 ký tự.",
-                "The opinion is longer than 10000 characters.",
-            ));
-        }
+        let text = required_text(text, "opinion", "Vui lòng nhập ý kiến.", "Write the opinion.")?;
         let mut tx = self.store.begin().await?;
         let d = self.visible_document(&mut tx, caller, document_id).await?;
         let me = actor_name(&mut tx, caller).await?;
@@ -464,15 +445,7 @@ impl Services {
         result_document_id: Option<i64>,
     ) -> AppResult<()> {
         require(caller, Scope::DocumentsWrite)?;
-        let result = normalize_multiline(result);
-        if result.is_empty() {
-            return Err(AppError::invalid(
-                "result",
-                "required",
-                "Vui lòng nhập kết quả xử lý.",
-                "Describe the result.",
-            ));
-        }
+        let result = required_text(result, "result", "Vui lòng nhập kết quả xử lý.", "Describe the result.")?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let (a, d) = self.held_assignment(&mut tx, caller, assignment_id).await?;

@@ -486,6 +486,32 @@ pub(crate) async fn audit_doc(
     record(c, &Who::caller(caller), action, "document", Some(document_id.to_string()), NONE, Some(detail)).await
 }
 
+/// Longest free text accepted (an opinion, a reason, a directive, a message).
+pub(crate) const MAX_TEXT_CHARS: usize = 10_000;
+
+/// A free-text input normalised (NFC, line endings) and bounded in length; empty is allowed.
+pub(crate) fn optional_text(input: &str, field: &'static str) -> AppResult<String> {
+    let text = egov_domain::text::normalize_multiline(input);
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(AppError::invalid(
+            field,
+            "too_long",
+            "Nội dung dài quá 10000 ký tự.",
+            "The text is longer than 10000 characters.",
+        ));
+    }
+    Ok(text)
+}
+
+/// Like [`optional_text`], but empty input is refused with the given messages.
+pub(crate) fn required_text(input: &str, field: &'static str, vi: &str, en: &str) -> AppResult<String> {
+    let text = optional_text(input, field)?;
+    if text.is_empty() {
+        return Err(AppError::invalid(field, "required", vi, en));
+    }
+    Ok(text)
+}
+
 /// Field error for a person or unit that does not exist or is out of reach (one message for
 /// both, so the organisation cannot be probed).
 pub(crate) fn out_of_reach(field: &'static str) -> FieldError {

@@ -7,7 +7,9 @@ use egov_domain::{AgencyCode, FieldError, Lang};
 use egov_storage::documents::{self as db, BookRow, DocumentRow, NewDocument, Numbering};
 use egov_storage::Conn;
 
-use super::{actor_name, audit_doc, event, finish, parse_deadline, reindex, require, scope_of, today, Upload};
+use super::{
+    actor_name, audit_doc, event, finish, parse_deadline, reindex, require, required_text, scope_of, today, Upload,
+};
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
 
 /// What a clerk enters to register an incoming document.
@@ -362,15 +364,7 @@ impl Services {
     /// the sender sees.
     pub async fn refuse_arrived(&self, caller: &Caller, document_id: i64, reason: &str) -> AppResult<()> {
         require(caller, Scope::DocumentsWrite)?;
-        let reason = normalize(reason);
-        if reason.is_empty() {
-            return Err(AppError::invalid(
-                "reason",
-                "required",
-                "Vui lòng nêu lý do từ chối.",
-                "Give the reason for refusing.",
-            ));
-        }
+        let reason = required_text(reason, "reason", "Vui lòng nêu lý do từ chối.", "Give the reason for refusing.")?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let d = self.visible_document(&mut tx, caller, document_id).await?;

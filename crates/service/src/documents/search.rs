@@ -69,7 +69,6 @@ impl Services {
             unit_id: input.unit_id,
             from_ms: input.from_ms,
             to_ms: input.to_ms,
-            by_date: input.by_date,
             id_above: None,
             id_at_most: None,
         };
