@@ -133,7 +133,8 @@ impl Services {
                 ));
             }
         }
-        let recipients_text = self.recipients_text(&mut tx, &input.recipients).await?;
+        let recipients = self.resolve_recipients(&mut tx, home.agency_id, &input.recipients).await?;
+        let recipients_text = names_of(&recipients);
         let signer = normalize(input.signer);
         let id = db::insert_document(
             &mut tx,
@@ -158,7 +159,7 @@ impl Services {
             now,
         )
         .await?;
-        self.set_recipients(&mut tx, id, &input.recipients, now).await?;
+        self.store_recipients(&mut tx, id, &recipients, now).await?;
         db::grant_access(&mut tx, id, caller.actor.user_id, "drafted", None, now).await?;
         self.attach_intake(&mut tx, id, &files, 1, "draft", caller.actor.user_id, now).await?;
         let me = actor_name(&mut tx, caller).await?;
@@ -202,7 +203,8 @@ impl Services {
                 "You cannot edit this draft in its current state.",
             ));
         }
-        let recipients_text = self.recipients_text(&mut tx, &input.recipients).await?;
+        let recipients = self.resolve_recipients(&mut tx, d.agency_id, &input.recipients).await?;
+        let recipients_text = names_of(&recipients);
         let signer = normalize(input.signer);
         let version = db::update_draft(
             &mut tx,
@@ -220,7 +222,7 @@ impl Services {
             now,
         )
         .await?;
-        self.set_recipients(&mut tx, d.id, &input.recipients, now).await?;
+        self.store_recipients(&mut tx, d.id, &recipients, now).await?;
         self.attach_intake(&mut tx, d.id, &files, version, "draft", caller.actor.user_id, now).await?;
         let me = actor_name(&mut tx, caller).await?;
         let note = optional_text(input.note, "note")?;
@@ -232,47 +234,49 @@ impl Services {
         finish(tx, version).await
     }
 
-    async fn recipients_text(&self, c: &mut Conn, list: &[RecipientInput]) -> AppResult<String> {
-        let mut names = Vec::new();
+    /// Looks every addressee up once: agencies anywhere on the platform, units of the issuing
+    /// agency only, outside agencies by code (matched to the platform's directory when known).
+    async fn resolve_recipients(
+        &self,
+        c: &mut Conn,
+        agency_id: i64,
+        list: &[RecipientInput],
+    ) -> AppResult<Vec<Resolved>> {
+        let mut out = Vec::with_capacity(list.len());
         for r in list {
-            names.push(match r {
-                RecipientInput::Agency(id) => egov_storage::org::get_agency(c, *id, &egov_storage::Visibility::All)
-                    .await?
-                    .map(|a| a.name)
-                    .ok_or_else(|| AppError::field(out_of_reach("recipients")))?,
-                RecipientInput::Unit(id) => egov_storage::org::get_unit(c, *id, &egov_storage::Visibility::All)
-                    .await?
-                    .map(|u| u.name)
-                    .ok_or_else(|| AppError::field(out_of_reach("recipients")))?,
-                RecipientInput::External { name, .. } => normalize(name),
-            });
-        }
-        Ok(names.join("; "))
-    }
-
-    async fn set_recipients(&self, c: &mut Conn, doc: i64, list: &[RecipientInput], now: i64) -> AppResult<()> {
-        db::clear_recipients(c, doc).await?;
-        for r in list {
-            match r {
+            out.push(match r {
                 RecipientInput::Agency(id) => {
                     let a = egov_storage::org::get_agency(c, *id, &egov_storage::Visibility::All)
                         .await?
                         .ok_or_else(|| AppError::field(out_of_reach("recipients")))?;
-                    db::insert_recipient(c, doc, Some(a.id), None, Some(&a.code), &a.name, now).await?;
+                    Resolved { agency_id: Some(a.id), unit_id: None, code: Some(a.code), name: a.name }
                 }
                 RecipientInput::Unit(id) => {
                     let u = egov_storage::org::get_unit(c, *id, &egov_storage::Visibility::All)
                         .await?
+                        .filter(|u| u.agency_id == agency_id)
                         .ok_or_else(|| AppError::field(out_of_reach("recipients")))?;
-                    db::insert_recipient(c, doc, None, Some(u.id), None, &u.name, now).await?;
+                    Resolved { agency_id: None, unit_id: Some(u.id), code: None, name: u.name }
                 }
                 RecipientInput::External { code, name } => {
                     let code = AgencyCode::parse(code, "recipients").map_err(AppError::field)?.to_string();
                     let on_platform = egov_storage::org::get_agency_by_code(c, &code).await?;
-                    let agency_id = on_platform.as_ref().map(|a| a.id);
-                    db::insert_recipient(c, doc, agency_id, None, Some(&code), &normalize(name), now).await?;
+                    Resolved {
+                        agency_id: on_platform.map(|a| a.id),
+                        unit_id: None,
+                        code: Some(code),
+                        name: normalize(name),
+                    }
                 }
-            }
+            });
+        }
+        Ok(out)
+    }
+
+    async fn store_recipients(&self, c: &mut Conn, doc: i64, list: &[Resolved], now: i64) -> AppResult<()> {
+        db::clear_recipients(c, doc).await?;
+        for r in list {
+            db::insert_recipient(c, doc, r.agency_id, r.unit_id, r.code.as_deref(), &r.name, now).await?;
         }
         Ok(())
     }
@@ -854,6 +858,19 @@ impl Services {
         }
         Ok(d)
     }
+}
+
+/// An addressee looked up in the directory.
+struct Resolved {
+    agency_id: Option<i64>,
+    unit_id: Option<i64>,
+    code: Option<String>,
+    name: String,
+}
+
+/// "Nơi nhận" as written on the document: the addressees' names.
+fn names_of(list: &[Resolved]) -> String {
+    list.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join("; ")
 }
 
 async fn next_round(c: &mut Conn, document_id: i64) -> AppResult<i64> {
