@@ -490,6 +490,18 @@ pub async fn mark_item(c: &mut AnyConnection, user_id: i64, id: i64, done: bool,
     Ok(sqlx::query(sql).bind(now).bind(id).bind(user_id).execute(c).await?.rows_affected() == 1)
 }
 
+/// Whether a person has unread inbox items about a document.
+pub async fn has_unread(c: &mut AnyConnection, user_id: i64, document_id: i64) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM inbox_items WHERE user_id = $1 AND document_id = $2 AND read_at IS NULL LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(document_id)
+    .fetch_optional(c)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Marks a person's items about a document read (they opened it).
 pub async fn mark_document_read(c: &mut AnyConnection, user_id: i64, document_id: i64, now: i64) -> Result<()> {
     sqlx::query("UPDATE inbox_items SET read_at = $1 WHERE user_id = $2 AND document_id = $3 AND read_at IS NULL")

@@ -218,6 +218,7 @@ impl Services {
         let recipients = db::recipients_of(&mut conn, id).await?;
         let access = db::access_list(&mut conn, id).await?;
         let holdings = self.holdings(&mut conn, caller.actor.user_id).await?;
+        let unread = hdb::has_unread(&mut conn, caller.actor.user_id, id).await?;
         drop(conn);
         let me = caller.actor.user_id;
         let my_assignments = assignments
@@ -229,22 +230,28 @@ impl Services {
         let reader_is_clerk = caller.actor.is_clerk_of(document.agency_id);
         let reader_is_leader = holdings.iter().any(|h| h.agency_id == document.agency_id && is_leader_position(h));
         let secret = Secrecy::parse(&document.secrecy).is_some_and(Secrecy::is_secret);
-        let mut tx = self.store.begin().await?;
-        if secret {
-            let detail = serde_json::json!({ "secrecy": document.secrecy, "subject": document.subject });
-            record(
-                &mut tx,
-                &Who::caller(caller),
-                "document.read",
-                "document",
-                Some(id.to_string()),
-                NONE,
-                Some(&detail),
-            )
-            .await?;
+        // Viewing writes only when there is something to write: the audit entry of a secret
+        // document, or inbox items to mark read. An ordinary re-read stays a pure read.
+        if secret || unread {
+            let mut tx = self.store.begin().await?;
+            if secret {
+                let detail = serde_json::json!({ "secrecy": document.secrecy, "subject": document.subject });
+                record(
+                    &mut tx,
+                    &Who::caller(caller),
+                    "document.read",
+                    "document",
+                    Some(id.to_string()),
+                    NONE,
+                    Some(&detail),
+                )
+                .await?;
+            }
+            if unread {
+                hdb::mark_document_read(&mut tx, me, id, now_ms()).await?;
+            }
+            commit(tx).await?;
         }
-        hdb::mark_document_read(&mut tx, me, id, now_ms()).await?;
-        commit(tx).await?;
         Ok(DocumentDetail {
             document,
             files,
