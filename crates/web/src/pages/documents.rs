@@ -385,7 +385,11 @@ async fn document_page(
     errors: FormErrors,
 ) -> Result<Response, PageError> {
     let d = st.services.document(&s.caller, id).await.map_err(fail(s))?;
-    let reachable = st.services.reachable(&s.caller).await.map_err(fail(s))?;
+    // The people picker costs a query over the agency: only fetch it when a form will use it.
+    let can_assign = d.document.direction == "incoming"
+        && ((d.reader_is_leader && matches!(d.document.status.as_str(), "registered" | "presented" | "in_progress"))
+            || !d.my_assignments.is_empty());
+    let reachable = if can_assign { st.services.reachable(&s.caller).await.map_err(fail(s))? } else { Vec::new() };
     let leaders = if d.reader_is_clerk && d.document.direction == "incoming" {
         st.services.leaders_of(&s.caller, d.document.agency_id).await.map_err(fail(s))?
     } else {
