@@ -169,6 +169,8 @@ async fn an_incoming_document_goes_from_registration_down_to_a_specialist_and_ba
         ["registered", "presented", "assigned", "passed_on", "passed_on", "opinion", "progress", "finished"]
     );
     assert!(d["timeline"][4]["target"].as_str().unwrap_or("").contains("Hoàng Thị Dung"), "to whom: {d}");
+    assert_eq!(d["timeline"][0]["actor"], "Đặng Văn Em", "who: {d}");
+    assert_eq!(d["timeline"][7]["actor"], "Hoàng Thị Dung", "who: {d}");
 
     // Search folds diacritics and finds opinions too; the outsider finds nothing and counts nothing.
     let (_, found) = leader.get("/api/v1/search?q=quyet%20dinh%20phan%20bo").await;

@@ -15,8 +15,8 @@ use egov_storage::Conn;
 use super::handling::person_name;
 use super::registry::take_number;
 use super::{
-    actor_name, audit_doc, conflict, deliver, event, finish, optional_text, out_of_reach, parse_deadline, reindex,
-    require, required_text, today, Upload,
+    audit_doc, conflict, deliver, event, finish, optional_text, out_of_reach, parse_deadline, reindex, require,
+    required_text, today, Upload,
 };
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
 
@@ -162,10 +162,8 @@ impl Services {
         self.store_recipients(&mut tx, id, &recipients, now).await?;
         db::grant_access(&mut tx, id, caller.actor.user_id, "drafted", None, now).await?;
         self.attach_intake(&mut tx, id, &files, 1, "draft", caller.actor.user_id, now).await?;
-        let me = actor_name(&mut tx, caller).await?;
         let note = optional_text(input.note, "note")?;
-        event(&mut tx, caller, &me, id, "drafted", Some("v1"), Some(note.as_str()).filter(|n| !n.is_empty()), None)
-            .await?;
+        event(&mut tx, caller, id, "drafted", Some("v1"), Some(note.as_str()).filter(|n| !n.is_empty()), None).await?;
         reindex(&mut tx, id).await?;
         audit_doc(&mut tx, caller, "draft.create", id, &serde_json::json!({ "subject": v.subject.as_str() })).await?;
         finish(tx, id).await
@@ -224,10 +222,9 @@ impl Services {
         .await?;
         self.store_recipients(&mut tx, d.id, &recipients, now).await?;
         self.attach_intake(&mut tx, d.id, &files, version, "draft", caller.actor.user_id, now).await?;
-        let me = actor_name(&mut tx, caller).await?;
         let note = optional_text(input.note, "note")?;
         let label = format!("v{version}");
-        event(&mut tx, caller, &me, d.id, "revised", Some(&label), Some(note.as_str()).filter(|n| !n.is_empty()), None)
+        event(&mut tx, caller, d.id, "revised", Some(&label), Some(note.as_str()).filter(|n| !n.is_empty()), None)
             .await?;
         reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "draft.revise", d.id, &serde_json::json!({ "version": version })).await?;
@@ -332,11 +329,9 @@ impl Services {
                 .await?;
             names.push(person_name(&mut tx, *r).await?);
         }
-        let me = actor_name(&mut tx, caller).await?;
         event(
             &mut tx,
             caller,
-            &me,
             d.id,
             "consult_requested",
             Some(&names.join(", ")),
@@ -384,8 +379,7 @@ impl Services {
             now,
         )
         .await?;
-        let me = actor_name(&mut tx, caller).await?;
-        event(&mut tx, caller, &me, d.id, "consult_answered", None, Some(&comment), None).await?;
+        event(&mut tx, caller, d.id, "consult_answered", None, Some(&comment), None).await?;
         reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "draft.consult_answer", d.id, &serde_json::json!({ "step": step.id })).await?;
         finish(tx, ()).await
@@ -445,8 +439,7 @@ impl Services {
         for a in approvers {
             names.push(person_name(&mut tx, *a).await?);
         }
-        let me = actor_name(&mut tx, caller).await?;
-        event(&mut tx, caller, &me, d.id, "submitted", Some(&names.join(" → ")), None, None).await?;
+        event(&mut tx, caller, d.id, "submitted", Some(&names.join(" → ")), None, None).await?;
         reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "draft.submit", d.id, &serde_json::json!({ "approvers": approvers })).await?;
         finish(tx, ()).await
@@ -480,7 +473,6 @@ impl Services {
             return Err(already_decided());
         }
         hdb::close_items(&mut tx, caller.actor.user_id, d.id, &["approve"], now).await?;
-        let me = actor_name(&mut tx, caller).await?;
         match decision {
             Decision::Approve => {
                 let next = steps.iter().find(|r| r.kind == "approve" && r.round == step.round && r.status == "waiting");
@@ -499,7 +491,7 @@ impl Services {
                             now,
                         )
                         .await?;
-                        event(&mut tx, caller, &me, d.id, "approved_step", Some(&n.reviewer_name), comment_opt, None)
+                        event(&mut tx, caller, d.id, "approved_step", Some(&n.reviewer_name), comment_opt, None)
                             .await?;
                     }
                     None => {
@@ -522,7 +514,7 @@ impl Services {
                             )
                             .await?;
                         }
-                        event(&mut tx, caller, &me, d.id, "approved", None, comment_opt, None).await?;
+                        event(&mut tx, caller, d.id, "approved", None, comment_opt, None).await?;
                     }
                 }
             }
@@ -543,7 +535,7 @@ impl Services {
                     now,
                 )
                 .await?;
-                event(&mut tx, caller, &me, d.id, "returned_draft", None, comment_opt, None).await?;
+                event(&mut tx, caller, d.id, "returned_draft", None, comment_opt, None).await?;
             }
         }
         reindex(&mut tx, d.id).await?;
@@ -617,7 +609,6 @@ impl Services {
             ),
             other => other,
         })?;
-        let me = actor_name(&mut tx, caller).await?;
         let issuer = egov_storage::org::get_agency(&mut tx, d.agency_id, &egov_storage::Visibility::All)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -677,7 +668,7 @@ impl Services {
                         &hdb::NewEvent {
                             document_id: copy,
                             actor_id: Some(caller.actor.user_id),
-                            actor_name: &me,
+                            actor_name: "",
                             kind: "received",
                             target: Some(&issuer.name),
                             ..hdb::NewEvent::default()
@@ -726,22 +717,13 @@ impl Services {
         if let Some(orig) = d.replaces_id {
             db::set_status(&mut tx, orig, "replaced", true, now).await?;
             let body = format!("Được thay thế bởi {number_notation}");
-            event(&mut tx, caller, &me, orig, "replaced", Some(&number_notation), Some(&body), None).await?;
+            event(&mut tx, caller, orig, "replaced", Some(&number_notation), Some(&body), None).await?;
         }
         hdb::close_items(&mut tx, caller.actor.user_id, d.id, &["issue"], now).await?;
         hdb::close_items_by_ref(&mut tx, "issue", d.id, now).await?;
         let label = format!("Số {number_notation} – {}", book.name);
-        event(
-            &mut tx,
-            caller,
-            &me,
-            d.id,
-            "issued",
-            Some(d.recipients_text.as_deref().unwrap_or("")),
-            Some(&label),
-            None,
-        )
-        .await?;
+        event(&mut tx, caller, d.id, "issued", Some(d.recipients_text.as_deref().unwrap_or("")), Some(&label), None)
+            .await?;
         reindex(&mut tx, d.id).await?;
         let detail = serde_json::json!({
             "book_id": book.id, "number": number, "number_notation": number_notation,
@@ -772,11 +754,10 @@ impl Services {
             ));
         }
         db::revoke(&mut tx, d.id, &reason, now).await?;
-        let me = actor_name(&mut tx, caller).await?;
         for (copy, _agency, _status) in db::delivered_copies(&mut tx, d.id).await? {
             db::revoke(&mut tx, copy, &reason, now).await?;
             sqlx_close_copy_items(&mut tx, copy, now).await?;
-            event(&mut tx, caller, &me, copy, "revoked", None, Some(&reason), None).await?;
+            event(&mut tx, caller, copy, "revoked", None, Some(&reason), None).await?;
             reindex(&mut tx, copy).await?;
         }
         for r in db::recipients_of(&mut tx, d.id).await? {
@@ -785,7 +766,7 @@ impl Services {
                 egov_storage::jobs::enqueue(&mut tx, "exchange.revoke", &payload, now, now).await?;
             }
         }
-        event(&mut tx, caller, &me, d.id, "revoked", None, Some(&reason), None).await?;
+        event(&mut tx, caller, d.id, "revoked", None, Some(&reason), None).await?;
         reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "document.revoke", d.id, &serde_json::json!({ "reason": reason })).await?;
         finish(tx, ()).await

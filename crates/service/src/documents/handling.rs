@@ -11,8 +11,8 @@ use egov_storage::handling::{self as hdb, AssignmentRow, NewAssignment};
 use egov_storage::Conn;
 
 use super::{
-    actor_name, audit_doc, conflict, deliver, event, finish, holds_assignment, is_leader_position, optional_text,
-    out_of_reach, parse_deadline, reindex, require, required_text,
+    audit_doc, conflict, deliver, event, finish, holds_assignment, is_leader_position, optional_text, out_of_reach,
+    parse_deadline, reindex, require, required_text,
 };
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
 
@@ -70,7 +70,6 @@ impl Services {
                 "Only a registered incoming document that is not yet assigned can be presented.",
             ));
         }
-        let me = actor_name(&mut tx, caller).await?;
         let mut names = Vec::new();
         for leader in leaders {
             let holdings = self.holdings(&mut tx, *leader).await?;
@@ -99,7 +98,7 @@ impl Services {
         }
         db::set_status(&mut tx, d.id, "presented", d.agency_wide, now).await?;
         let body = Some(note.as_str()).filter(|n| !n.is_empty());
-        event(&mut tx, caller, &me, d.id, "presented", Some(&names.join(", ")), body, None).await?;
+        event(&mut tx, caller, d.id, "presented", Some(&names.join(", ")), body, None).await?;
         reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "document.present", d.id, &serde_json::json!({ "leaders": leaders })).await?;
         finish(tx, ()).await
@@ -162,7 +161,6 @@ impl Services {
         let deadline = deadline.as_deref().or(parent.as_ref().and_then(|p| p.deadline.as_deref()));
         let depth = parent.as_ref().map_or(1, |p| if p.kind == "present" { 1 } else { p.depth + 1 });
         let parent_id = parent.as_ref().filter(|p| p.kind != "present").map(|p| p.id);
-        let me = actor_name(&mut tx, caller).await?;
         let mut created = Vec::new();
         let mut errors = Vec::new();
         let groups: [(&str, &str, Vec<Assignee>); 3] = [
@@ -249,7 +247,7 @@ impl Services {
         }
         let kind = if parent.as_ref().is_some_and(|p| p.kind != "present") { "passed_on" } else { "assigned" };
         let body = Some(directive.as_str()).filter(|s| !s.is_empty());
-        event(&mut tx, caller, &me, d.id, kind, Some(&labels.join("; ")), body, input.parent_assignment_id).await?;
+        event(&mut tx, caller, d.id, kind, Some(&labels.join("; ")), body, input.parent_assignment_id).await?;
         reindex(&mut tx, d.id).await?;
         let detail = serde_json::json!({
             "parent": input.parent_assignment_id, "assignments": created, "deadline": deadline,
@@ -374,9 +372,8 @@ impl Services {
         }
         hdb::close_items_by_ref(&mut tx, "assignment", a.id, now).await?;
         hdb::close_items_by_ref(&mut tx, "present", a.id, now).await?;
-        let me = actor_name(&mut tx, caller).await?;
         let to = person_name(&mut tx, back_to).await?;
-        event(&mut tx, caller, &me, d.id, "returned", Some(&to), Some(&reason), Some(a.id)).await?;
+        event(&mut tx, caller, d.id, "returned", Some(&to), Some(&reason), Some(a.id)).await?;
         reindex(&mut tx, d.id).await?;
         audit_doc(
             &mut tx,
@@ -395,8 +392,7 @@ impl Services {
         let text = required_text(text, "opinion", "Vui lòng nhập ý kiến.", "Write the opinion.")?;
         let mut tx = self.store.begin().await?;
         let d = self.visible_document(&mut tx, caller, document_id).await?;
-        let me = actor_name(&mut tx, caller).await?;
-        event(&mut tx, caller, &me, d.id, "opinion", None, Some(&text), None).await?;
+        event(&mut tx, caller, d.id, "opinion", None, Some(&text), None).await?;
         reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "document.opinion", d.id, &serde_json::json!({ "length": text.len() })).await?;
         finish(tx, ()).await
@@ -420,9 +416,8 @@ impl Services {
         if !hdb::set_progress(&mut tx, a.id, percent, now).await? {
             return Err(not_open());
         }
-        let me = actor_name(&mut tx, caller).await?;
         let body = if note.is_empty() { format!("{percent}%") } else { format!("{percent}% – {note}") };
-        event(&mut tx, caller, &me, d.id, "progress", None, Some(&body), Some(a.id)).await?;
+        event(&mut tx, caller, d.id, "progress", None, Some(&body), Some(a.id)).await?;
         audit_doc(
             &mut tx,
             caller,
@@ -471,8 +466,7 @@ impl Services {
             return Err(not_open());
         }
         hdb::close_items_by_ref(&mut tx, "assignment", a.id, now).await?;
-        let me = actor_name(&mut tx, caller).await?;
-        event(&mut tx, caller, &me, d.id, "finished", None, Some(&result), Some(a.id)).await?;
+        event(&mut tx, caller, d.id, "finished", None, Some(&result), Some(a.id)).await?;
         if a.kind == "lead" {
             let mut up = a.parent_id;
             while let Some(pid) = up {

@@ -362,12 +362,10 @@ pub(crate) fn holds_assignment(a: &AssignmentRow, me: i64, holdings: &[Holding])
     }
 }
 
-/// Appends a timeline step for the caller.
-#[allow(clippy::too_many_arguments)]
+/// Appends a timeline step for the caller (the database fills in the caller's name).
 pub(crate) async fn event(
     c: &mut Conn,
     caller: &Caller,
-    actor_name: &str,
     document_id: i64,
     kind: &str,
     target: Option<&str>,
@@ -379,7 +377,7 @@ pub(crate) async fn event(
         &NewEvent {
             document_id,
             actor_id: Some(caller.actor.user_id).filter(|id| *id > 0),
-            actor_name,
+            actor_name: if caller.actor.user_id > 0 { "" } else { &caller.actor.username },
             kind,
             target,
             body,
@@ -474,12 +472,6 @@ pub(crate) async fn reindex(c: &mut Conn, document_id: i64) -> AppResult<()> {
     let access = db::access_users(c, document_id).await?;
     db::index_document(c, document_id, &search_body(&d, &access, &opinions, &files)).await?;
     Ok(())
-}
-
-/// The caller's display name (for the timeline).
-pub(crate) async fn actor_name(c: &mut Conn, caller: &Caller) -> AppResult<String> {
-    let name: Option<String> = egov_storage::accounts::full_name(c, caller.actor.user_id).await?;
-    Ok(name.unwrap_or_else(|| caller.actor.username.clone()))
 }
 
 /// Writes the audit entry of a document action.

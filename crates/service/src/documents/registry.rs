@@ -7,9 +7,7 @@ use egov_domain::{AgencyCode, FieldError, Lang};
 use egov_storage::documents::{self as db, BookRow, DocumentRow, NewDocument, Numbering};
 use egov_storage::Conn;
 
-use super::{
-    actor_name, audit_doc, event, finish, parse_deadline, reindex, require, required_text, scope_of, today, Upload,
-};
+use super::{audit_doc, event, finish, parse_deadline, reindex, require, required_text, scope_of, today, Upload};
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
 
 /// What a clerk enters to register an incoming document.
@@ -264,7 +262,7 @@ impl Services {
         self.attach_intake(&mut tx, id, &files, 0, "main", caller.actor.user_id, now).await?;
         let label = format!("Số đến {arrival} – {book_name}");
         // An empty actor name is filled in by the database from the account.
-        event(&mut tx, caller, "", id, "registered", None, Some(&label), None).await?;
+        event(&mut tx, caller, id, "registered", None, Some(&label), None).await?;
         let row = db::DocumentRow {
             id,
             agency_id,
@@ -348,9 +346,8 @@ impl Services {
         )
         .await?;
         egov_storage::handling::close_items_by_ref(&mut tx, "to_register", d.id, now).await?;
-        let me = actor_name(&mut tx, caller).await?;
         let label = format!("Số đến {arrival} – {}", book.name);
-        event(&mut tx, caller, &me, d.id, "registered", None, Some(&label), None).await?;
+        event(&mut tx, caller, d.id, "registered", None, Some(&label), None).await?;
         reindex(&mut tx, d.id).await?;
         if let Some(origin) = d.origin_document_id {
             self.mark_copy(&mut tx, origin, d.id, "registered", None, now).await?;
@@ -380,8 +377,7 @@ impl Services {
             ));
         }
         egov_storage::handling::close_items_by_ref(&mut tx, "to_register", d.id, now).await?;
-        let me = actor_name(&mut tx, caller).await?;
-        event(&mut tx, caller, &me, d.id, "refused", None, Some(&reason), None).await?;
+        event(&mut tx, caller, d.id, "refused", None, Some(&reason), None).await?;
         if let Some(origin) = d.origin_document_id {
             self.mark_copy(&mut tx, origin, d.id, "refused", Some(&reason), now).await?;
         }

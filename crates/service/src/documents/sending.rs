@@ -6,7 +6,7 @@ use egov_domain::text::normalize_multiline;
 use egov_storage::documents as db;
 use egov_storage::handling::{self as hdb, NewInboxItem};
 
-use super::{actor_name, audit_doc, event, finish, require, Upload};
+use super::{audit_doc, event, finish, require, Upload};
 use crate::audit::{record, Who, NONE};
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
 use egov_domain::FieldError;
@@ -120,12 +120,11 @@ impl Services {
         }
         match input.document_id {
             Some(doc) => {
-                let me = actor_name(&mut tx, caller).await?;
                 let mut names = Vec::new();
                 for r in &recipients {
                     names.push(super::handling::person_name(&mut tx, *r).await?);
                 }
-                event(&mut tx, caller, &me, doc, "sent", Some(&names.join(", ")), Some(&body), None).await?;
+                event(&mut tx, caller, doc, "sent", Some(&names.join(", ")), Some(&body), None).await?;
                 super::reindex(&mut tx, doc).await?;
                 audit_doc(
                     &mut tx,
