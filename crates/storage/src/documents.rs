@@ -59,21 +59,11 @@ pub async fn ensure_book(
     .await?)
 }
 
-/// Takes the next number of a book. Call it inside the transaction that stores the numbered
-/// document: the row lock (PostgreSQL) or the single writer (SQLite) serialises takers, and a
-/// rollback gives the number back, so numbers are never skipped or repeated.
-pub async fn take_number(c: &mut AnyConnection, book_id: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "UPDATE register_books SET next_number = next_number + 1 WHERE id = $1 RETURNING next_number - 1",
-    )
-    .bind(book_id)
-    .fetch_one(c)
-    .await?)
-}
-
 /// Takes the next number of the book of `agency_id` for (`year`, `direction`, `series`) in one
 /// statement, creating the book (named `name`) on its first use. Returns (book id, book name,
-/// number). Same guarantees as [`take_number`].
+/// number). Call it inside the transaction that stores the numbered document: the row lock
+/// (PostgreSQL) or the single writer (SQLite) orders takers, and a rollback gives the number
+/// back, so numbers are never skipped or repeated.
 #[allow(clippy::too_many_arguments)]
 pub async fn take_number_in(
     c: &mut AnyConnection,

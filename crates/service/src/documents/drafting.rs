@@ -582,14 +582,15 @@ impl Services {
         };
         let year = i64::from(today().year());
         let series = Series::for_document(doc_type, secrecy, d.legal_normative);
-        let (book, number) = take_number(&mut tx, d.agency_id, year, "outgoing", series, now).await?;
+        let book = take_number(&mut tx, d.agency_id, year, "outgoing", series, now).await?;
+        let number = book.number;
         let number_notation = format!("{}/{}", format_number(u32::try_from(number).unwrap_or(u32::MAX)), notation);
         let issued_on = today().to_string();
         db::set_numbering(
             &mut tx,
             d.id,
             &Numbering {
-                book_id: book.id,
+                book_id: book.book_id,
                 book_number: number,
                 number_notation: Some(&number_notation),
                 status: "issued",
@@ -721,12 +722,12 @@ impl Services {
         }
         hdb::close_items(&mut tx, caller.actor.user_id, d.id, &["issue"], now).await?;
         hdb::close_items_by_ref(&mut tx, "issue", d.id, now).await?;
-        let label = format!("Số {number_notation} – {}", book.name);
+        let label = format!("Số {number_notation} – {}", book.book_name);
         event(&mut tx, caller, d.id, "issued", Some(d.recipients_text.as_deref().unwrap_or("")), Some(&label), None)
             .await?;
         reindex(&mut tx, d.id).await?;
         let detail = serde_json::json!({
-            "book_id": book.id, "number": number, "number_notation": number_notation,
+            "book_id": book.book_id, "number": number, "number_notation": number_notation,
             "delivered": delivered, "queued": queued,
         });
         audit_doc(&mut tx, caller, "document.issue", d.id, &detail).await?;

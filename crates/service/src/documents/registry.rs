@@ -77,7 +77,15 @@ fn book_name(direction: &str, series: Series, year: i64, lang: Lang) -> String {
     }
 }
 
-/// Takes the next number of the right book inside the caller's transaction.
+/// A number taken from a register book.
+pub(crate) struct Taken {
+    pub book_id: i64,
+    pub book_name: String,
+    pub number: i64,
+}
+
+/// Takes the next number of the right book (creating the year's book on first use) inside the
+/// caller's transaction; see `storage::documents::take_number_in`.
 pub(crate) async fn take_number(
     c: &mut Conn,
     agency_id: i64,
@@ -85,11 +93,11 @@ pub(crate) async fn take_number(
     direction: &str,
     series: Series,
     now: i64,
-) -> AppResult<(BookRow, i64)> {
+) -> AppResult<Taken> {
     let name = book_name(direction, series, year, Lang::Vi);
-    let book = db::ensure_book(c, agency_id, year, direction, &series.key(), &name, now).await?;
-    let number = db::take_number(c, book.id).await?;
-    Ok((book, number))
+    let (book_id, book_name, number) =
+        db::take_number_in(c, agency_id, year, direction, &series.key(), &name, now).await?;
+    Ok(Taken { book_id, book_name, number })
 }
 
 impl Services {
@@ -204,9 +212,8 @@ impl Services {
         let sender_key = v.sender_code.clone().unwrap_or_else(|| v.sender_name.clone());
         let mut tx = self.store.begin().await?;
         let series = if v.secrecy.is_secret() { Series::Secret } else { Series::Regular };
-        let name = book_name("incoming", series, year, Lang::Vi);
-        let (book_id, book_name, arrival) =
-            db::take_number_in(&mut tx, agency_id, year, "incoming", &series.key(), &name, now).await?;
+        let Taken { book_id, book_name, number: arrival } =
+            take_number(&mut tx, agency_id, year, "incoming", series, now).await?;
         // Checked after taking the number: the book's row lock orders racing registrations, so the
         // second of two identical ones sees the first.
         if !input.confirm_duplicate {
@@ -329,12 +336,13 @@ impl Services {
         }
         let secret = Secrecy::parse(&d.secrecy).is_some_and(Secrecy::is_secret);
         let series = if secret { Series::Secret } else { Series::Regular };
-        let (book, arrival) = take_number(&mut tx, d.agency_id, year, "incoming", series, now).await?;
+        let book = take_number(&mut tx, d.agency_id, year, "incoming", series, now).await?;
+        let arrival = book.number;
         db::set_numbering(
             &mut tx,
             d.id,
             &Numbering {
-                book_id: book.id,
+                book_id: book.book_id,
                 book_number: arrival,
                 number_notation: None,
                 status: "registered",
@@ -346,15 +354,16 @@ impl Services {
         )
         .await?;
         egov_storage::handling::close_items_by_ref(&mut tx, "to_register", d.id, now).await?;
-        let label = format!("Số đến {arrival} – {}", book.name);
+        let label = format!("Số đến {arrival} – {}", book.book_name);
         event(&mut tx, caller, d.id, "registered", None, Some(&label), None).await?;
         reindex(&mut tx, d.id).await?;
         if let Some(origin) = d.origin_document_id {
             self.mark_copy(&mut tx, origin, d.id, "registered", None, now).await?;
         }
-        let detail = serde_json::json!({ "book_id": book.id, "arrival_number": arrival });
+        let detail = serde_json::json!({ "book_id": book.book_id, "arrival_number": arrival });
         audit_doc(&mut tx, caller, "document.register", d.id, &detail).await?;
-        finish(tx, Registered { id: d.id, arrival_number: arrival, book_id: book.id, book_name: book.name }).await
+        finish(tx, Registered { id: d.id, arrival_number: arrival, book_id: book.book_id, book_name: book.book_name })
+            .await
     }
 
     /// Refuses a document waiting in the queue (wrong addressee, not conforming), with a reason
