@@ -246,6 +246,14 @@ impl Services {
                     let a = egov_storage::org::get_agency(c, *id, &egov_storage::Visibility::All)
                         .await?
                         .ok_or_else(|| AppError::field(out_of_reach("recipients")))?;
+                    if a.id == agency_id {
+                        return Err(AppError::invalid(
+                            "recipients",
+                            "own_agency",
+                            "Không gửi văn bản cho chính cơ quan mình; hãy chọn đơn vị nhận trong cơ quan.",
+                            "A document is not sent to its own agency; choose the receiving units instead.",
+                        ));
+                    }
                     Resolved { agency_id: Some(a.id), unit_id: None, code: Some(a.code), name: a.name }
                 }
                 RecipientInput::Unit(id) => {
