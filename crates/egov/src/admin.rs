@@ -244,3 +244,46 @@ mod tests {
         assert_eq!(hp("sqlite://egov-data/egov.db"), None);
     }
 }
+
+/// `egov pki …`: the demo PKI and the trusted roots.
+pub async fn pki(settings: &Settings, command: crate::cli::PkiCommand) -> anyhow::Result<ExitCode> {
+    use crate::cli::PkiCommand;
+    let store = open_store(settings, true, true).await?;
+    let services = egov_service::Services::new(store.clone(), settings.service_settings())?;
+    match command {
+        PkiCommand::Demo => {
+            let crl_url = format!("{}/pki/demo-root.crl", settings.public_url_or_bind());
+            let made = services.create_demo_pki(Some(&crl_url)).await?;
+            println!(
+                "demo root: {} ({}); new personal keys: {}; new seal keys: {}; PIN: {}",
+                made.root_subject,
+                if made.root_created { "created and trusted" } else { "already there" },
+                made.personal_keys,
+                made.seal_keys,
+                egov_service::signatures::demo::DEMO_PIN
+            );
+        }
+        PkiCommand::Trust(args) => {
+            let pem =
+                std::fs::read_to_string(&args.pem).with_context(|| format!("cannot read {}", args.pem.display()))?;
+            let added = egov_pki::pem_to_der_all(&pem);
+            if added.is_empty() {
+                anyhow::bail!("{} holds no CERTIFICATE block", args.pem.display());
+            }
+            for der in &added {
+                egov_pki::certificate_info(der).map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            let dir = settings.pki_dir();
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("trusted-roots.pem");
+            let mut all = std::fs::read_to_string(&path).unwrap_or_default();
+            for der in &added {
+                all.push_str(&egov_pki::der_to_pem(der, "CERTIFICATE"));
+            }
+            std::fs::write(&path, all)?;
+            println!("{} root certificate(s) added to {}", added.len(), path.display());
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

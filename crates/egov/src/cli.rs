@@ -49,8 +49,9 @@ pub enum Command {
     ShowConfig,
     /// Document exchange hub between agencies (not available yet)
     Hub(Later),
-    /// Keys and certificates for digital signatures (not available yet)
-    Pki(Later),
+    /// Keys and certificates for digital signatures: the demo PKI, trusted roots
+    #[command(subcommand)]
+    Pki(PkiCommand),
 }
 
 /// Arguments of `egov serve`.
@@ -70,6 +71,23 @@ pub struct ServeArgs {
 pub struct Later {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     args: Vec<String>,
+}
+
+/// `egov pki …`.
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Create (once) a demo root CA, trust it, and give every user a personal key and every agency a seal
+    /// key, all with the PIN 123456, so the demo signs and verifies offline
+    Demo,
+    /// Add the root certificates of a PEM file to the trusted roots (the national root, licensed CAs)
+    Trust(TrustArgs),
+}
+
+/// `egov pki trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// PEM file with one or more CERTIFICATE blocks
+    pub pem: PathBuf,
 }
 
 /// `egov admin …`.
@@ -163,7 +181,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     let bind = match &cli.command {
         Command::Serve(args) => args.bind.clone(),
-        Command::Hub(_) | Command::Pki(_) => {
+        Command::Hub(_) => {
             eprintln!("egov: this command is not available yet");
             return ExitCode::from(EXIT_UNAVAILABLE);
         }
@@ -187,7 +205,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 print!("{t}");
                 ExitCode::SUCCESS
             }),
-            Command::Hub(_) | Command::Pki(_) => Ok(ExitCode::from(EXIT_UNAVAILABLE)),
+            Command::Pki(cmd) => admin::pki(&settings, cmd).await,
+            Command::Hub(_) => Ok(ExitCode::from(EXIT_UNAVAILABLE)),
         }
     });
     // Do not wait for stray blocking tasks (a password prompt, a hash) on the way out.

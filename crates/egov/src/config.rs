@@ -40,6 +40,7 @@ pub const KEYS: &[&str] = &[
     "max_body_bytes",
     "max_file_bytes",
     "files_dir",
+    "pki_dir",
     "log_format",
     "log_level",
     "session_idle_minutes",
@@ -87,6 +88,8 @@ pub struct Settings {
     /// Folder of the content-addressed file store; defaults to `files/` beside the SQLite
     /// database, or `egov-data/files` with PostgreSQL.
     pub files_dir: Option<String>,
+    /// Folder of the PKI files (`trusted-roots.pem`, the demo root); defaults to `pki/` beside the file store.
+    pub pki_dir: Option<String>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// Log filter (`info`, `debug`, `egov=debug,info`, …); `RUST_LOG` wins when set.
@@ -125,6 +128,7 @@ impl Default for Settings {
             max_body_bytes: 110 * 1024 * 1024,
             max_file_bytes: 50 * 1024 * 1024,
             files_dir: None,
+            pki_dir: None,
             log_format: LogFormat::Text,
             log_level: "info".into(),
             session_idle_minutes: 120,
@@ -152,6 +156,7 @@ impl fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_file_bytes", &self.max_file_bytes)
             .field("files_dir", &self.files_dir)
+            .field("pki_dir", &self.pki_dir)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
             .field("session_idle_minutes", &self.session_idle_minutes)
@@ -272,7 +277,24 @@ impl Settings {
             totp_issuer: self.totp_issuer.clone(),
             max_file_bytes: self.max_file_bytes,
             files_dir: self.files_dir(),
+            pki_dir: self.pki_dir(),
             extra_holidays: Vec::new(),
+        }
+    }
+
+    /// The public address when configured, else `http://` + the bind address (for `egov pki`).
+    pub fn public_url_or_bind(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// The PKI folder: `pki_dir`, or `pki/` beside the file store's folder.
+    pub fn pki_dir(&self) -> std::path::PathBuf {
+        match &self.pki_dir {
+            Some(dir) => dir.into(),
+            None => self.files_dir().with_file_name("pki"),
         }
     }
 

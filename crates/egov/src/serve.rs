@@ -34,6 +34,15 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     if web.public_url.starts_with("https://") && !web.secure_cookies {
         tracing::warn!("public_url is https:// but secure_cookies is false: cookies may leak over plain HTTP");
     }
+    if demo {
+        let crl_url = format!("{}/pki/demo-root.crl", web.public_url);
+        let made = services.create_demo_pki(Some(&crl_url)).await.context("cannot create the demo PKI")?;
+        println!(
+            "Demo signatures: every demo user and agency has a key; the PIN is {} ({} new keys).",
+            egov_service::signatures::demo::DEMO_PIN,
+            made.personal_keys + made.seal_keys
+        );
+    }
     let app = egov_web::router(AppState::new(services, web));
 
     let housekeeping = tokio::spawn(server::housekeeping(store.clone()));

@@ -9,6 +9,7 @@ pub mod documents;
 mod error;
 pub mod org;
 pub mod password;
+pub mod signatures;
 pub mod users;
 
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub struct ServiceSettings {
     pub files_dir: std::path::PathBuf,
     /// Extra public holidays (days off announced for the year), on top of the built-in calendar.
     pub extra_holidays: Vec<jiff::civil::Date>,
+    /// Folder of the PKI files: `trusted-roots.pem` (the roots signatures are checked against) and the demo root.
+    pub pki_dir: std::path::PathBuf,
 }
 
 impl Default for ServiceSettings {
@@ -57,6 +60,7 @@ impl Default for ServiceSettings {
             max_file_bytes: 50 * 1024 * 1024,
             files_dir: "egov-data/files".into(),
             extra_holidays: Vec::new(),
+            pki_dir: "egov-data/pki".into(),
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct Services {
     pub files: Arc<egov_files::FileStore>,
     /// Working days, for deadlines.
     pub calendar: Arc<egov_domain::calendar::WorkCalendar>,
+    /// The roots signatures are checked against (reloaded when `egov pki` changes them).
+    trust: Arc<std::sync::RwLock<Arc<egov_pki::TrustStore>>>,
 }
 
 impl Services {
@@ -81,7 +87,9 @@ impl Services {
             .map_err(|e| anyhow::anyhow!("cannot open the file store at {}: {e}", settings.files_dir.display()))?;
         let calendar =
             egov_domain::calendar::WorkCalendar::vietnam().with_holidays(settings.extra_holidays.iter().copied());
+        let trust = signatures::load_trust(&settings.pki_dir)?;
         Ok(Services {
+            trust: Arc::new(std::sync::RwLock::new(Arc::new(trust))),
             store,
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),

@@ -190,6 +190,8 @@ pub struct DocumentRow {
     pub revoked_at: Option<i64>,
     pub revoke_reason: Option<String>,
     pub version: i64,
+    /// '' (not signed), 'signed' (personal signature on the main file), 'sealed' (organisation signature too).
+    pub signature_state: String,
     pub created_by: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -199,7 +201,7 @@ const DOC_COLS: &str = "d.id, d.agency_id, d.direction, d.status, d.agency_wide,
      d.doc_type, d.number_notation, d.issued_on, d.subject, d.sender_agency_id, d.sender_code, d.sender_name, \
      d.urgency, d.secrecy, d.legal_normative, d.deadline, d.page_count, d.signer, d.unit_id, d.recipients_text, \
      d.received_at, d.registered_at, d.origin_document_id, d.replaces_id, d.revoked_at, d.revoke_reason, d.version, \
-     d.created_by, d.created_at, d.updated_at";
+     d.signature_state, d.created_by, d.created_at, d.updated_at";
 
 /// Values for a new document. Numbered documents carry their book and number, taken in the
 /// same transaction with [`take_number`].
@@ -973,4 +975,48 @@ pub async fn set_notations(c: &mut AnyConnection, agency_id: i64, issuer: &str) 
 pub async fn set_unit_notation(c: &mut AnyConnection, unit_id: i64, notation: &str) -> Result<()> {
     sqlx::query("UPDATE units SET notation = $1 WHERE id = $2").bind(notation).bind(unit_id).execute(c).await?;
     Ok(())
+}
+
+/// Sets how far an outgoing document is signed.
+pub async fn set_signature_state(c: &mut AnyConnection, id: i64, state: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE documents SET signature_state = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(state)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Puts a new stored file in place of another among a document's files (a signed copy replacing the unsigned one).
+pub async fn replace_document_file(c: &mut AnyConnection, document_file_id: i64, file_id: i64) -> Result<()> {
+    sqlx::query("UPDATE document_files SET file_id = $2 WHERE id = $1")
+        .bind(document_file_id)
+        .bind(file_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Records a new stored file that is a signed copy of `original_file_id` (same name, type, pages and text).
+pub async fn insert_signed_copy(
+    c: &mut AnyConnection,
+    original_file_id: i64,
+    sha256: &str,
+    size: i64,
+    by: i64,
+    now: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO stored_files (sha256, size, media_type, file_name, page_count, text_folded, uploaded_by, \
+         created_at) SELECT $2, $3, media_type, file_name, page_count, text_folded, $4, $5 FROM stored_files \
+         WHERE id = $1 RETURNING id",
+    )
+    .bind(original_file_id)
+    .bind(sha256)
+    .bind(size)
+    .bind(by)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?)
 }

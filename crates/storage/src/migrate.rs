@@ -10,6 +10,7 @@ use crate::{Engine, Result, StorageError};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "documents", include_str!("../migrations/0002_documents.sql")),
+    (3, "signatures", include_str!("../migrations/0003_signatures.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and

@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/pki/demo-root.crl", get(demo_crl))
         .route("/metrics", get(metrics::render))
         .route("/static/app.css", get(stylesheet))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
@@ -80,6 +81,15 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'"),
         ))
         .with_state(state)
+}
+
+/// The demo root's revocation list (the CRL distribution point written into demo certificates).
+async fn demo_crl(State(state): State<AppState>) -> axum::response::Response {
+    let path = state.services.settings.pki_dir.join(egov_service::signatures::demo::CRL_FILE);
+    match tokio::fs::read(path).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "application/pkix-crl")], bytes).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

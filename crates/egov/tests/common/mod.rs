@@ -90,6 +90,7 @@ impl TestApp {
         settings.database_url = database.url.clone();
         let files = tempfile::Builder::new().prefix("egov-files-").tempdir().expect("temporary folder");
         settings.files_dir = Some(files.path().display().to_string());
+        settings.pki_dir = Some(files.path().join("pki").display().to_string());
         settings.bind = "127.0.0.1:0".into();
         settings.validate().expect("test settings are valid");
 

@@ -18,6 +18,7 @@ use super::{
     audit_doc, conflict, deliver, event, finish, optional_text, out_of_reach, parse_deadline, reindex, require,
     required_text, today, Upload,
 };
+use crate::signatures::signing::SealInput;
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
 
 /// An addressee of an outgoing document.
@@ -555,8 +556,30 @@ impl Services {
     /// The clerk numbers, registers and issues an approved document: the number is taken in
     /// this transaction; internal recipients receive it at once; outside agencies are queued
     /// for the exchange. `notation` overrides the one derived from the agency and unit.
-    pub async fn issue(&self, caller: &Caller, id: i64, notation: Option<&str>) -> AppResult<Issued> {
+    ///
+    /// When the agency has a seal key and the document a PDF, the competent person must have signed it, and
+    /// the organisation signature (seal, number and date) goes on with `seal`'s PIN before it leaves.
+    pub async fn issue(
+        &self,
+        caller: &Caller,
+        id: i64,
+        notation: Option<&str>,
+        seal: Option<&SealInput>,
+    ) -> AppResult<Issued> {
         require(caller, Scope::DocumentsWrite)?;
+        let seal = {
+            let mut c = self.store.read().await?;
+            let d = self.visible_document(&mut c, caller, id).await?;
+            if !caller.actor.is_clerk_of(d.agency_id) {
+                return Err(AppError::Forbidden);
+            }
+            drop(c);
+            if d.status == "approved" {
+                self.prepare_seal(caller, &d, seal).await?
+            } else {
+                None
+            }
+        };
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let d = self.visible_document(&mut tx, caller, id).await?;
@@ -618,6 +641,9 @@ impl Services {
             ),
             other => other,
         })?;
+        if let Some(prepared) = seal {
+            self.apply_seal(&mut tx, caller, &d, prepared, &number_notation, now).await?;
+        }
         let issuer = egov_storage::org::get_agency(&mut tx, d.agency_id, &egov_storage::Visibility::All)
             .await?
             .ok_or(AppError::NotFound)?;

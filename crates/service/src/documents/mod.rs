@@ -36,6 +36,8 @@ pub(crate) struct Intake {
     pub name: String,
     pub inspected: Inspected,
     pub text_folded: Option<String>,
+    /// The check of the file's signatures, when it is a signed PDF.
+    pub signatures: Option<crate::signatures::FileCheck>,
 }
 
 /// Everything the document page shows, fetched for one reader.
@@ -43,6 +45,12 @@ pub(crate) struct Intake {
 pub struct DocumentDetail {
     pub document: DocumentRow,
     pub files: Vec<DocumentFileRow>,
+    /// The signature checks of the files that are signed, by SHA-256.
+    pub signatures: std::collections::HashMap<String, crate::signatures::FileCheck>,
+    /// The reader is the competent person who may sign the approved document now.
+    pub reader_can_sign: bool,
+    /// Issuing needs the organisation signature (the agency has a seal key and the document a PDF).
+    pub seal_required: bool,
     pub assignments: Vec<AssignmentRow>,
     pub timeline: Vec<EventRow>,
     pub reviews: Vec<ReviewRow>,
@@ -148,7 +156,8 @@ impl Services {
                             return Err(AppError::internal(e));
                         }
                         let text_folded = inspected.text.as_deref().map(|t| folded_search_text(&[t]));
-                        out.push(Intake { name: u.name, inspected, text_folded });
+                        let signed = crate::signatures::check::may_be_signed(&u.bytes).then_some(u.bytes);
+                        out.push((Intake { name: u.name, inspected, text_folded, signatures: None }, signed));
                     }
                     Err(p) => errors.push(FieldError::new(
                         field,
@@ -166,7 +175,20 @@ impl Services {
         })
         .await
         .map_err(AppError::internal)?;
-        result
+        let mut intakes = Vec::new();
+        let mut signed = Vec::new();
+        for (intake, bytes) in result? {
+            if let Some(bytes) = bytes {
+                signed.push((intake.inspected.sha256.clone(), bytes));
+            }
+            intakes.push(intake);
+        }
+        for (sha, check) in self.check_signed_files(signed).await? {
+            for i in intakes.iter_mut().filter(|i| i.inspected.sha256 == sha) {
+                i.signatures = Some(check.clone());
+            }
+        }
+        Ok(intakes)
     }
 
     /// Records intaken files and attaches them to a document.
@@ -184,6 +206,9 @@ impl Services {
         let mut ids = Vec::with_capacity(files.len());
         for f in files {
             let file_id = insert_file(c, f, by, now).await?;
+            if let Some(check) = &f.signatures {
+                crate::signatures::save_check(c, &f.inspected.sha256, check).await?;
+            }
             db::attach_file(c, document_id, file_id, version, role, by, now).await?;
             ids.push(file_id);
         }
@@ -219,6 +244,21 @@ impl Services {
         let access = db::access_list(&mut conn, id).await?;
         let holdings = self.holdings(&mut conn, caller.actor.user_id).await?;
         let unread = hdb::has_unread(&mut conn, caller.actor.user_id, id).await?;
+        let shas: Vec<String> = files.iter().map(|f| f.sha256.clone()).collect();
+        let signatures = self.stored_checks(&mut conn, &shas).await?;
+        let last_approver = reviews
+            .iter()
+            .filter(|r| r.kind == "approve" && r.status == "approved")
+            .max_by_key(|r| (r.round, r.step))
+            .map(|r| r.reviewer_id);
+        let reader_can_sign = document.direction == "outgoing"
+            && document.status == "approved"
+            && document.signature_state.is_empty()
+            && last_approver == Some(caller.actor.user_id);
+        let seal_required = document.status == "approved"
+            && caller.actor.is_clerk_of(document.agency_id)
+            && egov_storage::signatures::seal_key(&mut conn, document.agency_id).await?.is_some()
+            && files.iter().any(|f| f.media_type == "application/pdf");
         drop(conn);
         let me = caller.actor.user_id;
         let my_assignments = assignments
@@ -255,6 +295,9 @@ impl Services {
         Ok(DocumentDetail {
             document,
             files,
+            signatures,
+            reader_can_sign,
+            seal_required,
             assignments,
             timeline,
             reviews,

@@ -301,6 +301,7 @@ impl Services {
             revoked_at: None,
             revoke_reason: None,
             version: 1,
+            signature_state: String::new(),
             created_by: caller.actor.user_id,
             created_at: now,
             updated_at: now,

@@ -15,6 +15,7 @@ use egov_service::documents::registry::IncomingInput;
 use egov_service::documents::search::SearchInput;
 use egov_service::documents::sending::SendInput;
 use egov_service::documents::{is_overdue, today, Upload};
+use egov_service::signatures::signing::SealInput;
 use egov_service::AppError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -151,6 +152,10 @@ impl<S: Send + Sync> FromRequest<S> for Form {
         })?;
         MultipartForm::read(m).await.map(Form).map_err(|err| ApiError { err, lang })
     }
+}
+
+pub(crate) fn created_json<T: Serialize>(v: T) -> Response {
+    created(v)
 }
 
 fn created<T: Serialize>(v: T) -> Response {
@@ -307,6 +312,8 @@ pub struct DocumentFile {
     pub version: i64,
     /// main, attachment or draft.
     pub role: String,
+    /// The check of the file's digital signatures, when it is signed.
+    pub signatures: Option<super::signatures::FileCheckBody>,
 }
 
 /// One assignment in the handling tree.
@@ -389,6 +396,7 @@ impl From<egov_service::documents::DocumentDetail> for DocumentDetail {
                     name: f.file_name,
                     media_type: f.media_type,
                     size: f.size,
+                    signatures: d.signatures.get(&f.sha256).cloned().map(Into::into),
                     sha256: f.sha256,
                     page_count: f.page_count,
                     version: f.version,
@@ -853,6 +861,12 @@ pub(crate) async fn decide(
 pub struct IssueBody {
     /// Overrides the notation derived from the agency and unit (`QĐ-UBND`).
     pub notation: Option<String>,
+    /// PIN of the agency's seal key: needed when the agency signs electronically.
+    pub seal_pin: Option<String>,
+    /// Where the template leaves room for the number (page from 1, points from the bottom left).
+    pub number_at: Option<super::signatures::PagePoint>,
+    /// Where the template leaves room for the day and month.
+    pub date_at: Option<super::signatures::PagePoint>,
 }
 
 /// The number an issued document got and where it went.
@@ -875,7 +889,12 @@ pub(crate) async fn issue(
     Ids(id): Ids<i64>,
     Body(b): Body<IssueBody>,
 ) -> ApiResult<Response> {
-    let r = st.services.issue(&c.caller, id, b.notation.as_deref()).await.map_err(fail!(c))?;
+    let seal = SealInput {
+        pin: b.seal_pin.clone().unwrap_or_default(),
+        number_at: b.number_at.map(Into::into),
+        date_at: b.date_at.map(Into::into),
+    };
+    let r = st.services.issue(&c.caller, id, b.notation.as_deref(), Some(&seal)).await.map_err(fail!(c))?;
     Ok(created(IssueResult {
         number: r.number,
         number_notation: r.number_notation,

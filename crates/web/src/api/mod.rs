@@ -3,6 +3,7 @@
 
 pub(crate) mod documents;
 mod handlers;
+pub(crate) mod signatures;
 mod types;
 
 use axum::routing::{delete, get, patch, post};
@@ -55,6 +56,11 @@ pub(crate) fn routes(_state: AppState) -> Router<AppState> {
         .route("/drafts/{id}/submit", post(documents::submit))
         .route("/drafts/{id}/decision", post(documents::decide))
         .route("/drafts/{id}/issue", post(documents::issue))
+        .route("/documents/{id}/sign", post(signatures::sign_document))
+        .route("/me/signing-key", get(signatures::my_key).post(signatures::import_my_key))
+        .route("/agencies/{id}/seal-key", post(signatures::import_seal_key))
+        .route("/signatures/check", post(signatures::check_pdf))
+        .route("/files/{id}/signatures", post(signatures::recheck_file))
         .route("/messages", post(documents::send_message))
         .route("/inbox", get(documents::inbox))
         .route("/inbox/{id}/done", post(documents::inbox_done))
@@ -110,6 +116,8 @@ impl Modify for Security {
         documents::send_message, documents::inbox, documents::inbox_done, documents::search, documents::books,
         documents::book_csv, documents::create_case_file, documents::case_files, documents::case_file,
         documents::add_to_case_file, documents::case_file_status, documents::reachable,
+        signatures::import_my_key, signatures::my_key, signatures::import_seal_key, signatures::sign_document,
+        signatures::check_pdf, signatures::recheck_file,
     ),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
@@ -119,7 +127,8 @@ impl Modify for Security {
          (name = "audit", description = "The hash-chained audit trail"),
          (name = "documents", description = "Incoming documents, routing and handling, inbox, books, search"),
          (name = "drafts", description = "Outgoing documents: drafts, consultation, approval, issue"),
-         (name = "case files", description = "Case files (hồ sơ công việc)"))
+         (name = "case files", description = "Case files (hồ sơ công việc)"),
+         (name = "signatures", description = "Digital signatures: keys, signing, checking PDF signatures"))
 )]
 pub(crate) struct ApiDoc;
 

@@ -41,6 +41,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/drafts/{id}/comments", post(answer_consultation))
         .route("/drafts/{id}/decision", post(decide_draft))
         .route("/drafts/{id}/issue", post(issue_draft))
+        .route("/documents/{id}/sign", post(sign_document))
         .route("/search", get(search))
         .route("/books", get(books))
         .route("/books/{id}", get(book))
@@ -312,6 +313,8 @@ async fn decide_draft(
 struct IssueForm {
     #[serde(default)]
     notation: String,
+    #[serde(default)]
+    seal_pin: String,
 }
 
 async fn issue_draft(
@@ -320,9 +323,50 @@ async fn issue_draft(
     Path(id): Path<i64>,
     Form(f): Form<IssueForm>,
 ) -> Result<Response, PageError> {
-    match st.services.issue(&s.caller, id, Some(f.notation.as_str())).await {
+    let seal = egov_service::signatures::signing::SealInput { pin: f.seal_pin, ..Default::default() };
+    match st.services.issue(&s.caller, id, Some(f.notation.as_str()), Some(&seal)).await {
         Ok(_) => Ok(back(id, "issued")),
-        Err(e) => refused(&st, &s, id, e, &["notation"]).await,
+        Err(e) => refused(&st, &s, id, e, &["notation", "seal_pin", "status", "file"]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SignForm {
+    #[serde(default)]
+    pin: String,
+    /// right (default) or left: where on the last page the signature block is.
+    #[serde(default)]
+    position: String,
+}
+
+async fn sign_document(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<SignForm>,
+) -> Result<Response, PageError> {
+    let mut placement = egov_service::signatures::signing::Placement::default();
+    if f.position == "left" {
+        placement.x = 80.0;
+    }
+    match st.services.sign_document(&s.caller, id, &f.pin, placement).await {
+        Ok(_) => Ok(back(id, "signed")),
+        Err(egov_service::AppError::Throttled { .. }) => {
+            refused(
+                &st,
+                &s,
+                id,
+                egov_service::AppError::invalid(
+                    "pin",
+                    "locked",
+                    "Khóa ký số đang tạm khóa do nhập sai mã PIN nhiều lần; thử lại sau 15 phút.",
+                    "The key is locked after too many wrong PINs; try again in 15 minutes.",
+                ),
+                &["pin"],
+            )
+            .await
+        }
+        Err(e) => refused(&st, &s, id, e, &["pin", "status", "file"]).await,
     }
 }
 

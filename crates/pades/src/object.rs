@@ -1,0 +1,220 @@
+//! Writing PDF objects as bytes (for incremental updates) and PDF strings and dates.
+use lopdf::{Dictionary, Object, StringFormat};
+use std::io::Write;
+
+/// Appends the PDF syntax of `object` to `out`.
+pub(crate) fn write_object(out: &mut Vec<u8>, object: &Object) {
+    match object {
+        Object::Null => out.extend_from_slice(b"null"),
+        Object::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Object::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Object::Real(r) => write_real(out, *r),
+        Object::Name(name) => write_name(out, name),
+        Object::String(bytes, StringFormat::Hexadecimal) => {
+            out.push(b'<');
+            out.extend_from_slice(hex::encode_upper(bytes).as_bytes());
+            out.push(b'>');
+        }
+        Object::String(bytes, StringFormat::Literal) => write_literal(out, bytes),
+        Object::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b' ');
+                }
+                write_object(out, item);
+            }
+            out.push(b']');
+        }
+        Object::Dictionary(dict) => write_dictionary(out, dict),
+        Object::Stream(stream) => {
+            let mut dict = stream.dict.clone();
+            dict.set("Length", Object::Integer(stream.content.len() as i64));
+            write_dictionary(out, &dict);
+            out.extend_from_slice(b"\nstream\n");
+            out.extend_from_slice(&stream.content);
+            out.extend_from_slice(b"\nendstream");
+        }
+        Object::Reference((id, generation)) => {
+            let _ = write!(out, "{id} {generation} R");
+        }
+    }
+}
+
+pub(crate) fn write_dictionary(out: &mut Vec<u8>, dict: &Dictionary) {
+    out.extend_from_slice(b"<<");
+    for (key, value) in dict.iter() {
+        write_name(out, key);
+        out.push(b' ');
+        write_object(out, value);
+    }
+    out.extend_from_slice(b">>");
+}
+
+fn write_real(out: &mut Vec<u8>, r: f32) {
+    if r.fract() == 0.0 && r.abs() < 1e9 {
+        let _ = write!(out, "{}", r as i64);
+    } else {
+        let text = format!("{r:.3}");
+        out.extend_from_slice(text.trim_end_matches('0').trim_end_matches('.').as_bytes());
+    }
+}
+
+fn write_name(out: &mut Vec<u8>, name: &[u8]) {
+    out.push(b'/');
+    for &b in name {
+        let regular = b.is_ascii_graphic() && !b"()<>[]{}/%#".contains(&b);
+        if regular {
+            out.push(b);
+        } else {
+            let _ = write!(out, "#{b:02X}");
+        }
+    }
+}
+
+fn write_literal(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'(');
+    for &b in bytes {
+        match b {
+            b'(' | b')' | b'\\' => {
+                out.push(b'\\');
+                out.push(b);
+            }
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
+    }
+    out.push(b')');
+}
+
+/// A PDF text string: ASCII as a literal, anything else as UTF-16BE with a byte-order mark.
+pub(crate) fn text_string(text: &str) -> Object {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        Object::String(text.as_bytes().to_vec(), StringFormat::Literal)
+    } else {
+        let mut bytes = vec![0xfe, 0xff];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_be_bytes());
+        }
+        Object::String(bytes, StringFormat::Hexadecimal)
+    }
+}
+
+/// Decodes a PDF text string (PDFDocEncoding taken as Latin-1, or UTF-16BE with a byte-order mark).
+pub(crate) fn decode_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xfe, 0xff]) {
+        let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        String::from_utf16_lossy(&units)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]) {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        bytes.iter().map(|&b| b as char).collect()
+    }
+}
+
+/// Vietnam time (UTC+7), the offset of every signing time egov writes.
+pub(crate) fn vietnam_time(unix: i64) -> time::OffsetDateTime {
+    let offset = time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH).to_offset(offset)
+}
+
+/// `D:20261121101500+07'00'`, the PDF date of a Unix time in Vietnam time.
+pub(crate) fn pdf_date(unix: i64) -> String {
+    let t = vietnam_time(unix);
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}+07'00'",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// `2026-11-21T10:15:00+07:00`, ISO 8601 in Vietnam time.
+pub fn iso_time(unix: i64) -> String {
+    let t = vietnam_time(unix);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Reads a PDF date (`D:YYYYMMDDHHmmSS+HH'mm'`, later parts optional) as a Unix time.
+pub(crate) fn parse_pdf_date(text: &str) -> Option<i64> {
+    let s = text.strip_prefix("D:").unwrap_or(text);
+    let digits = |from: usize, len: usize, default: i64| -> Option<i64> {
+        match s.get(from..from + len) {
+            Some(part) if part.bytes().all(|b| b.is_ascii_digit()) => part.parse().ok(),
+            Some(_) => None,
+            None => Some(default),
+        }
+    };
+    let year = digits(0, 4, 0)?;
+    if s.len() < 4 {
+        return None;
+    }
+    let month = digits(4, 2, 1)?;
+    let day = digits(6, 2, 1)?;
+    let hour = digits(8, 2, 0)?;
+    let minute = digits(10, 2, 0)?;
+    let second = digits(12, 2, 0)?;
+    let mut offset_seconds = 0i64;
+    if let Some(sign) = s.get(14..15) {
+        if sign == "+" || sign == "-" {
+            let oh = digits(15, 2, 0)?;
+            let om = s.get(18..20).and_then(|p| p.parse::<i64>().ok()).unwrap_or(0);
+            offset_seconds = (oh * 3600 + om * 60) * if sign == "-" { -1 } else { 1 };
+        }
+    }
+    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()?;
+    let t = date.with_hms(u8::try_from(hour).ok()?, u8::try_from(minute).ok()?, u8::try_from(second).ok()?).ok()?;
+    Some(t.assume_utc().unix_timestamp() - offset_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_in_vietnam_time() {
+        let unix = 1_795_000_000;
+        let d = pdf_date(unix);
+        assert!(d.ends_with("+07'00'"), "{d}");
+        assert_eq!(parse_pdf_date(&d), Some(unix));
+        assert_eq!(parse_pdf_date("D:2026"), Some(1_767_225_600));
+        assert_eq!(parse_pdf_date("D:20261121030000Z"), parse_pdf_date("D:20261121100000+07'00'"));
+        assert_eq!(parse_pdf_date("D:20xx"), None);
+        assert!(iso_time(unix).ends_with("+07:00"));
+    }
+
+    #[test]
+    fn names_strings_and_text_are_escaped() {
+        let mut out = Vec::new();
+        write_object(&mut out, &Object::Name(b"A B/C".to_vec()));
+        assert_eq!(out, b"/A#20B#2FC");
+        out.clear();
+        write_object(&mut out, &Object::String(b"a(b)\\".to_vec(), StringFormat::Literal));
+        assert_eq!(out, b"(a\\(b\\)\\\\)");
+        assert_eq!(
+            decode_text(match &text_string("Nguyễn Văn An") {
+                Object::String(b, _) => b,
+                _ => unreachable!(),
+            }),
+            "Nguyễn Văn An"
+        );
+        out.clear();
+        write_object(&mut out, &Object::Real(1.5));
+        assert_eq!(out, b"1.5");
+    }
+}

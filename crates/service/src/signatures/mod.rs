@@ -1,0 +1,224 @@
+//! Digital signatures: signing keys under a PIN ([`keys`]), the check of every signed PDF that enters the
+//! platform ([`check`]), revocation lists fetched and cached, signing outgoing documents (the competent person's
+//! signature, then the organisation's at issue), and the demo PKI ([`demo`]).
+pub mod check;
+pub mod demo;
+pub mod keys;
+pub mod signing;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use egov_pki::{Crl, TrustStore};
+use egov_storage::signatures::{self as sdb, CrlRow, FileSignaturesRow};
+use egov_storage::Conn;
+
+pub use check::{FileCheck, SignatureCheck};
+pub use keys::{KeyImport, KeyOwner, KeyStatus};
+
+use crate::documents::{require, Upload};
+use crate::{now_ms, AppError, AppResult, Caller, Scope, Services};
+
+/// A revocation list older than this is fetched again when its URL is reachable.
+const CRL_MAX_AGE_SECS: i64 = 24 * 3600;
+
+/// Loads the trusted roots from `trusted-roots.pem` in the PKI folder; none when the file is missing.
+pub(crate) fn load_trust(pki_dir: &std::path::Path) -> anyhow::Result<TrustStore> {
+    let path = pki_dir.join("trusted-roots.pem");
+    match std::fs::read_to_string(&path) {
+        Ok(pem) => TrustStore::from_pem(&pem).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TrustStore::default()),
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+    }
+}
+
+impl Services {
+    /// The trusted roots in force.
+    pub fn trust(&self) -> Arc<TrustStore> {
+        self.trust.read().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    /// Reads the trusted roots again (after `egov pki` changed them).
+    pub fn reload_trust(&self) -> anyhow::Result<()> {
+        let store = load_trust(&self.settings.pki_dir)?;
+        if let Ok(mut t) = self.trust.write() {
+            *t = Arc::new(store);
+        }
+        Ok(())
+    }
+
+    /// The cached revocation lists.
+    pub(crate) async fn cached_crls(&self, c: &mut Conn) -> AppResult<Vec<check::CachedCrl>> {
+        let rows = sdb::crls(c).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let der = B64.decode(&r.crl_b64).ok()?;
+                Some(check::CachedCrl { crl: Crl::parse(&der).ok()?, fetched_at: r.fetched_at })
+            })
+            .collect())
+    }
+
+    /// Stores a revocation list for `url` (fetched, or handed over by `egov pki`).
+    pub async fn store_crl(&self, url: &str, der: &[u8]) -> AppResult<()> {
+        let crl = Crl::parse(der)
+            .map_err(|e| AppError::invalid("crl", "bad_crl", &e.to_string(), "The revocation list cannot be read."))?;
+        let mut tx = self.store.begin().await?;
+        sdb::put_crl(
+            &mut tx,
+            &CrlRow {
+                url: url.to_string(),
+                crl_b64: B64.encode(der),
+                this_update: crl.this_update,
+                next_update: crl.next_update,
+                fetched_at: now_ms() / 1000,
+            },
+        )
+        .await?;
+        crate::commit(tx).await
+    }
+
+    /// Fetches the revocation lists named by `urls` whose cached copy is missing or stale; an unreachable URL
+    /// leaves the cached copy (its age is shown with the result).
+    pub(crate) async fn refresh_crls(&self, urls: &[String]) -> AppResult<()> {
+        if urls.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms() / 1000;
+        let cached = {
+            let mut c = self.store.read().await?;
+            sdb::crls(&mut c).await?
+        };
+        for url in urls {
+            let fresh = cached.iter().any(|r| {
+                &r.url == url && now - r.fetched_at < CRL_MAX_AGE_SECS && r.next_update.is_none_or(|n| n > now)
+            });
+            if fresh || !(url.starts_with("http://") || url.starts_with("https://")) {
+                continue;
+            }
+            let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build();
+            let Ok(client) = client else { continue };
+            match client.get(url).send().await.and_then(|r| r.error_for_status()) {
+                Ok(response) => match response.bytes().await {
+                    Ok(body) if body.len() < 20 * 1024 * 1024 => {
+                        if let Err(e) = self.store_crl(url, &body).await {
+                            tracing::warn!(%url, error = %e, "revocation list refused");
+                        }
+                    }
+                    _ => tracing::warn!(%url, "revocation list unreadable"),
+                },
+                Err(e) => tracing::info!(%url, error = %e, "revocation list unreachable; using the cached copy"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the signatures of PDFs (already stored): refreshes the revocation lists their certificates name,
+    /// then checks each against the trusted roots. Returns the checks by SHA-256, for the files that are signed.
+    pub(crate) async fn check_signed_files(
+        &self,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> AppResult<Vec<(String, FileCheck)>> {
+        let files: Vec<(String, Vec<u8>)> = files.into_iter().filter(|(_, b)| check::may_be_signed(b)).collect();
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let urls = {
+            let files = files.clone();
+            tokio::task::spawn_blocking(move || crl_urls_of(&files)).await.map_err(AppError::internal)?
+        };
+        self.refresh_crls(&urls).await?;
+        let crls = {
+            let mut c = self.store.read().await?;
+            self.cached_crls(&mut c).await?
+        };
+        let trust = self.trust();
+        let now = now_ms() / 1000;
+        tokio::task::spawn_blocking(move || {
+            files
+                .into_iter()
+                .filter_map(|(sha, bytes)| {
+                    let check = check::check_pdf(&bytes, &trust, &crls, now).ok()?;
+                    (!check.signatures.is_empty()).then_some((sha, check))
+                })
+                .collect()
+        })
+        .await
+        .map_err(AppError::internal)
+    }
+
+    /// Checks an uploaded PDF without keeping it (the "check a signature" page and API).
+    pub async fn check_upload(&self, caller: &Caller, upload: Upload) -> AppResult<FileCheck> {
+        require(caller, Scope::DocumentsRead)?;
+        if !upload.bytes.starts_with(b"%PDF") {
+            return Err(AppError::invalid("file", "not_pdf", "Tệp không phải PDF.", "The file is not a PDF."));
+        }
+        let sha = egov_files::sha256_hex(&upload.bytes);
+        let checks = self.check_signed_files(vec![(sha, upload.bytes)]).await?;
+        Ok(checks.into_iter().next().map(|(_, c)| c).unwrap_or(FileCheck {
+            verdict: check::UNSIGNED.into(),
+            signatures: Vec::new(),
+            checked_at: now_ms() / 1000,
+        }))
+    }
+
+    /// Checks a stored file of a document again (new revocation lists, new trusted roots) and keeps the result.
+    pub async fn recheck_file(&self, caller: &Caller, file_id: i64) -> AppResult<FileCheck> {
+        let (_, _, bytes) = self.download(caller, file_id).await?;
+        let sha = egov_files::sha256_hex(&bytes);
+        let checks = self.check_signed_files(vec![(sha.clone(), bytes)]).await?;
+        let check = checks.into_iter().next().map(|(_, c)| c).unwrap_or(FileCheck {
+            verdict: check::UNSIGNED.into(),
+            signatures: Vec::new(),
+            checked_at: now_ms() / 1000,
+        });
+        let mut tx = self.store.begin().await?;
+        save_check(&mut tx, &sha, &check).await?;
+        crate::commit(tx).await?;
+        Ok(check)
+    }
+
+    /// The stored checks of the given files, by SHA-256.
+    pub(crate) async fn stored_checks(&self, c: &mut Conn, shas: &[String]) -> AppResult<HashMap<String, FileCheck>> {
+        Ok(sdb::file_signatures(c, shas)
+            .await?
+            .into_iter()
+            .filter_map(|row| Some((row.sha256, serde_json::from_str(&row.report_json).ok()?)))
+            .collect())
+    }
+}
+
+/// Keeps the check of a file.
+pub(crate) async fn save_check(c: &mut Conn, sha256: &str, check: &FileCheck) -> AppResult<()> {
+    sdb::put_file_signatures(
+        c,
+        &FileSignaturesRow {
+            sha256: sha256.to_string(),
+            signature_count: check.signatures.len() as i64,
+            verdict: check.verdict.clone(),
+            report_json: serde_json::to_string(check).map_err(AppError::internal)?,
+            checked_at: check.checked_at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The CRL distribution points named by the certificates in the signatures of `files`.
+fn crl_urls_of(files: &[(String, Vec<u8>)]) -> Vec<String> {
+    let mut urls = Vec::new();
+    for (_, bytes) in files {
+        for report in egov_pades::verify(bytes).unwrap_or_default() {
+            for cert in &report.certificates {
+                if let Ok(info) = egov_pki::certificate_info(cert) {
+                    urls.extend(info.crl_urls);
+                }
+            }
+        }
+    }
+    urls.sort();
+    urls.dedup();
+    urls
+}
