@@ -147,6 +147,9 @@ fn one_invisible_signature_is_intact_and_covers_the_file() {
 fn two_signatures_both_stay_valid_and_the_first_sees_only_allowed_additions() {
     let p = pki();
     let signed = two_signatures(&p);
+    if let Some(dir) = std::env::var_os("EGOV_PADES_DUMP") {
+        std::fs::write(std::path::Path::new(&dir).join("two-signatures.pdf"), &signed).unwrap();
+    }
     let reports = verify(&signed).unwrap();
     assert_eq!(reports.len(), 2);
     for r in &reports {
