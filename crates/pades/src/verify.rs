@@ -320,10 +320,13 @@ fn modification_after(pdf: &[u8], latest: &Document, revision_end: usize) -> Mod
     };
     let mut allowed = Vec::new();
     let mut disallowed = Vec::new();
+    let info = latest.trailer.get(b"Info").and_then(Object::as_reference).ok();
     for (id, old) in &signed.objects {
         match latest.objects.get(id) {
             None => disallowed.push(format!("đối tượng {} bị xóa", id.0)),
             Some(new) if new == old => {}
+            // The document information (producer, modification date) and XMP metadata describe the file.
+            Some(_) if Some(*id) == info || is_metadata(old) => allowed.push("cập nhật thông tin mô tả tệp".into()),
             Some(new) => match allowed_change(old, new) {
                 Some(note) => allowed.push(note),
                 None => disallowed.push(describe_change(id.0, old)),
@@ -339,8 +342,11 @@ fn modification_after(pdf: &[u8], latest: &Document, revision_end: usize) -> Mod
             Some(b"Page" | b"Pages" | b"Catalog") => disallowed.push(format!("thêm đối tượng {} kiểu trang", id.0)),
             Some(b"Sig") => allowed.push("thêm chữ ký số".into()),
             Some(b"DocTimeStamp") => allowed.push("thêm dấu thời gian".into()),
-            Some(b"Annot") if new.as_dict().ok().and_then(|d| d.get(b"FT").ok()).is_none() => {
-                allowed.push("thêm chú thích".into())
+            Some(b"Annot") => {
+                let subtype = new.as_dict().ok().and_then(|d| d.get(b"Subtype").and_then(Object::as_name).ok());
+                if subtype != Some(b"Widget") {
+                    allowed.push("thêm chú thích".into());
+                }
             }
             _ => {}
         }
@@ -355,6 +361,15 @@ fn modification_after(pdf: &[u8], latest: &Document, revision_end: usize) -> Mod
     } else {
         Modification::Allowed(allowed)
     }
+}
+
+fn is_metadata(object: &Object) -> bool {
+    let dict = match object {
+        Object::Stream(stream) => &stream.dict,
+        Object::Dictionary(dict) => dict,
+        _ => return false,
+    };
+    dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"Metadata")
 }
 
 fn describe_change(id: u32, old: &Object) -> String {
