@@ -229,22 +229,6 @@ fn engine_name(store: &Store) -> &'static str {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::postgres_host_port;
-
-    #[test]
-    fn reads_host_and_port_of_simple_postgres_urls() {
-        let hp = |u: &str| postgres_host_port(u);
-        assert_eq!(hp("postgres://root@127.0.0.1:1/x"), Some(("127.0.0.1".into(), 1)));
-        assert_eq!(hp("postgresql://u:p@db.example/egov"), Some(("db.example".into(), 5432)));
-        assert_eq!(hp("postgres://[::1]:6543/egov"), Some(("::1".into(), 6543)));
-        assert_eq!(hp("postgres:///egov?host=/run/postgresql"), None);
-        assert_eq!(hp("postgres://a:1,b:2/egov"), None);
-        assert_eq!(hp("sqlite://egov-data/egov.db"), None);
-    }
-}
-
 /// `egov pki …`: the demo PKI and the trusted roots.
 pub async fn pki(settings: &Settings, command: crate::cli::PkiCommand) -> anyhow::Result<ExitCode> {
     use crate::cli::PkiCommand;
@@ -286,4 +270,20 @@ pub async fn pki(settings: &Settings, command: crate::cli::PkiCommand) -> anyhow
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::postgres_host_port;
+
+    #[test]
+    fn reads_host_and_port_of_simple_postgres_urls() {
+        let hp = |u: &str| postgres_host_port(u);
+        assert_eq!(hp("postgres://root@127.0.0.1:1/x"), Some(("127.0.0.1".into(), 1)));
+        assert_eq!(hp("postgresql://u:p@db.example/egov"), Some(("db.example".into(), 5432)));
+        assert_eq!(hp("postgres://[::1]:6543/egov"), Some(("::1".into(), 6543)));
+        assert_eq!(hp("postgres:///egov?host=/run/postgresql"), None);
+        assert_eq!(hp("postgres://a:1,b:2/egov"), None);
+        assert_eq!(hp("sqlite://egov-data/egov.db"), None);
+    }
 }

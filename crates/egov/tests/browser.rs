@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 mod common;
+mod support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -259,5 +260,58 @@ async fn a_clerk_registers_and_a_leader_assigns_on_a_phone() {
     let overflow =
         phone.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]).await.unwrap();
     assert!(overflow.as_i64().unwrap_or(9999) <= 0, "no horizontal scrolling on a phone: {overflow}");
+    phone.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn a_leader_signs_an_approved_document_with_a_pin_and_sees_the_check() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    app.services.create_demo_pki(Some(&app.url("/pki/demo-root.crl"))).await.unwrap();
+    let driver = start_driver().await;
+    // A draft approved by the leader, through the API.
+    let specialist = support::ApiUser::sign_in(&app, "chuyenvien").await;
+    let leader = support::ApiUser::sign_in(&app, "lanhdao").await;
+    let fields = [("doc_type", "quyet_dinh"), ("subject", "Quyết định phê duyệt kế hoạch chuyển đổi số")];
+    let (status, draft) = specialist
+        .post_multipart("/api/v1/drafts", &fields, &[("quyet-dinh.pdf", egov_files::sample_pdf("Quyet dinh", 1))])
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{draft}");
+    let id = draft["id"].as_i64().unwrap();
+    let submit = serde_json::json!({ "approvers": [leader.user_id] });
+    assert_eq!(
+        specialist.post(&format!("/api/v1/drafts/{id}/submit"), submit).await.0,
+        reqwest::StatusCode::NO_CONTENT
+    );
+    let approve = serde_json::json!({ "decision": "approve" });
+    assert_eq!(leader.post(&format!("/api/v1/drafts/{id}/decision"), approve).await.0, reqwest::StatusCode::NO_CONTENT);
+
+    // The leader opens it on a phone and signs: a wrong PIN first, then the right one.
+    let profile = tempfile::tempdir().unwrap();
+    let phone = browser(&driver, 390, 844, profile.path()).await;
+    sign_in(&phone, &app, "lanhdao").await;
+    phone.goto(&app.url(&format!("/documents/{id}"))).await.unwrap();
+    phone.wait().for_element(Locator::Id("f-pin")).await.expect("the signing form");
+    shot(&phone, "20-sign-form-phone").await;
+    phone.find(Locator::Id("f-pin")).await.unwrap().send_keys("111111").await.unwrap();
+    phone.find(Locator::Id("sign")).await.unwrap().click().await.unwrap();
+    phone.wait().for_element(Locator::Css(".field.invalid .error")).await.expect("PIN error");
+    let page = text(&phone).await;
+    assert!(page.contains("Mã PIN không đúng"), "{page}");
+    shot(&phone, "21-sign-wrong-pin-phone").await;
+    phone.find(Locator::Id("f-pin")).await.unwrap().send_keys(egov_service::signatures::demo::DEMO_PIN).await.unwrap();
+    phone.find(Locator::Id("sign")).await.unwrap().click().await.unwrap();
+    phone
+        .wait()
+        .for_element(Locator::XPath("//p[@class='notice' and contains(., 'Đã ký số văn bản.')]"))
+        .await
+        .expect("signed");
+    let page = text(&phone).await;
+    assert!(page.contains("Chữ ký số hợp lệ") && page.contains("Nguyễn Văn An"), "the check shows on the page: {page}");
+    assert!(page.contains("chưa bị thu hồi"), "the revocation list was consulted: {page}");
+    let verdict = phone.find(Locator::Css(".signatures")).await.unwrap().attr("data-verdict").await.unwrap();
+    assert_eq!(verdict.as_deref(), Some("valid"));
+    shot(&phone, "22-signed-phone").await;
     phone.close().await.unwrap();
 }

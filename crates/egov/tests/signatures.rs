@@ -197,7 +197,8 @@ async fn wrong_pins_lock_the_key_and_bad_key_files_are_refused() {
     let (_, mine) = specialist.get("/api/v1/me/signing-key").await;
     assert_eq!(mine["id"], body["id"]);
 
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<(&str, Vec<u8>)>, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<(&'a str, Vec<u8>)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "wrong password",
             vec![("password", "nope"), ("pin", "24681357")],

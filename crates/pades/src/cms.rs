@@ -225,7 +225,7 @@ pub(crate) fn tlv(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 }
 
 /// The attribute `oid` among `attrs`, first value.
-pub(crate) fn find_attribute<'a>(attrs: &'a SetOfVec<Attribute>, oid: ObjectIdentifier) -> Option<&'a Any> {
+pub(crate) fn find_attribute(attrs: &SetOfVec<Attribute>, oid: ObjectIdentifier) -> Option<&Any> {
     attrs.iter().find(|a| a.oid == oid).and_then(|a| a.values.iter().next())
 }
 
@@ -248,7 +248,7 @@ mod tests {
     fn tlv_reads_short_and_long_lengths_and_refuses_truncation() {
         assert_eq!(tlv(&[0x04, 0x02, 1, 2, 0, 0]).map(|t| t.2), Some(&[1u8, 2][..]));
         let mut long = vec![0x04, 0x82, 0x01, 0x00];
-        long.extend(std::iter::repeat(7).take(256));
+        long.extend(std::iter::repeat_n(7, 256));
         assert_eq!(tlv(&long).map(|t| t.2.len()), Some(256));
         assert!(tlv(&long[..100]).is_none());
         assert!(tlv(&[0x30]).is_none());

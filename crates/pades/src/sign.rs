@@ -389,7 +389,7 @@ impl<'a> Update<'a> {
         out.extend_from_slice(b">>\nendobj\n");
         for (id, object) in &objects {
             offsets.push((*id, out.len()));
-            let _ = write!(out, "{id} 0 obj\n");
+            let _ = writeln!(out, "{id} 0 obj");
             write_object(&mut out, object);
             out.extend_from_slice(b"\nendobj\n");
         }

@@ -62,6 +62,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("sig.key.pin_again", "Nhập lại mã PIN", "PIN again"),
     ("sig.key.image", "Ảnh chữ ký tay (PNG nền trong suốt)", "Handwritten signature image (transparent PNG)"),
     ("sig.key.valid_until", "Hiệu lực đến", "Valid until"),
+    ("sig.key.subject", "Chủ thể", "Subject"),
+    ("sig.key.serial", "Số hiệu chứng thư", "Serial number"),
     ("notice.key_imported", "Đã nhập chứng thư số.", "Certificate imported."),
     ("nav.draft", "Soạn văn bản", "New draft"),
     ("review.pending", "đang chờ", "pending"),

@@ -154,4 +154,9 @@ impl FormErrors {
     pub(crate) fn has(&self, field: &str) -> bool {
         self.by_field.contains_key(field)
     }
+
+    /// No error at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_field.is_empty() && self.general.is_empty()
+    }
 }

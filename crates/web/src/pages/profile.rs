@@ -30,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/profile/totp/disable", post(totp_disable))
         .route("/profile/tokens", get(tokens).post(token_create))
         .route("/profile/tokens/{id}/revoke", post(token_revoke))
+        .route("/profile/signature", get(signing_key).post(signing_key_import))
 }
 
 fn fail(lang: egov_domain::Lang) -> impl Fn(AppError) -> PageError {
@@ -297,4 +298,58 @@ async fn token_create(
 async fn token_revoke(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
     st.services.revoke_token(&s.caller, id).await.map_err(fail(s.ctx.lang))?;
     Ok(Redirect::to("/profile/tokens?notice=token_revoked").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "signing_key.html")]
+struct SigningKeyPage {
+    ctx: Ctx,
+    key: Option<egov_service::signatures::KeyStatus>,
+    errors: FormErrors,
+}
+
+async fn signing_key_view(
+    st: &AppState,
+    s: &SignedIn,
+    errors: FormErrors,
+    notice: Option<&str>,
+) -> Result<Response, PageError> {
+    let key = st.services.my_signing_key(&s.caller).await.map_err(fail(s.ctx.lang))?;
+    let failed = !errors.is_empty();
+    let page = SigningKeyPage { ctx: ctx_with_notice(s, "sig.key", notice), key, errors };
+    let resp = render(&page, s.ctx.lang)?;
+    Ok(if failed { (axum::http::StatusCode::UNPROCESSABLE_ENTITY, resp).into_response() } else { resp })
+}
+
+async fn signing_key(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    signing_key_view(&st, &s, FormErrors::default(), q.notice.as_deref()).await
+}
+
+/// Imports the caller's certificate and key (multipart: the PKCS#12 file, its password, a new PIN, an image).
+async fn signing_key_import(
+    State(st): State<AppState>,
+    s: SignedIn,
+    m: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let result = match crate::api::documents::MultipartForm::read(m).await {
+        Ok(form) => match crate::api::signatures::key_import(&form) {
+            Ok(import) => {
+                let owner = egov_service::signatures::KeyOwner::Person(s.caller.actor.user_id);
+                st.services.import_key(&s.caller, owner, import).await.map(|_| ())
+            }
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/profile/signature?notice=key_imported").into_response()),
+        Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["pkcs12", "pin", "pin_again", "image"]) {
+            Some(errors) => signing_key_view(&st, &s, errors, None).await,
+            None => Err(fail(s.ctx.lang)(e)),
+        },
+    }
 }
