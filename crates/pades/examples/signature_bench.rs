@@ -221,6 +221,13 @@ fn main() {
     });
     print("verify, 2 signatures (revision diff)", &f);
     let _ = ecdsa.certificate_chain();
+    // What the server adds per signature: opening the stored key with the PIN (Argon2id 19 MiB × 2, AES-GCM).
+    let sealed = egov_pki::seal_key(&leaf.key_pkcs8, "123456").unwrap();
+    let f = measure(40, &|| {
+        let key = egov_pki::open_key(&sealed, "123456").unwrap();
+        KeySigner::from_pkcs8(&key, vec![leaf.certificate_der.clone()]).unwrap();
+    });
+    print("open a PIN-sealed key (per signature)", &f);
     let peak = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
