@@ -55,13 +55,37 @@ fn help_lists_every_command() {
 }
 
 #[test]
-fn hub_and_pki_are_not_available_yet() {
+fn hub_is_not_available_yet() {
     let dir = tempdir();
-    for command in ["hub", "pki"] {
-        let out = run(egov(dir.path()).arg(command));
-        assert_eq!(out.status.code(), Some(2), "{command}");
-        assert!(text(&out.stderr).contains("not available yet"));
-    }
+    let out = run(egov(dir.path()).arg("hub"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not available yet"));
+}
+
+#[test]
+fn pki_demo_creates_a_trusted_root_once_and_trust_adds_roots() {
+    let dir = tempdir();
+    let db = sqlite_url(dir.path());
+    let out = run(egov(dir.path()).args(["pki", "demo", "--database-url", &db]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("created and trusted"), "{}", text(&out.stdout));
+    let roots = std::fs::read_to_string(dir.path().join("pki/trusted-roots.pem")).expect("trusted roots");
+    assert_eq!(roots.matches("BEGIN CERTIFICATE").count(), 1);
+    assert!(dir.path().join("pki/demo-root.crl").exists());
+    // Again: the same root, nothing duplicated.
+    let out = run(egov(dir.path()).args(["pki", "demo", "--database-url", &db]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("already there"), "{}", text(&out.stdout));
+    // Adding roots: a PEM file with a certificate works, anything else is refused.
+    let pem = dir.path().join("national-root.pem");
+    std::fs::write(&pem, roots.as_bytes()).expect("write");
+    let out = run(egov(dir.path()).args(["pki", "trust", "--database-url", &db]).arg(&pem));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bad = dir.path().join("bad.pem");
+    std::fs::write(&bad, "not a certificate").expect("write");
+    let out = run(egov(dir.path()).args(["pki", "trust", "--database-url", &db]).arg(&bad));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no CERTIFICATE"), "{}", text(&out.stderr));
 }
 
 #[test]
