@@ -115,38 +115,25 @@ pub(crate) fn decode_text(bytes: &[u8]) -> String {
     }
 }
 
-/// Vietnam time (UTC+7), the offset of every signing time egov writes.
-pub(crate) fn vietnam_time(unix: i64) -> time::OffsetDateTime {
+/// The calendar fields (year, month, day, hour, minute, second) of a Unix time in Vietnam time (UTC+7), the
+/// offset of every signing time egov writes.
+fn vietnam_fields(unix: i64) -> (i32, u8, u8, u8, u8, u8) {
     let offset = time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH).to_offset(offset)
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH).to_offset(offset);
+    (t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
 }
 
 /// `D:20261121101500+07'00'`, the PDF date of a Unix time in Vietnam time.
 pub(crate) fn pdf_date(unix: i64) -> String {
-    let t = vietnam_time(unix);
-    format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}+07'00'",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let (y, mo, d, h, mi, s) = vietnam_fields(unix);
+    format!("D:{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}+07'00'")
 }
 
 /// `2026-11-21T10:15:00+07:00`, ISO 8601 in Vietnam time.
 pub fn iso_time(unix: i64) -> String {
-    let t = vietnam_time(unix);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let (y, mo, d, h, mi, s) = vietnam_fields(unix);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+07:00")
 }
 
 /// Reads a PDF date (`D:YYYYMMDDHHmmSS+HH'mm'`, later parts optional) as a Unix time.
