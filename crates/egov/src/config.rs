@@ -41,6 +41,7 @@ pub const KEYS: &[&str] = &[
     "max_file_bytes",
     "files_dir",
     "pki_dir",
+    "tsa_url",
     "log_format",
     "log_level",
     "session_idle_minutes",
@@ -90,6 +91,8 @@ pub struct Settings {
     pub files_dir: Option<String>,
     /// Folder of the PKI files (`trusted-roots.pem`, the demo root); defaults to `pki/` beside the file store.
     pub pki_dir: Option<String>,
+    /// Time-stamp authority (RFC 3161 over HTTP) for PAdES B-T signatures; none: B-B (the demo uses its own).
+    pub tsa_url: Option<String>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// Log filter (`info`, `debug`, `egov=debug,info`, …); `RUST_LOG` wins when set.
@@ -129,6 +132,7 @@ impl Default for Settings {
             max_file_bytes: 50 * 1024 * 1024,
             files_dir: None,
             pki_dir: None,
+            tsa_url: None,
             log_format: LogFormat::Text,
             log_level: "info".into(),
             session_idle_minutes: 120,
@@ -157,6 +161,7 @@ impl fmt::Debug for Settings {
             .field("max_file_bytes", &self.max_file_bytes)
             .field("files_dir", &self.files_dir)
             .field("pki_dir", &self.pki_dir)
+            .field("tsa_url", &self.tsa_url)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
             .field("session_idle_minutes", &self.session_idle_minutes)
@@ -278,6 +283,7 @@ impl Settings {
             max_file_bytes: self.max_file_bytes,
             files_dir: self.files_dir(),
             pki_dir: self.pki_dir(),
+            tsa_url: self.tsa_url.clone(),
             extra_holidays: Vec::new(),
         }
     }

@@ -37,6 +37,10 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     if demo {
         let crl_url = format!("{}/pki/demo-root.crl", web.public_url);
         let made = services.create_demo_pki(Some(&crl_url)).await.context("cannot create the demo PKI")?;
+        if services.tsa_url().is_none() {
+            // The demo is its own time-stamp authority, so its signatures are PAdES B-T offline.
+            services.set_tsa_url(Some(format!("{}/pki/tsa", web.public_url)));
+        }
         println!(
             "Demo signatures: every demo user and agency has a key; the PIN is {} ({} new keys).",
             egov_service::signatures::demo::DEMO_PIN,

@@ -83,10 +83,20 @@ async fn the_leader_signs_the_clerk_seals_at_issue_and_everyone_sees_valid_signa
     let (_, after) = leader.get(&format!("/api/v1/documents/{id}")).await;
     assert_eq!(before["files"][0]["sha256"], after["files"][0]["sha256"]);
 
+    // With a time-stamp authority that does not answer, nothing is signed.
+    app.services.set_tsa_url(Some("http://127.0.0.1:9/tsa".into()));
+    let (status, body) = leader.post(&format!("/api/v1/documents/{id}/sign"), json!({ "pin": DEMO_PIN })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(field_code(&body), "tsa_unavailable");
+    // The demo's own authority: signatures are PAdES B-T.
+    app.services.set_tsa_url(Some(app.url("/pki/tsa")));
+
     // The right PIN signs the main file.
     let (status, check) = leader.post(&format!("/api/v1/documents/{id}/sign"), json!({ "pin": DEMO_PIN })).await;
     assert_eq!(status, StatusCode::OK, "{check}");
     assert_eq!(check["verdict"], "valid", "{check}");
+    let stamped = check["signatures"][0]["timestamp_time"].as_i64().expect("a trusted time-stamp");
+    assert!((stamped - jiff::Timestamp::now().as_second()).abs() < 120, "{check}");
     assert_eq!(check["signatures"][0]["signer"], "Nguyễn Văn An");
     assert_eq!(check["signatures"][0]["revocation"], "good", "the demo CRL was consulted: {check}");
     // Signing twice is refused.
@@ -113,6 +123,7 @@ async fn the_leader_signs_the_clerk_seals_at_issue_and_everyone_sees_valid_signa
     assert_eq!(main["signatures"]["verdict"], "valid", "{d}");
     assert_eq!(main["signatures"]["signatures"].as_array().map(Vec::len), Some(2), "{main}");
     assert_eq!(main["signatures"]["signatures"][0]["modification"], "allowed");
+    assert!(main["signatures"]["signatures"][1]["timestamp_time"].is_i64(), "the seal is time-stamped too: {main}");
     let attachment = &d["files"][1];
     assert_eq!(attachment["signatures"]["signatures"].as_array().map(Vec::len), Some(1), "{attachment}");
     let kinds: Vec<&str> =

@@ -45,6 +45,8 @@ pub struct ServiceSettings {
     pub extra_holidays: Vec<jiff::civil::Date>,
     /// Folder of the PKI files: `trusted-roots.pem` (the roots signatures are checked against) and the demo root.
     pub pki_dir: std::path::PathBuf,
+    /// Time-stamp authority (RFC 3161 over HTTP) for PAdES B-T signatures; none: B-B.
+    pub tsa_url: Option<String>,
 }
 
 impl Default for ServiceSettings {
@@ -61,6 +63,7 @@ impl Default for ServiceSettings {
             files_dir: "egov-data/files".into(),
             extra_holidays: Vec::new(),
             pki_dir: "egov-data/pki".into(),
+            tsa_url: None,
         }
     }
 }
@@ -77,6 +80,8 @@ pub struct Services {
     pub calendar: Arc<egov_domain::calendar::WorkCalendar>,
     /// The roots signatures are checked against (reloaded when `egov pki` changes them).
     trust: Arc<std::sync::RwLock<Arc<egov_pki::TrustStore>>>,
+    /// The time-stamp authority's URL (RFC 3161 over HTTP), when signatures get time-stamps.
+    tsa: Arc<std::sync::RwLock<Option<String>>>,
 }
 
 impl Services {
@@ -90,6 +95,7 @@ impl Services {
         let trust = signatures::load_trust(&settings.pki_dir)?;
         Ok(Services {
             trust: Arc::new(std::sync::RwLock::new(Arc::new(trust))),
+            tsa: Arc::new(std::sync::RwLock::new(settings.tsa_url.clone())),
             store,
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),

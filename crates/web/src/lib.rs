@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/pki/demo-root.crl", get(demo_crl))
+        .route("/pki/tsa", axum::routing::post(demo_tsa))
         .route("/metrics", get(metrics::render))
         .route("/static/app.css", get(stylesheet))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
@@ -89,6 +90,29 @@ async fn demo_crl(State(state): State<AppState>) -> axum::response::Response {
     match tokio::fs::read(path).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/pkix-crl")], bytes).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The demo time-stamp authority (RFC 3161 over HTTP), served when `egov pki demo` made its key.
+async fn demo_tsa(State(state): State<AppState>, body: axum::body::Bytes) -> axum::response::Response {
+    let dir = state.services.settings.pki_dir.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let Some(tsa) = egov_service::signatures::demo::demo_tsa(&dir) else {
+            return Err(StatusCode::NOT_FOUND);
+        };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let serial = u64::try_from(now.as_micros()).unwrap_or_default();
+        Ok(match egov_pades::timestamp::parse_request(&body) {
+            Ok(request) => egov_pades::timestamp::respond(&tsa, &request, serial, now.as_secs() as i64)
+                .unwrap_or_else(|e| egov_pades::timestamp::reject(&e.to_string())),
+            Err(e) => egov_pades::timestamp::reject(&e.to_string()),
+        })
+    })
+    .await;
+    match answer {
+        Ok(Ok(der)) => ([(header::CONTENT_TYPE, "application/timestamp-reply")], der).into_response(),
+        Ok(Err(status)) => status.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 

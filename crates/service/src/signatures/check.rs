@@ -62,6 +62,16 @@ pub fn may_be_signed(bytes: &[u8]) -> bool {
     bytes.starts_with(b"%PDF") && bytes.windows(10).any(|w| w == b"/ByteRange")
 }
 
+/// The time of a signature's time-stamp when the token is over this signature, its authority's signature is
+/// right and the authority's certificate (for time-stamping) leads to a trusted root.
+fn trusted_timestamp(r: &egov_pades::SignatureReport, trust: &TrustStore, crls: &[Crl]) -> Option<i64> {
+    let t = r.timestamp.as_ref().filter(|t| t.imprint_matches && t.signature_valid)?;
+    let tsa = t.tsa_certificate.as_ref()?;
+    let chain =
+        egov_pki::validate_chain_for(tsa, &t.certificates, trust, t.time, crls, egov_pki::ChainUsage::TimeStamping);
+    chain.problem.is_none().then_some(t.time)
+}
+
 /// Checks every signature of `pdf` at `now` (Unix seconds). A file that is not a readable PDF is an error.
 pub fn check_pdf(pdf: &[u8], trust: &TrustStore, crls: &[CachedCrl], now: i64) -> Result<FileCheck, String> {
     let reports = egov_pades::verify(pdf).map_err(|e| e.to_string())?;
@@ -75,7 +85,7 @@ pub fn check_pdf(pdf: &[u8], trust: &TrustStore, crls: &[CachedCrl], now: i64) -
             issuer: String::new(),
             serial: String::new(),
             signing_time: r.signing_time,
-            timestamp_time: r.timestamp.as_ref().filter(|t| t.imprint_matches && t.signature_valid).map(|t| t.time),
+            timestamp_time: trusted_timestamp(&r, trust, &plain_crls),
             intact: r.intact(),
             trusted: false,
             chain_problem: None,
@@ -94,6 +104,9 @@ pub fn check_pdf(pdf: &[u8], trust: &TrustStore, crls: &[CachedCrl], now: i64) -
             problems: r.problems.clone(),
             verdict: INVALID.into(),
         };
+        if r.timestamp.is_some() && check.timestamp_time.is_none() {
+            check.notes.push("Dấu thời gian không được tin cậy; dùng thời điểm ký do người ký khai.".into());
+        }
         if let Some(cert) = &r.signer_certificate {
             if let Ok(info) = egov_pki::certificate_info(cert) {
                 check.signer = info.common_name.clone();

@@ -13,6 +13,8 @@ use crate::{now_ms, AppError, AppResult, Caller, Services};
 pub const DEMO_PIN: &str = "123456";
 const ROOT_FILE: &str = "demo-root.p12";
 const ROOT_PASSWORD: &str = "egov-demo-root";
+const TSA_FILE: &str = "demo-tsa.p12";
+const TSA_PASSWORD: &str = "egov-demo-tsa";
 /// File name of the demo root's revocation list in the PKI folder (served at `/pki/demo-root.crl`).
 pub const CRL_FILE: &str = "demo-root.crl";
 
@@ -38,6 +40,19 @@ impl Services {
         let crl = egov_pki::create_crl(&root, &[], now - 60, now + 30 * 86_400, u64::try_from(now).unwrap_or(1))
             .map_err(AppError::internal)?;
         std::fs::write(self.settings.pki_dir.join(CRL_FILE), &crl).map_err(AppError::internal)?;
+        let tsa_path = self.settings.pki_dir.join(TSA_FILE);
+        if !tsa_path.exists() {
+            let subject = Subject::new("egov Demo Time-Stamping Authority");
+            let tsa =
+                egov_pki::issue_certificate(&root, &subject, CertificateKind::TimeStamping, now - 3600, 3650, crl_url)
+                    .map_err(AppError::internal)?;
+            let identity = egov_pki::Identity {
+                private_key_pkcs8: tsa.key_pkcs8,
+                chain: vec![tsa.certificate_der, root.certificate_der.clone()],
+            };
+            let p12 = egov_pki::write_pkcs12(&identity, TSA_PASSWORD, "egov demo TSA").map_err(AppError::internal)?;
+            std::fs::write(&tsa_path, p12).map_err(AppError::internal)?;
+        }
         if let Some(url) = crl_url {
             self.store_crl(url, &crl).await?;
         }
@@ -186,4 +201,11 @@ fn encode_png(w: u32, h: u32, rgba: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The demo time-stamping authority's signer, when `egov pki demo` made one.
+pub fn demo_tsa(pki_dir: &std::path::Path) -> Option<egov_pades::KeySigner> {
+    let bytes = std::fs::read(pki_dir.join(TSA_FILE)).ok()?;
+    let identity = egov_pki::read_pkcs12(&bytes, TSA_PASSWORD).ok()?;
+    egov_pades::KeySigner::from_pkcs8(&identity.private_key_pkcs8, identity.chain.clone()).ok()
 }

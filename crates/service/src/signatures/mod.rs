@@ -40,6 +40,18 @@ impl Services {
         self.trust.read().map(|t| t.clone()).unwrap_or_default()
     }
 
+    /// The time-stamp authority signatures get their token from (PAdES B-T), if any.
+    pub fn tsa_url(&self) -> Option<String> {
+        self.tsa.read().ok().and_then(|t| t.clone())
+    }
+
+    /// Sets the time-stamp authority (from the configuration, or the demo's own at start).
+    pub fn set_tsa_url(&self, url: Option<String>) {
+        if let Ok(mut t) = self.tsa.write() {
+            *t = url;
+        }
+    }
+
     /// Reads the trusted roots again (after `egov pki` changed them).
     pub fn reload_trust(&self) -> anyhow::Result<()> {
         let store = load_trust(&self.settings.pki_dir)?;

@@ -144,6 +144,7 @@ impl Services {
         let bytes = self.read_stored(&main.sha256)?;
         let image = key.image_sha256.as_deref().map(|s| self.read_stored(s)).transpose()?;
         let name = caller.actor.username.clone();
+        let tsa = self.tsa_url();
         let signed = tokio::task::spawn_blocking(move || -> AppResult<Vec<u8>> {
             refuse_broken(&bytes, "file")?;
             let rect = Rect {
@@ -166,7 +167,7 @@ impl Services {
                 stamps: Vec::new(),
                 with_timestamp: false,
             };
-            egov_pades::sign(&bytes, &signer, &request).map_err(sign_error)
+            sign_pdf(&bytes, &signer, request, tsa.as_deref())
         })
         .await
         .map_err(AppError::internal)??;
@@ -301,8 +302,10 @@ impl Services {
         now: i64,
     ) -> AppResult<()> {
         let notation = number_notation.to_string();
-        let signed =
-            tokio::task::spawn_blocking(move || prepared.sign_all(&notation)).await.map_err(AppError::internal)??;
+        let tsa = self.tsa_url();
+        let signed = tokio::task::spawn_blocking(move || prepared.sign_all(&notation, tsa.as_deref()))
+            .await
+            .map_err(AppError::internal)??;
         let trust = self.trust();
         let crls = self.cached_crls(tx).await?;
         for (original, bytes) in signed {
@@ -342,7 +345,7 @@ impl std::fmt::Debug for PreparedSeal {
 }
 
 impl PreparedSeal {
-    fn sign_all(self, number_notation: &str) -> AppResult<Vec<(DocumentFileRow, Vec<u8>)>> {
+    fn sign_all(self, number_notation: &str, tsa: Option<&str>) -> AppResult<Vec<(DocumentFileRow, Vec<u8>)>> {
         let now = now_ms() / 1000;
         let today = crate::documents::today();
         let mut out = Vec::with_capacity(self.files.len());
@@ -394,9 +397,59 @@ impl PreparedSeal {
                     font_size: 10.0,
                 };
             }
-            let signed = egov_pades::sign(&bytes, &self.signer, &request).map_err(sign_error)?;
+            let signed = sign_pdf(&bytes, &self.signer, request, tsa)?;
             out.push((file, signed));
         }
         Ok(out)
     }
+}
+
+/// Signs `pdf`; with a time-stamp authority, the signature gets its RFC 3161 token (PAdES B-T). Runs on a
+/// blocking thread (the token is fetched through the runtime's handle).
+fn sign_pdf(pdf: &[u8], signer: &KeySigner, mut request: SignRequest, tsa: Option<&str>) -> AppResult<Vec<u8>> {
+    use egov_pades::Signer as _;
+    let Some(url) = tsa else {
+        return egov_pades::sign(pdf, signer, &request).map_err(sign_error);
+    };
+    request.with_timestamp = true;
+    let prepared = egov_pades::prepare(pdf, signer.certificate_chain(), &request).map_err(sign_error)?;
+    let signature = signer.sign_digest(prepared.digest_to_sign()).map_err(sign_error)?;
+    let imprint = ring_sha256(&signature);
+    let handle = tokio::runtime::Handle::current();
+    let token = handle.block_on(fetch_time_stamp(url, &imprint))?;
+    egov_pades::finish(prepared, signer.algorithm(), &signature, Some(&token)).map_err(sign_error)
+}
+
+fn ring_sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// Asks the time-stamp authority at `url` for a token over `imprint` (RFC 3161 over HTTP).
+async fn fetch_time_stamp(url: &str, imprint: &[u8; 32]) -> AppResult<Vec<u8>> {
+    let unavailable = |detail: String| {
+        tracing::warn!(%url, %detail, "time-stamp authority failed");
+        AppError::invalid(
+            "timestamp",
+            "tsa_unavailable",
+            "Không lấy được dấu thời gian từ đơn vị cấp dấu thời gian; vui lòng thử lại.",
+            "The time-stamp authority did not answer; try again.",
+        )
+    };
+    let nonce = u64::try_from(now_ms()).unwrap_or_default();
+    let request = egov_pades::timestamp::request(imprint, nonce).map_err(|e| unavailable(e.to_string()))?;
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| unavailable(e.to_string()))?;
+    let response = client
+        .post(url)
+        .header("content-type", "application/timestamp-query")
+        .body(request)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| unavailable(e.to_string()))?;
+    let body = response.bytes().await.map_err(|e| unavailable(e.to_string()))?;
+    egov_pades::timestamp::token_from_response(&body).map_err(|e| unavailable(e.to_string()))
 }
