@@ -382,6 +382,8 @@ struct DocumentPage {
     colleagues: Vec<(i64, String)>,
     /// The reader was asked for comments and has not answered.
     consulted: bool,
+    /// Open case files of the reader's agencies (to file the document in).
+    case_files: Vec<(i64, String)>,
     errors: FormErrors,
     today: jiff::civil::Date,
 }
@@ -447,12 +449,38 @@ async fn document_page(
     let colleagues = if own_draft { st.services.colleagues(&s.caller).await.map_err(fail(s))? } else { Vec::new() };
     let consulted =
         d.reviews.iter().any(|r| r.kind == "consult" && r.status == "pending" && r.reviewer_id == d.reader_id);
-    let page = DocumentPage { ctx, d, reachable, leaders, approvers, colleagues, consulted, errors, today: today() };
+    let case_files = st
+        .services
+        .case_files(&s.caller, None)
+        .await
+        .map_err(fail(s))?
+        .into_iter()
+        .filter(|f| f.status == "open")
+        .map(|f| (f.id, format!("{} – {}", f.code, f.title)))
+        .collect();
+    let page = DocumentPage {
+        ctx,
+        d,
+        reachable,
+        leaders,
+        approvers,
+        colleagues,
+        consulted,
+        case_files,
+        errors,
+        today: today(),
+    };
     render(&page, s.ctx.lang)
 }
 
 /// Re-shows the document page with the errors of a refused action.
-async fn refused(st: &AppState, s: &SignedIn, id: i64, e: AppError, fields: &[&str]) -> Result<Response, PageError> {
+pub(super) async fn refused(
+    st: &AppState,
+    s: &SignedIn,
+    id: i64,
+    e: AppError,
+    fields: &[&str],
+) -> Result<Response, PageError> {
     match FormErrors::from_error(&e, s.ctx.lang, fields) {
         Some(errors) => {
             let resp = document_page(st, s, id, Ctx::signed_in(s, "document.title"), errors).await?;

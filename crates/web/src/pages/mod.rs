@@ -3,6 +3,7 @@
 mod admin;
 mod documents;
 mod profile;
+mod records;
 
 use askama::Template;
 use axum::extract::State;
@@ -43,6 +44,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(documents::routes())
         .merge(profile::routes())
+        .merge(records::routes())
         .layer(axum::middleware::from_fn_with_state(state, page_layer))
 }
 
@@ -223,7 +225,9 @@ pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
         ("deactivated", "notice.deactivated"),
         ("password_changed", "notice.password_changed"),
         ("password_reset", "notice.password_reset"),
+        ("revoked", "notice.revoked"),
         ("saved", "notice.saved"),
+        ("sent", "notice.sent"),
         ("signed", "notice.signed"),
         ("token_revoked", "notice.token_revoked"),
         ("totp_disabled", "notice.totp_disabled"),

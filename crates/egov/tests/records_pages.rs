@@ -1,0 +1,120 @@
+//! The pages for keeping and passing on documents, as a person uses them (both engines): a case file is
+//! opened, a registered document is filed in it from the document page, the file is closed and handed to
+//! the archive; a document is sent to a colleague with a note and a file; an issued document is revoked
+//! with a reason. Bad input gets the form back with the message.
+
+mod common;
+mod support;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use support::{incoming_fields, page, post_form, sign_in, ApiUser};
+
+fn id_from(location: &str, prefix: &str) -> i64 {
+    location.trim_start_matches(prefix).split('?').next().and_then(|s| s.parse().ok()).expect("id in the location")
+}
+
+#[tokio::test]
+async fn case_files_sending_and_revocation_work_from_the_pages() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let password = common::DEMO_PASSWORD;
+    let clerk_api = ApiUser::sign_in(&app, "vanthu").await;
+    let (status, reg) = clerk_api
+        .post_multipart(
+            "/api/v1/documents/incoming",
+            &incoming_fields(&[]),
+            &[("cv.pdf", egov_files::sample_pdf("Cong van", 1))],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    let doc = reg["id"].as_i64().expect("id");
+
+    // The clerk opens a case file; a missing title is explained.
+    let clerk = app.client();
+    let csrf = sign_in(&app, &clerk, "vanthu", password).await;
+    let res = post_form(&app, &clerk, "/case-files", &csrf, &[("notation", "01.VP"), ("title", " ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("body").contains("class=\"error\""));
+    let res = post_form(
+        &app,
+        &clerk,
+        "/case-files",
+        &csrf,
+        &[("notation", "01.VP"), ("title", "Hồ sơ chuyển đổi số năm 2026"), ("retention_years", "10")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let file = id_from(res.headers()["location"].to_str().expect("location"), "/case-files/");
+
+    // From the document page: file it in the case file.
+    let html = page(&app, &clerk, &format!("/documents/{doc}")).await;
+    assert!(html.contains("Hồ sơ chuyển đổi số năm 2026"), "the open file is offered: {html}");
+    let res =
+        post_form(&app, &clerk, &format!("/documents/{doc}/file"), &csrf, &[("case_file", &file.to_string())]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = page(&app, &clerk, &format!("/case-files/{file}")).await;
+    assert!(html.contains(&format!("/documents/{doc}")), "the document is in the file: {html}");
+    // Close, then archive; archiving an open file is refused.
+    let res = post_form(&app, &clerk, &format!("/case-files/{file}/status"), &csrf, &[("to", "archived")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    for to in ["closed", "archived"] {
+        let res = post_form(&app, &clerk, &format!("/case-files/{file}/status"), &csrf, &[("to", to)]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{to}");
+    }
+    let html = page(&app, &clerk, "/case-files").await;
+    assert!(html.contains("Đã nộp lưu") && html.contains("10 năm"), "{html}");
+
+    // Free sending from the page: to the unit head, with a note and a file.
+    let caller = egov_service::Caller::system("test");
+    let head = app.services.user_id_by_username(&caller, "truongphong").await.expect("head");
+    let form = page(&app, &clerk, &format!("/messages/new?document={doc}")).await;
+    assert!(form.contains("Trần Thị Bình"), "{form}");
+    let empty = reqwest::multipart::Form::new().text("body", "Gửi anh chị").text("document_id", doc.to_string());
+    let res = clerk.post(app.url(&format!("/messages/new?csrf={csrf}"))).multipart(empty).send().await.expect("post");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "no recipient");
+    let parts = reqwest::multipart::Form::new()
+        .text("users", head.to_string())
+        .text("body", "Gửi anh chị tham khảo")
+        .text("document_id", doc.to_string())
+        .part("files", reqwest::multipart::Part::bytes(b"ghi chu".to_vec()).file_name("ghi-chu.txt"));
+    let res = clerk.post(app.url(&format!("/messages/new?csrf={csrf}"))).multipart(parts).send().await.expect("post");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let head_api = ApiUser::sign_in(&app, "truongphong").await;
+    let (_, inbox) = head_api.get("/api/v1/inbox").await;
+    assert!(inbox.to_string().contains("Gửi anh chị tham khảo"), "{inbox}");
+}
+
+#[tokio::test]
+async fn an_issued_document_is_revoked_from_its_page_with_a_reason() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let specialist = ApiUser::sign_in(&app, "chuyenvien").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let clerk_api = ApiUser::sign_in(&app, "vanthu").await;
+    let fields = [("doc_type", "cong_van"), ("subject", "Công văn đôn đốc báo cáo")];
+    let (_, draft) =
+        specialist.post_multipart("/api/v1/drafts", &fields, &[("cv.pdf", egov_files::sample_pdf("Cv", 1))]).await;
+    let id = draft["id"].as_i64().expect("id");
+    let submit = serde_json::json!({ "approvers": [leader.user_id] });
+    assert_eq!(specialist.post(&format!("/api/v1/drafts/{id}/submit"), submit).await.0, StatusCode::NO_CONTENT);
+    let approve = serde_json::json!({ "decision": "approve" });
+    assert_eq!(leader.post(&format!("/api/v1/drafts/{id}/decision"), approve).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        clerk_api.post(&format!("/api/v1/drafts/{id}/issue"), serde_json::json!({})).await.0,
+        StatusCode::CREATED
+    );
+
+    let clerk = app.client();
+    let csrf = sign_in(&app, &clerk, "vanthu", common::DEMO_PASSWORD).await;
+    let html = page(&app, &clerk, &format!("/documents/{id}")).await;
+    assert!(html.contains("Thu hồi văn bản"), "{html}");
+    let res = post_form(&app, &clerk, &format!("/documents/{id}/revoke"), &csrf, &[("reason", " ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = post_form(&app, &clerk, &format!("/documents/{id}/revoke"), &csrf, &[("reason", "Sai thời hạn")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = page(&app, &clerk, &format!("/documents/{id}?notice=revoked")).await;
+    assert!(html.contains("Đã thu hồi văn bản"), "{html}");
+    let (_, d) = clerk_api.get(&format!("/api/v1/documents/{id}")).await;
+    assert_eq!(d["document"]["status"], "revoked");
+}
