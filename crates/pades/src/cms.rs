@@ -52,6 +52,18 @@ pub(crate) struct IssuerSerial {
     pub serial_number: SerialNumber,
 }
 
+/// The CMS `signatureAlgorithm` of a signer's scheme.
+pub(crate) fn signature_algorithm(algorithm: egov_pki::SignatureAlgorithm) -> AlgorithmIdentifierOwned {
+    match algorithm {
+        egov_pki::SignatureAlgorithm::RsaPkcs1Sha256 => {
+            self::algorithm(const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION, true)
+        }
+        egov_pki::SignatureAlgorithm::EcdsaP256Sha256 => {
+            self::algorithm(const_oid::db::rfc5912::ECDSA_WITH_SHA_256, false)
+        }
+    }
+}
+
 pub(crate) fn algorithm(oid: ObjectIdentifier, null_parameters: bool) -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned { oid, parameters: null_parameters.then(|| Any::from(der::asn1::Null)) }
 }

@@ -8,106 +8,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
 use std::io::Write;
 use x509_cert::Certificate;
 
-/// How a signature is made from a digest; the key behind it may be stored, on a USB token or at a remote service.
-pub trait Signer: Send + Sync {
-    /// The signing certificate first, then the rest of its chain (DER).
-    fn certificate_chain(&self) -> &[Vec<u8>];
-    /// The signature scheme of the key.
-    fn algorithm(&self) -> SignatureAlgorithm;
-    /// Signs a SHA-256 digest: hash in, signature out (PKCS#1 v1.5 or DER-encoded ECDSA).
-    fn sign_digest(&self, sha256: &[u8; 32]) -> Result<Vec<u8>, PadesError>;
-}
-
-/// The signature schemes egov makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignatureAlgorithm {
-    /// RSA PKCS#1 v1.5 with SHA-256 (the licensed Vietnamese CAs' usual keys).
-    RsaPkcs1Sha256,
-    /// ECDSA on P-256 with SHA-256 (the demo PKI's keys).
-    EcdsaP256Sha256,
-}
-
-impl SignatureAlgorithm {
-    fn identifier(self) -> spki::AlgorithmIdentifierOwned {
-        match self {
-            SignatureAlgorithm::RsaPkcs1Sha256 => {
-                cms::algorithm(const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION, true)
-            }
-            SignatureAlgorithm::EcdsaP256Sha256 => cms::algorithm(const_oid::db::rfc5912::ECDSA_WITH_SHA_256, false),
-        }
-    }
-}
-
-/// The built-in signer: a private key held in memory (opened with the user's PIN just before signing).
-pub struct KeySigner {
-    key: Key,
-    chain: Vec<Vec<u8>>,
-}
-
-enum Key {
-    Rsa(Box<rsa::RsaPrivateKey>),
-    P256(p256::ecdsa::SigningKey),
-}
-
-impl std::fmt::Debug for KeySigner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeySigner").field("algorithm", &self.algorithm()).finish_non_exhaustive()
-    }
-}
-
-impl KeySigner {
-    /// A signer for a PKCS#8 private key (RSA or P-256) whose certificate is `chain[0]`; refuses a key that does not
-    /// belong to the certificate.
-    pub fn from_pkcs8(pkcs8: &[u8], chain: Vec<Vec<u8>>) -> Result<Self, PadesError> {
-        use rsa::pkcs8::DecodePrivateKey;
-        use spki::EncodePublicKey;
-        let leaf = chain.first().ok_or_else(|| PadesError::BadKey("thiếu chứng thư số".into()))?;
-        let cert = Certificate::from_der(leaf).map_err(|e| PadesError::BadKey(e.to_string()))?;
-        let (key, public) = if let Ok(k) = rsa::RsaPrivateKey::from_pkcs8_der(pkcs8) {
-            let public = rsa::RsaPublicKey::from(&k).to_public_key_der();
-            (Key::Rsa(Box::new(k)), public)
-        } else if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(pkcs8) {
-            let public = k.verifying_key().to_public_key_der();
-            (Key::P256(k), public)
-        } else {
-            return Err(PadesError::BadKey("khóa bí mật không phải RSA hay ECDSA P-256".into()));
-        };
-        let public = public.map_err(|e| PadesError::BadKey(e.to_string()))?;
-        let public = spki::SubjectPublicKeyInfoOwned::from_der(public.as_bytes())
-            .map_err(|e| PadesError::BadKey(e.to_string()))?;
-        if public.subject_public_key != cert.tbs_certificate.subject_public_key_info.subject_public_key {
-            return Err(PadesError::BadKey("khóa bí mật không khớp với chứng thư số".into()));
-        }
-        Ok(KeySigner { key, chain })
-    }
-}
-
-impl Signer for KeySigner {
-    fn certificate_chain(&self) -> &[Vec<u8>] {
-        &self.chain
-    }
-
-    fn algorithm(&self) -> SignatureAlgorithm {
-        match self.key {
-            Key::Rsa(_) => SignatureAlgorithm::RsaPkcs1Sha256,
-            Key::P256(_) => SignatureAlgorithm::EcdsaP256Sha256,
-        }
-    }
-
-    fn sign_digest(&self, sha256: &[u8; 32]) -> Result<Vec<u8>, PadesError> {
-        match &self.key {
-            Key::Rsa(k) => k
-                .sign_with_rng(&mut rand::thread_rng(), rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), sha256)
-                .map_err(|e| PadesError::SignerFailed(e.to_string())),
-            Key::P256(k) => {
-                use p256::ecdsa::signature::hazmat::PrehashSigner;
-                let signature: p256::ecdsa::Signature =
-                    k.sign_prehash(sha256).map_err(|e| PadesError::SignerFailed(e.to_string()))?;
-                Ok(signature.to_der().as_bytes().to_vec())
-            }
-        }
-    }
-}
+pub use egov_pki::{KeySigner, SignatureAlgorithm, Signer};
 
 /// What the signature shows on the page.
 #[derive(Debug, Clone)]
@@ -193,7 +94,8 @@ impl Prepared {
 /// Signs `pdf` with `signer` in one step (no time-stamp).
 pub fn sign(pdf: &[u8], signer: &dyn Signer, request: &SignRequest) -> Result<Vec<u8>, PadesError> {
     let prepared = prepare(pdf, signer.certificate_chain(), request)?;
-    let signature = signer.sign_digest(prepared.digest_to_sign())?;
+    let signature =
+        signer.sign_digest(prepared.digest_to_sign()).map_err(|e| PadesError::SignerFailed(e.to_string()))?;
     finish(prepared, signer.algorithm(), &signature, None)
 }
 
@@ -239,8 +141,14 @@ pub fn finish(
         Some(token) => Some(vec![cms::time_stamp_attribute(token)?]),
         None => None,
     };
-    let cms =
-        cms::signed_data(&prepared.chain, None, prepared.signed_attrs, algorithm.identifier(), signature, unsigned)?;
+    let cms = cms::signed_data(
+        &prepared.chain,
+        None,
+        prepared.signed_attrs,
+        cms::signature_algorithm(algorithm),
+        signature,
+        unsigned,
+    )?;
     let hex = hex::encode_upper(&cms);
     if hex.len() > prepared.contents_hex_len {
         return Err(PadesError::SignatureTooLarge(cms.len()));

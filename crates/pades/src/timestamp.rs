@@ -129,13 +129,8 @@ pub fn respond(tsa: &dyn Signer, request: &StampRequest, serial: u64, time: i64)
     let to_sign = ring::digest::digest(&ring::digest::SHA256, &attrs.to_der().map_err(bad)?);
     let mut sha = [0u8; 32];
     sha.copy_from_slice(to_sign.as_ref());
-    let signature = tsa.sign_digest(&sha)?;
-    let algorithm = match tsa.algorithm() {
-        crate::SignatureAlgorithm::RsaPkcs1Sha256 => {
-            cms::algorithm(const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION, true)
-        }
-        crate::SignatureAlgorithm::EcdsaP256Sha256 => cms::algorithm(const_oid::db::rfc5912::ECDSA_WITH_SHA_256, false),
-    };
+    let signature = tsa.sign_digest(&sha).map_err(|e| PadesError::SignerFailed(e.to_string()))?;
+    let algorithm = cms::signature_algorithm(tsa.algorithm());
     let token = cms::signed_data(&chain, Some((ID_CT_TST_INFO, info_der)), attrs, algorithm, &signature, None)?;
     let response = TimeStampResp {
         status: PkiStatusInfo { status: 0, status_string: None },

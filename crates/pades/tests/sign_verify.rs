@@ -278,7 +278,7 @@ fn bad_input_is_refused_and_nothing_is_produced() {
     let other =
         egov_pki::issue_certificate(&p.root, &subject("Khác"), CertificateKind::Personal, NOW, 10, None).unwrap();
     let wrong = KeySigner::from_pkcs8(&other.key_pkcs8, vec![p.leader.certificate_chain()[0].clone()]);
-    assert!(matches!(wrong, Err(PadesError::BadKey(_))));
+    assert!(matches!(wrong, Err(egov_pki::PkiError::Malformed(_))));
     // A file with no signature has nothing to report; garbage is an error, not a panic.
     assert!(verify(&pdf(1)).unwrap().is_empty());
     assert!(verify(b"%PDF-1.7\n garbage").is_err());

@@ -18,6 +18,7 @@ mod oids;
 pub mod pkcs12;
 pub mod seal;
 pub mod signature;
+pub mod signer;
 pub mod validate;
 
 pub use certificate::{certificate_info, der_to_pem, pem_to_der_all, CertificateInfo};
@@ -27,4 +28,5 @@ pub use error::PkiError;
 pub use pkcs12::{read_pkcs12, write_pkcs12, Identity};
 pub use seal::{open_key, seal_key, SEAL_VERSION};
 pub use signature::{verify_signature_with_certificate, verify_signature_with_params};
+pub use signer::{KeySigner, SignatureAlgorithm, Signer};
 pub use validate::{validate_chain, validate_chain_for, ChainProblem, ChainReport, ChainUsage, Revocation, TrustStore};

@@ -413,7 +413,9 @@ fn sign_pdf(pdf: &[u8], signer: &KeySigner, mut request: SignRequest, tsa: Optio
     };
     request.with_timestamp = true;
     let prepared = egov_pades::prepare(pdf, signer.certificate_chain(), &request).map_err(sign_error)?;
-    let signature = signer.sign_digest(prepared.digest_to_sign()).map_err(sign_error)?;
+    let signature = signer
+        .sign_digest(prepared.digest_to_sign())
+        .map_err(|e| sign_error(egov_pades::PadesError::SignerFailed(e.to_string())))?;
     let imprint = ring_sha256(&signature);
     let handle = tokio::runtime::Handle::current();
     let token = handle.block_on(fetch_time_stamp(url, &imprint))?;
