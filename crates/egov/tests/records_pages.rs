@@ -118,3 +118,37 @@ async fn an_issued_document_is_revoked_from_its_page_with_a_reason() {
     let (_, d) = clerk_api.get(&format!("/api/v1/documents/{id}")).await;
     assert_eq!(d["document"]["status"], "revoked");
 }
+
+#[tokio::test]
+async fn searches_are_saved_per_person_and_run_again() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk_api = ApiUser::sign_in(&app, "vanthu").await;
+    let clerk = app.client();
+    let csrf = sign_in(&app, &clerk, "vanthu", common::DEMO_PASSWORD).await;
+    let query = "q=bao+cao&doc_type=cong_van&sort=date&page=3";
+    let html = page(&app, &clerk, &format!("/search?{query}")).await;
+    assert!(html.contains("Lưu tìm kiếm"), "{html}");
+    // A blank name is refused; a good one is kept with only the search parameters.
+    let res = post_form(&app, &clerk, "/search/saved", &csrf, &[("name", " "), ("query", query)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = post_form(&app, &clerk, "/search/saved", &csrf, &[("name", "Công văn báo cáo"), ("query", query)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/search?q=bao+cao&doc_type=cong_van&sort=date&notice=saved");
+    let res = post_form(&app, &clerk, "/search/saved", &csrf, &[("name", "Công văn báo cáo"), ("query", query)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "a name is used once per person");
+    let html = page(&app, &clerk, "/search").await;
+    assert!(html.contains("Công văn báo cáo") && html.contains("href=\"/search?q=bao+cao&#38;doc_type=cong_van"), "{html}");
+    let (_, list) = clerk_api.get("/api/v1/saved-searches").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    // Another person has their own list; they cannot delete the clerk's search.
+    let other = ApiUser::sign_in(&app, "chuyenvien").await;
+    let (_, theirs) = other.get("/api/v1/saved-searches").await;
+    assert_eq!(theirs, serde_json::json!([]));
+    let id = list[0]["id"].as_i64().expect("id");
+    let res = other.delete(&format!("/api/v1/saved-searches/{id}")).await;
+    assert_eq!(res, StatusCode::NOT_FOUND);
+    assert_eq!(clerk_api.delete(&format!("/api/v1/saved-searches/{id}")).await, StatusCode::NO_CONTENT);
+    let (_, list) = clerk_api.get("/api/v1/saved-searches").await;
+    assert_eq!(list, serde_json::json!([]));
+}

@@ -46,6 +46,7 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
     ("documents_book_number_key", "documents.book_id", "book_number"),
     ("documents_issued_key", "documents.number_notation", "number_notation"),
     ("case_files_code_key", "case_files.code", "notation"),
+    ("saved_searches_name", "saved_searches.user_id", "name"),
 ];
 
 impl From<sqlx::Error> for StorageError {

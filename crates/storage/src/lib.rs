@@ -18,6 +18,7 @@ pub mod jobs;
 mod migrate;
 pub mod org;
 mod query;
+pub mod saved_searches;
 pub mod signatures;
 
 use std::path::Path;

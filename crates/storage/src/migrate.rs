@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "documents", include_str!("../migrations/0002_documents.sql")),
     (3, "signatures", include_str!("../migrations/0003_signatures.sql")),
+    (4, "saved_searches", include_str!("../migrations/0004_saved_searches.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and

@@ -134,6 +134,11 @@ impl ApiUser {
         (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// DELETE; the status.
+    pub async fn delete(&self, path: &str) -> StatusCode {
+        self.http.delete(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.expect("DELETE").status()
+    }
+
     /// GET raw bytes.
     pub async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
         let res = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.expect("GET");

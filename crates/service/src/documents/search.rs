@@ -5,8 +5,10 @@
 use egov_domain::text::{fold, normalize};
 use egov_storage::documents::{self as db, SearchFilter, SearchHit};
 
-use super::scope_of;
-use crate::{AppResult, Caller, Services};
+use super::{require, scope_of};
+use crate::audit::{record, Who, NONE};
+use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
+use egov_domain::FieldError;
 
 /// A search request.
 #[derive(Clone, Debug, Default)]
@@ -152,4 +154,93 @@ fn is_exact(c: &db::Candidate, exact: &str) -> bool {
         .into_iter()
         .flatten()
         .any(|field| field.to_lowercase().contains(exact))
+}
+
+/// The search parameters a saved search may keep (anything else in a query string is dropped).
+const SAVED_KEYS: &[&str] =
+    &["q", "doc_type", "direction", "from", "to", "sort", "book_id", "urgency", "status", "sender", "unit_id"];
+
+/// Keeps only known search parameters of a query string (`a=1&b=2`), in their order, without empty values.
+pub fn clean_search_query(query: &str) -> String {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            SAVED_KEYS.contains(&key) && !value.is_empty()
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl Services {
+    /// Saves the caller's search under a name (their own list; names are unique per person).
+    pub async fn save_search(
+        &self,
+        caller: &Caller,
+        name: &str,
+        query: &str,
+    ) -> AppResult<egov_storage::saved_searches::SavedSearchRow> {
+        require(caller, Scope::DocumentsRead)?;
+        let name = normalize(name);
+        let query = clean_search_query(query);
+        let mut check = Check::new();
+        if name.is_empty() || name.chars().count() > 100 {
+            check.push(FieldError::new(
+                "name",
+                "name_length",
+                "Tên tìm kiếm cần từ 1 đến 100 ký tự.",
+                "The name needs 1 to 100 characters.",
+            ));
+        }
+        if query.is_empty() || query.len() > 2000 {
+            check.push(FieldError::new(
+                "query",
+                "query_empty",
+                "Chưa có điều kiện tìm kiếm để lưu.",
+                "There is no search to save.",
+            ));
+        }
+        check.finish()?;
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let id = egov_storage::saved_searches::insert_saved_search(&mut tx, caller.actor.user_id, &name, &query, now)
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::Conflict(_) => AppError::Conflict(FieldError::new(
+                    "name",
+                    "name_taken",
+                    "Bạn đã có tìm kiếm mang tên này.",
+                    "You already have a search with this name.",
+                )),
+                other => other,
+            })?;
+        let detail = serde_json::json!({ "name": name, "query": query });
+        record(&mut tx, &Who::caller(caller), "search.save", "saved_search", Some(id.to_string()), NONE, Some(&detail))
+            .await?;
+        crate::commit(tx).await?;
+        Ok(egov_storage::saved_searches::SavedSearchRow { id, name, query, created_at: now })
+    }
+
+    /// The caller's saved searches.
+    pub async fn saved_searches(
+        &self,
+        caller: &Caller,
+    ) -> AppResult<Vec<egov_storage::saved_searches::SavedSearchRow>> {
+        require(caller, Scope::DocumentsRead)?;
+        let mut c = self.store.read().await?;
+        Ok(egov_storage::saved_searches::saved_searches_of(&mut c, caller.actor.user_id).await?)
+    }
+
+    /// Deletes one of the caller's saved searches.
+    pub async fn delete_saved_search(&self, caller: &Caller, id: i64) -> AppResult<()> {
+        require(caller, Scope::DocumentsRead)?;
+        let mut tx = self.store.begin().await?;
+        if !egov_storage::saved_searches::delete_saved_search(&mut tx, caller.actor.user_id, id).await? {
+            return Err(AppError::NotFound);
+        }
+        record(&mut tx, &Who::caller(caller), "search.delete", "saved_search", Some(id.to_string()), NONE, None::<&()>)
+            .await?;
+        crate::commit(tx).await
+    }
 }

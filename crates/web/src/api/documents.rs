@@ -1304,3 +1304,44 @@ pub(crate) async fn reachable(State(st): State<AppState>, c: ApiCaller) -> ApiRe
             .collect(),
     ))
 }
+
+/// A saved search: a name and the query string of the search (`q=…&doc_type=…`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SavedSearch {
+    #[serde(default)]
+    pub id: i64,
+    pub name: String,
+    /// Query string with the parameters of `/api/v1/search` (unknown ones are dropped).
+    pub query: String,
+}
+
+/// The caller's saved searches.
+#[utoipa::path(get, path = "/api/v1/saved-searches", tag = "documents", responses((status = 200, body = Vec<SavedSearch>)))]
+pub(crate) async fn saved_searches(State(st): State<AppState>, c: ApiCaller) -> ApiResult<Json<Vec<SavedSearch>>> {
+    let rows = st.services.saved_searches(&c.caller).await.map_err(fail!(c))?;
+    Ok(Json(rows.into_iter().map(|r| SavedSearch { id: r.id, name: r.name, query: r.query }).collect()))
+}
+
+/// Saves a search under a name (unique per person).
+#[utoipa::path(post, path = "/api/v1/saved-searches", tag = "documents", request_body = SavedSearch,
+    responses((status = 201, body = SavedSearch), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn save_search(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Body(b): Body<SavedSearch>,
+) -> ApiResult<Response> {
+    let r = st.services.save_search(&c.caller, &b.name, &b.query).await.map_err(fail!(c))?;
+    Ok(created(SavedSearch { id: r.id, name: r.name, query: r.query }))
+}
+
+/// Deletes one of the caller's saved searches.
+#[utoipa::path(delete, path = "/api/v1/saved-searches/{id}", tag = "documents", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete_saved_search(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+) -> ApiResult<StatusCode> {
+    st.services.delete_saved_search(&c.caller, id).await.map_err(fail!(c))?;
+    Ok(StatusCode::NO_CONTENT)
+}

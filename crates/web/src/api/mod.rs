@@ -65,6 +65,8 @@ pub(crate) fn routes(_state: AppState) -> Router<AppState> {
         .route("/inbox", get(documents::inbox))
         .route("/inbox/{id}/done", post(documents::inbox_done))
         .route("/search", get(documents::search))
+        .route("/saved-searches", get(documents::saved_searches).post(documents::save_search))
+        .route("/saved-searches/{id}", delete(documents::delete_saved_search))
         .route("/books", get(documents::books))
         .route("/books/{id}/csv", get(documents::book_csv))
         .route("/case-files", get(documents::case_files).post(documents::create_case_file))
@@ -117,7 +119,8 @@ impl Modify for Security {
         documents::book_csv, documents::create_case_file, documents::case_files, documents::case_file,
         documents::add_to_case_file, documents::case_file_status, documents::reachable,
         signatures::import_my_key, signatures::my_key, signatures::import_seal_key, signatures::sign_document,
-        signatures::check_pdf, signatures::recheck_file,
+        signatures::check_pdf, signatures::recheck_file, documents::saved_searches, documents::save_search,
+        documents::delete_saved_search,
     ),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),

@@ -43,6 +43,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/drafts/{id}/issue", post(issue_draft))
         .route("/documents/{id}/sign", post(sign_document))
         .route("/search", get(search))
+        .route("/search/saved", post(save_search))
+        .route("/search/saved/{id}/delete", post(delete_saved_search))
         .route("/books", get(books))
         .route("/books/{id}", get(book))
 }
@@ -636,12 +638,18 @@ struct SearchPage {
     searched: bool,
     errors: FormErrors,
     types: Vec<(&'static str, &'static str)>,
+    /// The reader's saved searches.
+    saved: Vec<egov_storage::saved_searches::SavedSearchRow>,
+    /// The current search as a query string (what "save" keeps).
+    query_string: String,
 }
 
 #[derive(Deserialize, Default)]
 struct SearchQuery {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    notice: Option<String>,
     #[serde(default)]
     doc_type: String,
     #[serde(default)]
@@ -654,17 +662,39 @@ struct SearchQuery {
     sort: String,
 }
 
-async fn search(State(st): State<AppState>, s: SignedIn, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
+async fn search(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Query(q): Query<SearchQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    search_view(&st, &s, q, raw.as_deref().unwrap_or(""), FormErrors::default()).await
+}
+
+/// The search page for `q` (whose query string is `raw`), with `errors` from a refused save.
+async fn search_view(
+    st: &AppState,
+    s: &SignedIn,
+    q: SearchQuery,
+    raw: &str,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
     let lang = s.ctx.lang;
+    let saved = st.services.saved_searches(&s.caller).await.map_err(fail(s))?;
+    let query_string = egov_service::documents::search::clean_search_query(raw);
+    let notice = q.notice.clone();
     let types = DocumentType::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect();
     let searched = !q.q.trim().is_empty() || !q.doc_type.is_empty() || !q.direction.is_empty() || !q.from.is_empty();
+    let failed = !errors.is_empty();
     let mut page = SearchPage {
-        ctx: Ctx::signed_in(&s, "search.title"),
+        ctx: super::ctx_with_notice(s, "search.title", notice.as_deref()),
+        saved,
+        query_string,
         hits: Vec::new(),
         total: 0,
         capped: false,
         searched,
-        errors: FormErrors::default(),
+        errors,
         types,
         q,
     };
@@ -683,7 +713,7 @@ async fn search(State(st): State<AppState>, s: SignedIn, Query(q): Query<SearchQ
                     per_page: 50,
                     ..SearchInput::default()
                 };
-                let r = st.services.search(&s.caller, &input).await.map_err(fail(&s))?;
+                let r = st.services.search(&s.caller, &input).await.map_err(fail(s))?;
                 page.hits = r.hits;
                 page.total = r.total;
                 page.capped = r.capped;
@@ -693,7 +723,8 @@ async fn search(State(st): State<AppState>, s: SignedIn, Query(q): Query<SearchQ
             }
         }
     }
-    render(&page, lang)
+    let resp = render(&page, lang)?;
+    Ok(if failed { (axum::http::StatusCode::UNPROCESSABLE_ENTITY, resp).into_response() } else { resp })
 }
 
 #[derive(Template)]
@@ -719,4 +750,38 @@ struct BookPage {
 async fn book(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
     let (book, lines) = st.services.book(&s.caller, id).await.map_err(fail(&s))?;
     render(&BookPage { ctx: Ctx::signed_in(&s, "books.title"), book, lines }, s.ctx.lang)
+}
+
+#[derive(Deserialize)]
+struct SaveSearchForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    query: String,
+}
+
+async fn save_search(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Form(f): Form<SaveSearchForm>,
+) -> Result<Response, PageError> {
+    match st.services.save_search(&s.caller, &f.name, &f.query).await {
+        Ok(saved) => Ok(Redirect::to(&format!("/search?{}&notice=saved", saved.query)).into_response()),
+        Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["name", "query"]) {
+            Some(errors) => {
+                let q: SearchQuery = serde_html_form::from_str(&f.query).unwrap_or_default();
+                search_view(&st, &s, q, &f.query, errors).await
+            }
+            None => Err(fail(&s)(e)),
+        },
+    }
+}
+
+async fn delete_saved_search(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    st.services.delete_saved_search(&s.caller, id).await.map_err(fail(&s))?;
+    Ok(Redirect::to("/search").into_response())
 }
