@@ -64,10 +64,28 @@ pub fn fold(s: &str) -> String {
     s.to_lowercase().nfd().filter(|&c| !is_combining_mark(c)).map(|c| if c == 'đ' { 'd' } else { c }).collect()
 }
 
+/// Vietnamese written without diacritics, case kept (`Nguyễn Văn Đức` → `Nguyen Van Duc`), for places that can
+/// only show ASCII (a mark printed with a standard PDF font).
+pub fn without_diacritics(s: &str) -> String {
+    s.nfd()
+        .filter(|&c| !is_combining_mark(c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            c => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testutil::Rng;
+
+    #[test]
+    fn diacritics_go_and_case_stays() {
+        assert_eq!(without_diacritics("Nguyễn Văn Đức, Ủy ban"), "Nguyen Van Duc, Uy ban");
+    }
 
     #[test]
     fn normalize_collapses_whitespace_and_strips_controls() {

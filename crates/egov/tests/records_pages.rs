@@ -138,7 +138,10 @@ async fn searches_are_saved_per_person_and_run_again() {
     let res = post_form(&app, &clerk, "/search/saved", &csrf, &[("name", "Công văn báo cáo"), ("query", query)]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "a name is used once per person");
     let html = page(&app, &clerk, "/search").await;
-    assert!(html.contains("Công văn báo cáo") && html.contains("href=\"/search?q=bao+cao&#38;doc_type=cong_van"), "{html}");
+    assert!(
+        html.contains("Công văn báo cáo") && html.contains("href=\"/search?q=bao+cao&#38;doc_type=cong_van"),
+        "{html}"
+    );
     let (_, list) = clerk_api.get("/api/v1/saved-searches").await;
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     // Another person has their own list; they cannot delete the clerk's search.
@@ -151,4 +154,46 @@ async fn searches_are_saved_per_person_and_run_again() {
     assert_eq!(clerk_api.delete(&format!("/api/v1/saved-searches/{id}")).await, StatusCode::NO_CONTENT);
     let (_, list) = clerk_api.get("/api/v1/saved-searches").await;
     assert_eq!(list, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_printed_copy_is_marked_and_recorded() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk_api = ApiUser::sign_in(&app, "vanthu").await;
+    let (_, reg) = clerk_api
+        .post_multipart(
+            "/api/v1/documents/incoming",
+            &incoming_fields(&[]),
+            &[("công-văn.pdf", egov_files::sample_pdf("Cong van", 2))],
+        )
+        .await;
+    let doc = reg["id"].as_i64().expect("id");
+    let (_, d) = clerk_api.get(&format!("/api/v1/documents/{doc}")).await;
+    let file = d["files"][0]["file_id"].as_i64().expect("file");
+    let clerk = app.client();
+    let csrf = sign_in(&app, &clerk, "vanthu", common::DEMO_PASSWORD).await;
+    let res = post_form(&app, &clerk, &format!("/files/{file}/print"), &csrf, &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let bytes = res.bytes().await.expect("body").to_vec();
+    let doc_pdf = lopdf::Document::load_mem(&bytes).expect("a PDF");
+    let marks: Vec<String> = doc_pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Subtype").and_then(lopdf::Object::as_name).ok() == Some(b"FreeText"))
+        .filter_map(|d| {
+            d.get(b"Contents").and_then(lopdf::Object::as_str).ok().map(|b| String::from_utf8_lossy(b).into_owned())
+        })
+        .collect();
+    assert_eq!(marks.len(), 2, "one mark per page");
+    assert!(marks[0].starts_with("Ban in cua Dang Van Em (vanthu) luc 20"), "{marks:?}");
+    // On the timeline and in the audit trail; someone who may not see the document cannot print it.
+    let (_, d) = clerk_api.get(&format!("/api/v1/documents/{doc}")).await;
+    assert!(d["timeline"].to_string().contains("\"printed\""), "{d}");
+    let outsider = app.client();
+    let outsider_csrf = sign_in(&app, &outsider, "chuyenvien", common::DEMO_PASSWORD).await;
+    let res = post_form(&app, &outsider, &format!("/files/{file}/print"), &outsider_csrf, &[]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

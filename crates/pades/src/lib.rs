@@ -23,6 +23,7 @@ pub use appearance::Rect;
 pub use error::PadesError;
 pub use object::iso_time;
 pub use sign::{
-    finish, prepare, sign, Appearance, KeySigner, Prepared, SignRequest, SignatureAlgorithm, Signer, TextStamp,
+    annotate, finish, prepare, sign, Appearance, KeySigner, Prepared, SignRequest, SignatureAlgorithm, Signer,
+    TextStamp,
 };
 pub use verify::{page_size, signature_fields, verify, FieldInfo, Modification, SignatureReport, TimestampReport};

@@ -99,6 +99,45 @@ pub fn sign(pdf: &[u8], signer: &dyn Signer, request: &SignRequest) -> Result<Ve
     finish(prepared, signer.algorithm(), &signature, None)
 }
 
+/// Adds locked, printable text stamps to a PDF by incremental update, without signing (earlier signatures
+/// stay valid: annotations are an allowed change). `page` 0 in a stamp means every page.
+pub fn annotate(pdf: &[u8], stamps: &[TextStamp]) -> Result<Vec<u8>, PadesError> {
+    let doc = Document::load_mem(pdf)?;
+    if doc.is_encrypted() || doc.was_encrypted() || doc.trailer.has(b"Encrypt") {
+        return Err(PadesError::Encrypted);
+    }
+    let mut update = Update::new(pdf, &doc)?;
+    let pages = doc.get_pages();
+    let mut objects: Vec<(u32, Object)> = Vec::new();
+    let mut annots: Vec<(ObjectId, u32)> = Vec::new();
+    for stamp in stamps {
+        let targets: Vec<ObjectId> = if stamp.page == 0 {
+            pages.values().copied().collect()
+        } else {
+            vec![pages.get(&stamp.page).copied().ok_or(PadesError::NoSuchPage(stamp.page))?]
+        };
+        for page in targets {
+            let (mut annot, ap) = stamp_annotation(stamp, page);
+            let annot_id = update.alloc();
+            let ap_id = update.alloc();
+            let mut normal = Dictionary::new();
+            normal.set("N", Object::Reference((ap_id, 0)));
+            annot.set("AP", Object::Dictionary(normal));
+            objects.push((annot_id, Object::Dictionary(annot)));
+            objects.push((ap_id, Object::Stream(ap)));
+            annots.push((page, annot_id));
+        }
+    }
+    update.add_annotations(&annots, &mut objects)?;
+    let mut out = Vec::with_capacity(pdf.len() + 4096);
+    out.extend_from_slice(pdf);
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    update.append_objects(&mut out, &mut Vec::new(), &objects);
+    Ok(out)
+}
+
 /// Writes the incremental update with an empty signature and computes what must be signed.
 pub fn prepare(pdf: &[u8], chain: &[Vec<u8>], request: &SignRequest) -> Result<Prepared, PadesError> {
     let certs = chain
@@ -295,25 +334,7 @@ impl<'a> Update<'a> {
             out.extend_from_slice(&tmp[2..tmp.len() - 2]);
         }
         out.extend_from_slice(b">>\nendobj\n");
-        for (id, object) in &objects {
-            offsets.push((*id, out.len()));
-            let _ = writeln!(out, "{id} 0 obj");
-            write_object(&mut out, object);
-            out.extend_from_slice(b"\nendobj\n");
-        }
-        let xref_at = out.len();
-        write_xref(&mut out, &mut offsets);
-        let mut trailer = Dictionary::new();
-        trailer.set("Size", Object::Integer(i64::from(self.next_id)));
-        for key in [&b"Root"[..], b"Info", b"ID"] {
-            if let Ok(value) = doc.trailer.get(key) {
-                trailer.set(key.to_vec(), value.clone());
-            }
-        }
-        trailer.set("Prev", Object::Integer(self.prev_xref as i64));
-        out.extend_from_slice(b"trailer\n");
-        write_dictionary(&mut out, &trailer);
-        let _ = write!(out, "\nstartxref\n{xref_at}\n%%EOF\n");
+        self.append_objects(&mut out, &mut offsets, &objects);
 
         let after = contents_at + hex_len + 2;
         let byte_range = format!("[0 {contents_at} {after} {}]", out.len() - after);
@@ -322,9 +343,33 @@ impl<'a> Update<'a> {
         Ok((out, contents_at, hex_len))
     }
 
+    /// Appends `objects`, the cross-reference section for them (and those already in `offsets`) and the trailer.
+    fn append_objects(&self, out: &mut Vec<u8>, offsets: &mut Vec<(u32, usize)>, objects: &[(u32, Object)]) {
+        for (id, object) in objects {
+            offsets.push((*id, out.len()));
+            let _ = writeln!(out, "{id} 0 obj");
+            write_object(out, object);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let xref_at = out.len();
+        write_xref(out, offsets);
+        let mut trailer = Dictionary::new();
+        trailer.set("Size", Object::Integer(i64::from(self.next_id)));
+        for key in [&b"Root"[..], b"Info", b"ID"] {
+            if let Ok(value) = self.doc.trailer.get(key) {
+                trailer.set(key.to_vec(), value.clone());
+            }
+        }
+        trailer.set("Prev", Object::Integer(self.prev_xref as i64));
+        out.extend_from_slice(b"trailer\n");
+        write_dictionary(out, &trailer);
+        let _ = write!(out, "\nstartxref\n{xref_at}\n%%EOF\n");
+    }
+
     /// Adds annotations to their pages: the page's `/Annots` array grows (in the page or in its own object).
     fn add_annotations(&self, annots: &[(ObjectId, u32)], objects: &mut Vec<(u32, Object)>) -> Result<(), PadesError> {
         let mut page_ids: Vec<ObjectId> = annots.iter().map(|a| a.0).collect();
+        page_ids.sort_unstable();
         page_ids.dedup();
         for page_id in page_ids {
             let refs: Vec<Object> =

@@ -283,3 +283,43 @@ fn bad_input_is_refused_and_nothing_is_produced() {
     assert!(verify(&pdf(1)).unwrap().is_empty());
     assert!(verify(b"%PDF-1.7\n garbage").is_err());
 }
+
+#[test]
+fn a_printed_copy_mark_on_every_page_leaves_signatures_valid() {
+    let p = pki();
+    let signed = two_signatures(&p);
+    let mark = TextStamp {
+        page: 0,
+        x: 30.0,
+        y: 20.0,
+        text: "Ban in cua Nguyen Van An - 2026-11-21T10:00:00+07:00".into(),
+        font_size: 8.0,
+    };
+    let printed = egov_pades::annotate(&signed, &[mark]).unwrap();
+    let reports = verify(&printed).unwrap();
+    assert_eq!(reports.len(), 2);
+    for r in &reports {
+        assert!(r.intact(), "{}: {:?}", r.field_name, r.problems);
+        assert!(
+            matches!(&r.modification, Modification::Allowed(notes) if notes.iter().any(|n| n.contains("chú thích"))),
+            "{:?}",
+            r.modification
+        );
+    }
+    let doc = lopdf::Document::load_mem(&printed).unwrap();
+    let marks = doc
+        .objects
+        .values()
+        .filter(|o| {
+            o.as_dict().is_ok_and(|d| d.get(b"Subtype").and_then(lopdf::Object::as_name).ok() == Some(b"FreeText"))
+        })
+        .count();
+    assert_eq!(marks, 2 + 2, "one mark per page (2 pages) plus the two stamps of the seal");
+    assert!(matches!(
+        egov_pades::annotate(&signed, &[TextStamp { page: 9, x: 0.0, y: 0.0, text: "x".into(), font_size: 8.0 }]),
+        Err(PadesError::NoSuchPage(9))
+    ));
+    if let Some(out) = pdfsig(&printed) {
+        assert_eq!(out.matches("Signature is Valid").count(), 2, "{out}");
+    }
+}

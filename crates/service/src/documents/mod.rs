@@ -345,6 +345,56 @@ impl Services {
     }
 }
 
+impl Services {
+    /// A printed copy of a document's PDF: every page is marked with who printed it and when (as a locked
+    /// annotation, so signatures stay valid); the print is on the document's timeline and in the audit trail.
+    pub async fn print_copy(&self, caller: &Caller, file_id: i64) -> AppResult<(String, Vec<u8>)> {
+        require(caller, Scope::DocumentsRead)?;
+        let scope = scope_of(caller)?;
+        let (file, doc) = {
+            let mut conn = self.store.read().await?;
+            db::file_for(&mut conn, file_id, &scope).await?.ok_or(AppError::NotFound)?
+        };
+        let Some((document_id, _)) = doc else { return Err(AppError::NotFound) };
+        if file.media_type != "application/pdf" {
+            return Err(AppError::invalid(
+                "file",
+                "not_pdf",
+                "Chỉ in được bản có dấu của tệp PDF.",
+                "Only PDF files can be printed with a mark.",
+            ));
+        }
+        let name = {
+            let mut conn = self.store.read().await?;
+            egov_storage::accounts::full_name(&mut conn, caller.actor.user_id).await?.unwrap_or_default()
+        };
+        let now = now_ms();
+        let text = format!(
+            "Ban in cua {} ({}) luc {} - egov",
+            egov_domain::text::without_diacritics(&name),
+            caller.actor.username,
+            egov_pades::iso_time(now / 1000)
+        );
+        let store = self.files.clone();
+        let sha = file.sha256.clone();
+        let printed = tokio::task::spawn_blocking(move || -> AppResult<Vec<u8>> {
+            let bytes = store.get(&sha).map_err(AppError::internal)?;
+            let mark = egov_pades::TextStamp { page: 0, x: 28.0, y: 14.0, text, font_size: 7.0 };
+            egov_pades::annotate(&bytes, &[mark]).map_err(|e| {
+                AppError::invalid("file", "not_printable", &e.to_string(), "The PDF cannot be marked for printing.")
+            })
+        })
+        .await
+        .map_err(AppError::internal)??;
+        let mut tx = self.store.begin().await?;
+        event(&mut tx, caller, document_id, "printed", None, Some(&file.file_name), None).await?;
+        let detail = serde_json::json!({ "file_id": file_id, "file": file.file_name });
+        audit_doc(&mut tx, caller, "document.print", document_id, &detail).await?;
+        commit(tx).await?;
+        Ok((file.file_name, printed))
+    }
+}
+
 async fn insert_file(c: &mut Conn, f: &Intake, by: i64, now: i64) -> AppResult<i64> {
     Ok(db::insert_file(
         c,

@@ -30,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/messages/new", get(new_message).post(send_message))
         .route("/documents/{id}/revoke", post(revoke))
         .route("/documents/{id}/file", post(file_document))
+        .route("/files/{id}/print", post(print_copy))
 }
 
 #[derive(Deserialize)]
@@ -291,4 +292,10 @@ async fn revoke(
         Ok(()) => Ok(Redirect::to(&format!("/documents/{id}?notice=revoked")).into_response()),
         Err(e) => super::documents::refused(&st, &s, id, e, &["reason", "status"]).await,
     }
+}
+
+/// A printed copy of a PDF, marked on every page with who printed it and when (recorded on the timeline).
+async fn print_copy(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let (name, bytes) = st.services.print_copy(&s.caller, id).await.map_err(fail(&s))?;
+    Ok(crate::api::documents::file_response(&format!("ban-in-{name}"), "application/pdf", bytes))
 }
