@@ -150,3 +150,32 @@ fn xmlsec1_verifies_egov_signatures_and_egov_verifies_xmlsec1_signatures() {
     assert_eq!(verified.certificate, p.leaf.certificate_der);
     assert_eq!(verify(&by_xmlsec1.replace("Gói tin do xmlsec1 ký", "Gói tin khác")), Err(XmlDsigError::DigestMismatch));
 }
+
+/// Real edXML packages from egov-edxml's writer (document and status), signed in their `DigitalSignature`
+/// slot: egov-edxml still reads them, egov and xmlsec1 verify them.
+#[test]
+fn edxml_packages_from_the_writer_are_signed_and_still_read() {
+    let p = pki();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("root.pem"), egov_pki::der_to_pem(&p.root.certificate_der, "CERTIFICATE")).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../edxml/fuzz/corpus/read_package");
+    for name in ["canonical.xml", "canonical-status.xml"] {
+        let seed = std::fs::read(corpus.join(name)).unwrap();
+        let written = match egov_edxml::read_message(&seed).unwrap() {
+            egov_edxml::Message::Package(read) => egov_edxml::write_package(&read.package).unwrap(),
+            egov_edxml::Message::Status(read) => egov_edxml::write_status(&read.status).unwrap(),
+        };
+        let xml = String::from_utf8(written.bytes).unwrap();
+        let signed = sign(&xml, EDXML, "DigitalSignature", &signer(&p)).unwrap();
+        assert_eq!(verify(&signed).unwrap().certificate, p.leaf.certificate_der, "{name}");
+        egov_edxml::read_message(signed.as_bytes()).unwrap_or_else(|e| panic!("{name} no longer reads: {e}"));
+        std::fs::write(dir.path().join(name), &signed).unwrap();
+        let Some(out) = xmlsec1(
+            &["--verify", "--trusted-pem", "root.pem", "--verification-gmt-time", "2026-11-21 03:00:00", name],
+            dir.path(),
+        ) else {
+            return;
+        };
+        assert!(out.status.success(), "xmlsec1 refused {name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
