@@ -7,6 +7,7 @@ pub mod auth;
 pub mod demo;
 pub mod documents;
 mod error;
+pub mod exchange;
 pub mod org;
 pub mod password;
 pub mod signatures;

@@ -1020,3 +1020,14 @@ pub async fn insert_signed_copy(
     .fetch_one(&mut *c)
     .await?)
 }
+
+/// Marks a document as arrived through the exchange with the package's DocumentId (unique per agency: a second
+/// arrival of the same package is a conflict on `package`).
+pub async fn set_exchange_id(c: &mut AnyConnection, id: i64, exchange_id: &str) -> Result<()> {
+    sqlx::query("UPDATE documents SET exchange_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(exchange_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}

@@ -47,6 +47,7 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
     ("documents_issued_key", "documents.number_notation", "number_notation"),
     ("case_files_code_key", "case_files.code", "notation"),
     ("saved_searches_name", "saved_searches.user_id", "name"),
+    ("documents_exchange_key", "documents.exchange_id", "package"),
 ];
 
 impl From<sqlx::Error> for StorageError {

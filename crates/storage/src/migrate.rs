@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "documents", include_str!("../migrations/0002_documents.sql")),
     (3, "signatures", include_str!("../migrations/0003_signatures.sql")),
     (4, "saved_searches", include_str!("../migrations/0004_saved_searches.sql")),
+    (5, "exchange", include_str!("../migrations/0005_exchange.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and

@@ -134,6 +134,11 @@ impl ApiUser {
         (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// The bearer token (for requests the helpers do not cover).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     /// DELETE; the status.
     pub async fn delete(&self, path: &str) -> StatusCode {
         self.http.delete(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.expect("DELETE").status()

@@ -364,6 +364,8 @@ pub struct Review {
 /// An addressee of an outgoing document and its copy's status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Recipient {
+    /// The addressee's id (to ask for its edXML package).
+    pub id: i64,
     pub name: String,
     pub code: Option<String>,
     /// pending, delivered, registered, refused, queued.
@@ -444,7 +446,7 @@ impl From<egov_service::documents::DocumentDetail> for DocumentDetail {
             recipients: d
                 .recipients
                 .into_iter()
-                .map(|r| Recipient { name: r.name, code: r.code, status: r.status, note: r.note })
+                .map(|r| Recipient { id: r.id, name: r.name, code: r.code, status: r.status, note: r.note })
                 .collect(),
             my_assignments: d.my_assignments,
             document: d.document.into(),
@@ -1344,4 +1346,41 @@ pub(crate) async fn delete_saved_search(
 ) -> ApiResult<StatusCode> {
     st.services.delete_saved_search(&c.caller, id).await.map_err(fail!(c))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which outside addressee a package is for, and the seal PIN that signs it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PackageRequest {
+    /// The addressee (an entry of the document's `recipients` with an identifier code).
+    pub recipient_id: i64,
+    pub seal_pin: String,
+}
+
+/// The edXML package of an issued document for one outside addressee, signed with the agency's seal key
+/// (XML-DSig). For exchange by file while the hub connection is not in place.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/edxml", tag = "exchange", params(("id" = i64, Path)), request_body = PackageRequest,
+    responses((status = 200, description = "the signed edXML package", content_type = "application/xml"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn export_package(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<PackageRequest>,
+) -> ApiResult<Response> {
+    let xml = st.services.outgoing_package(&c.caller, id, b.recipient_id, &b.seal_pin).await.map_err(fail!(c))?;
+    Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
+}
+
+/// Receives an edXML package (the XML as the request body) into the agency's "to register" queue, after its
+/// checks: valid edXML, addressed to this agency, XML signature intact and trusted, not received before.
+#[utoipa::path(post, path = "/api/v1/agencies/{id}/edxml", tag = "exchange", params(("id" = i64, Path)),
+    request_body(content_type = "application/xml", description = "an edXML document package"),
+    responses((status = 201, body = NewId), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn import_package(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let new = st.services.receive_package(&c.caller, id, body.to_vec()).await.map_err(fail!(c))?;
+    Ok(created(NewId { id: new }))
 }

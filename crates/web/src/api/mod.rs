@@ -66,6 +66,8 @@ pub(crate) fn routes(_state: AppState) -> Router<AppState> {
         .route("/inbox/{id}/done", post(documents::inbox_done))
         .route("/search", get(documents::search))
         .route("/saved-searches", get(documents::saved_searches).post(documents::save_search))
+        .route("/documents/{id}/edxml", post(documents::export_package))
+        .route("/agencies/{id}/edxml", post(documents::import_package))
         .route("/saved-searches/{id}", delete(documents::delete_saved_search))
         .route("/books", get(documents::books))
         .route("/books/{id}/csv", get(documents::book_csv))
@@ -120,7 +122,7 @@ impl Modify for Security {
         documents::add_to_case_file, documents::case_file_status, documents::reachable,
         signatures::import_my_key, signatures::my_key, signatures::import_seal_key, signatures::sign_document,
         signatures::check_pdf, signatures::recheck_file, documents::saved_searches, documents::save_search,
-        documents::delete_saved_search,
+        documents::delete_saved_search, documents::export_package, documents::import_package,
     ),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
@@ -131,7 +133,8 @@ impl Modify for Security {
          (name = "documents", description = "Incoming documents, routing and handling, inbox, books, search"),
          (name = "drafts", description = "Outgoing documents: drafts, consultation, approval, issue"),
          (name = "case files", description = "Case files (hồ sơ công việc)"),
-         (name = "signatures", description = "Digital signatures: keys, signing, checking PDF signatures"))
+         (name = "signatures", description = "Digital signatures: keys, signing, checking PDF signatures"),
+         (name = "exchange", description = "edXML packages between agencies"))
 )]
 pub(crate) struct ApiDoc;
 

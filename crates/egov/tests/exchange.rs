@@ -1,0 +1,165 @@
+//! edXML exchange by package (both engines): an issued document's package for an outside ministry is built,
+//! signed with the agency's seal (XML-DSig) and read back by a clerk of that ministry into its "to register"
+//! queue with its files and their PDF signatures checked; a second arrival, a package for someone else, a
+//! changed package and a broken one are refused with a reason, and nothing is half-made.
+
+mod common;
+mod support;
+
+use common::TestApp;
+use egov_service::signatures::demo::DEMO_PIN;
+use reqwest::StatusCode;
+use serde_json::json;
+use support::ApiUser;
+
+#[tokio::test]
+async fn a_signed_package_goes_from_the_province_to_a_ministry_and_lands_once() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let system = egov_service::Caller::system("test");
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+
+    let specialist = ApiUser::sign_in(&app, "chuyenvien").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let fields = [
+        ("doc_type", "bao_cao"),
+        ("subject", "Báo cáo kết quả cải cách hành chính năm 2026"),
+        ("signer", "Nguyễn Văn An"),
+        ("urgency", "urgent"),
+        ("recipient_external", "G01.01|Bộ Nội vụ"),
+    ];
+    let (status, draft) = specialist
+        .post_multipart("/api/v1/drafts", &fields, &[("bao-cao.pdf", egov_files::sample_pdf("Bao cao", 2))])
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let id = draft["id"].as_i64().expect("id");
+    assert_eq!(
+        specialist.post(&format!("/api/v1/drafts/{id}/submit"), json!({ "approvers": [leader.user_id] })).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        leader.post(&format!("/api/v1/drafts/{id}/decision"), json!({ "decision": "approve" })).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        leader.post(&format!("/api/v1/documents/{id}/sign"), json!({ "pin": DEMO_PIN })).await.0,
+        StatusCode::OK
+    );
+    let (status, issued) = clerk.post(&format!("/api/v1/drafts/{id}/issue"), json!({ "seal_pin": DEMO_PIN })).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    assert_eq!(issued["queued"], 1);
+    let (_, d) = clerk.get(&format!("/api/v1/documents/{id}")).await;
+    let recipient = d["recipients"][0]["id"].as_i64().expect("recipient");
+
+    // The ministry joins the platform after the issue (its own agency and clerk), so its side can be tested here.
+    let ministry = app
+        .services
+        .create_agency(
+            &system,
+            &egov_service::org::AgencyInput {
+                code: "G01.01",
+                name: "Bộ Nội vụ",
+                short_name: None,
+                level: "central",
+                parent_id: None,
+            },
+        )
+        .await
+        .expect("ministry");
+    app.services
+        .create_user(
+            &system,
+            &egov_service::users::NewUserInput {
+                username: "vanthu.bnv",
+                full_name: "Lý Thị Kim",
+                agency_id: ministry.id,
+                roles: vec!["clerk".into()],
+                password: common::DEMO_PASSWORD,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("ministry clerk");
+    // Export: a wrong seal PIN is refused; the right one gives a signed, valid package.
+    let http = app.client();
+    let export = |pin: &'static str| {
+        let http = http.clone();
+        let url = app.url(&format!("/api/v1/documents/{id}/edxml"));
+        let token = clerk.token().to_string();
+        async move {
+            http.post(url)
+                .bearer_auth(token)
+                .json(&json!({ "recipient_id": recipient, "seal_pin": pin }))
+                .send()
+                .await
+                .expect("export")
+        }
+    };
+    assert_eq!(export("000000").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = export(DEMO_PIN).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let package = res.bytes().await.expect("package").to_vec();
+    let read = egov_edxml::read_package(&package).expect("a valid edXML package");
+    assert_eq!(read.package.header.to[0].organ_id.to_string(), "G01.01");
+    assert_eq!(read.package.header.subject, "Báo cáo kết quả cải cách hành chính năm 2026");
+    assert!(egov_xmldsig::verify(std::str::from_utf8(&package).expect("utf-8")).is_ok());
+
+    // The ministry's clerk receives it.
+    let ministry_clerk = ApiUser::sign_in(&app, "vanthu.bnv").await;
+    let import = |bytes: Vec<u8>, agency: i64| {
+        let http = http.clone();
+        let url = app.url(&format!("/api/v1/agencies/{agency}/edxml"));
+        let token = ministry_clerk.token().to_string();
+        async move {
+            let res = http
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/xml")
+                .body(bytes)
+                .send()
+                .await
+                .expect("import");
+            let status = res.status();
+            (status, res.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    // Someone else's package, a changed one and garbage first: each refused with its reason.
+    let (status, body) =
+        import(package.clone(), app.services.agencies(&system, None, 50).await.expect("agencies")[0].id).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let changed = String::from_utf8(package.clone()).expect("utf-8").replace("cải cách hành chính", "cải cách thủ tục");
+    let (status, body) = import(changed.into_bytes(), ministry.id).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"][0]["code"], "bad_signature", "{body}");
+    let (status, body) = import(b"<edXML:edXMLEnvelope><unclosed>".to_vec(), ministry.id).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"][0]["code"], "bad_package");
+    let (_, queue) = ministry_clerk.get("/api/v1/documents/to-register").await;
+    assert_eq!(queue, json!([]), "nothing half-made");
+
+    let (status, body) = import(package.clone(), ministry.id).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let arrived = body["id"].as_i64().expect("id");
+    let (_, a) = ministry_clerk.get(&format!("/api/v1/documents/{arrived}")).await;
+    assert_eq!(a["document"]["status"], "to_register");
+    assert_eq!(
+        a["document"]["sender_code"],
+        app.services
+            .agencies(&system, None, 50)
+            .await
+            .expect("agencies")
+            .iter()
+            .find(|g| g.id == d["document"]["agency_id"].as_i64().unwrap_or(0))
+            .map(|g| g.code.clone())
+            .unwrap_or_default()
+    );
+    assert_eq!(a["document"]["urgency"], "urgent");
+    assert_eq!(a["document"]["doc_type"], "bao_cao");
+    assert_eq!(a["files"][0]["signatures"]["verdict"], "valid", "the PDF's signatures are checked on arrival: {a}");
+    assert!(a["timeline"].to_string().contains("Chữ ký số gói tin hợp lệ"), "{a}");
+    // The same package again: refused, once is enough.
+    let (status, body) = import(package, ministry.id).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["fields"][0]["code"], "duplicate_package");
+}
