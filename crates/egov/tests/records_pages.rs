@@ -197,3 +197,59 @@ async fn a_printed_copy_is_marked_and_recorded() {
     let res = post_form(&app, &outsider, &format!("/files/{file}/print"), &outsider_csrf, &[]).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_new_draft_version_is_made_from_the_prefilled_page() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let specialist_api = ApiUser::sign_in(&app, "chuyenvien").await;
+    let fields = [
+        ("doc_type", "to_trinh"),
+        ("subject", "Tờ trình kinh phí năm 2027"),
+        ("signer", "Nguyễn Văn An"),
+        ("recipient_external", "G01.01|Bộ Nội vụ"),
+    ];
+    let (status, draft) =
+        specialist_api.post_multipart("/api/v1/drafts", &fields, &[("v1.pdf", egov_files::sample_pdf("V1", 1))]).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let id = draft["id"].as_i64().expect("id");
+
+    let specialist = app.client();
+    let csrf = sign_in(&app, &specialist, "chuyenvien", common::DEMO_PASSWORD).await;
+    let html = page(&app, &specialist, &format!("/documents/{id}")).await;
+    assert!(html.contains(&format!("/drafts/{id}/edit")), "{html}");
+    let form = page(&app, &specialist, &format!("/drafts/{id}/edit")).await;
+    assert!(form.contains("Tờ trình kinh phí năm 2027") && form.contains("G01.01|Bộ Nội vụ"), "prefilled: {form}");
+    // A blank subject is refused and the draft is unchanged.
+    let blank = reqwest::multipart::Form::new().text("doc_type", "to_trinh").text("subject", " ");
+    let res = specialist
+        .post(app.url(&format!("/drafts/{id}/versions?csrf={csrf}")))
+        .multipart(blank)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let parts = reqwest::multipart::Form::new()
+        .text("doc_type", "to_trinh")
+        .text("subject", "Tờ trình kinh phí năm 2027 (bổ sung)")
+        .text("signer", "Nguyễn Văn An")
+        .text("recipient_external", "G01.01|Bộ Nội vụ")
+        .text("note", "Bổ sung dự toán")
+        .part("files", reqwest::multipart::Part::bytes(egov_files::sample_pdf("V2", 1)).file_name("v2.pdf"));
+    let res = specialist
+        .post(app.url(&format!("/drafts/{id}/versions?csrf={csrf}")))
+        .multipart(parts)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, d) = specialist_api.get(&format!("/api/v1/documents/{id}")).await;
+    assert_eq!(d["document"]["subject"], "Tờ trình kinh phí năm 2027 (bổ sung)");
+    assert!(d["files"].as_array().expect("files").iter().any(|f| f["name"] == "v2.pdf" && f["version"] == 2), "{d}");
+    assert_eq!(d["recipients"][0]["code"], "G01.01", "the addressee was kept: {d}");
+    // Someone else cannot see the draft, let alone edit it.
+    let other = app.client();
+    sign_in(&app, &other, "vanthu.snv", common::DEMO_PASSWORD).await;
+    let res = other.get(app.url(&format!("/drafts/{id}/edit"))).send().await.expect("get");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

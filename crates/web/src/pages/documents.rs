@@ -37,6 +37,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/files/{id}", get(download))
         .route("/drafts/new", get(new_draft).post(create_draft))
         .route("/drafts/{id}/submit", post(submit_draft))
+        .route("/drafts/{id}/edit", get(edit_draft))
+        .route("/drafts/{id}/versions", post(revise_draft))
         .route("/drafts/{id}/consult", post(consult_draft))
         .route("/drafts/{id}/comments", post(answer_consultation))
         .route("/drafts/{id}/decision", post(decide_draft))
@@ -167,6 +169,8 @@ struct NewDraftPage {
     ctx: Ctx,
     errors: FormErrors,
     values: MultipartForm,
+    /// Where the form posts: a new draft, or a new version of draft `Some(id)`.
+    revising: Option<i64>,
     types: Vec<(&'static str, &'static str)>,
     urgencies: Vec<(&'static str, &'static str)>,
     secrecies: Vec<(&'static str, &'static str)>,
@@ -178,6 +182,18 @@ impl NewDraftPage {
     fn value(&self, name: &str) -> &str {
         self.values.get(name)
     }
+
+    /// Whether `id` is among the chosen values of the multi-select `name`.
+    fn chosen(&self, name: &str, id: &i64) -> bool {
+        self.values.all(name).contains(&id.to_string().as_str())
+    }
+
+    fn action(&self) -> String {
+        match self.revising {
+            Some(id) => format!("/drafts/{id}/versions"),
+            None => "/drafts/new".into(),
+        }
+    }
 }
 
 async fn draft_page(
@@ -185,13 +201,15 @@ async fn draft_page(
     s: &SignedIn,
     errors: FormErrors,
     values: MultipartForm,
+    revising: Option<i64>,
 ) -> Result<NewDraftPage, PageError> {
     let lang = s.ctx.lang;
     let (agencies, units) = st.services.addressees(&s.caller).await.map_err(fail(s))?;
     Ok(NewDraftPage {
-        ctx: Ctx::signed_in(s, "draft.new"),
+        ctx: Ctx::signed_in(s, if revising.is_some() { "draft.revise" } else { "draft.new" }),
         errors,
         values,
+        revising,
         types: DocumentType::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
         urgencies: Urgency::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
         secrecies: Secrecy::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
@@ -203,7 +221,60 @@ async fn draft_page(
 async fn new_draft(State(st): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
     let mut values = MultipartForm::default();
     values.fields.insert("doc_type".into(), vec!["cong_van".into()]);
-    render(&draft_page(&st, &s, FormErrors::default(), values).await?, s.ctx.lang)
+    render(&draft_page(&st, &s, FormErrors::default(), values, None).await?, s.ctx.lang)
+}
+
+/// The form for a new version of a draft, filled with the current metadata and addressees.
+async fn edit_draft(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let d = st.services.document(&s.caller, id).await.map_err(fail(&s))?;
+    let doc = &d.document;
+    let mut values = MultipartForm::default();
+    for (name, value) in [
+        ("doc_type", doc.doc_type.clone()),
+        ("subject", doc.subject.clone()),
+        ("urgency", doc.urgency.clone()),
+        ("secrecy", doc.secrecy.clone()),
+        ("signer", doc.signer.clone().unwrap_or_default()),
+    ] {
+        values.fields.insert(name.into(), vec![value]);
+    }
+    for r in &d.recipients {
+        let (name, value) = match (r.agency_id, r.unit_id, &r.code) {
+            (_, Some(unit), _) => ("recipient_units", unit.to_string()),
+            (Some(agency), _, _) => ("recipient_agencies", agency.to_string()),
+            (None, None, Some(code)) => ("recipient_external", format!("{code}|{}", r.name)),
+            _ => continue,
+        };
+        values.fields.entry(name.into()).or_default().push(value);
+    }
+    render(&draft_page(&st, &s, FormErrors::default(), values, Some(id)).await?, s.ctx.lang)
+}
+
+async fn revise_draft(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    m: Multipart,
+) -> Result<Response, PageError> {
+    let form = MultipartForm::read(m).await.map_err(fail(&s))?;
+    let result = match draft_input(&form) {
+        Ok(input) => st.services.revise_draft(&s.caller, id, &input, form.files.clone()).await,
+        Err(e) => Err(AppError::field(e)),
+    };
+    match result {
+        Ok(_) => Ok(back(id, "saved")),
+        Err(e) => {
+            match FormErrors::from_error(&e, s.ctx.lang, &["doc_type", "subject", "recipients", "files", "status"]) {
+                Some(errors) => {
+                    let mut values = form;
+                    values.files.clear();
+                    let page = draft_page(&st, &s, errors, values, Some(id)).await?;
+                    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page, s.ctx.lang)?).into_response())
+                }
+                None => Err(PageError { err: e, lang: s.ctx.lang }),
+            }
+        }
+    }
 }
 
 async fn create_draft(State(st): State<AppState>, s: SignedIn, m: Multipart) -> Result<Response, PageError> {
@@ -218,7 +289,7 @@ async fn create_draft(State(st): State<AppState>, s: SignedIn, m: Multipart) -> 
             Some(errors) => {
                 let mut values = form;
                 values.files.clear();
-                let page = draft_page(&st, &s, errors, values).await?;
+                let page = draft_page(&st, &s, errors, values, None).await?;
                 Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page, s.ctx.lang)?).into_response())
             }
             None => Err(PageError { err: e, lang: s.ctx.lang }),
