@@ -81,6 +81,8 @@ async fn a_signed_package_goes_from_the_province_to_a_ministry_and_lands_once() 
         )
         .await
         .expect("ministry clerk");
+    // Its keys (seal and exchange) from the demo PKI, which adds what is missing.
+    app.services.create_demo_pki(None).await.expect("keys for the ministry");
     // Export: a wrong seal PIN is refused; the right one gives a signed, valid package.
     let http = app.client();
     let export = |pin: &'static str| {
@@ -162,4 +164,34 @@ async fn a_signed_package_goes_from_the_province_to_a_ministry_and_lands_once() 
     let (status, body) = import(package, ministry.id).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["fields"][0]["code"], "duplicate_package");
+
+    // The ministry answers automatically: 01 on arrival, 03 when its clerk registers the document; each answer
+    // is a signed edXML status package for the province, waiting in the ministry's outbox.
+    let (status, reg) = ministry_clerk.post(&format!("/api/v1/documents/{arrived}/register"), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    let (_, outbox) = ministry_clerk.get(&format!("/api/v1/agencies/{}/outbox", ministry.id)).await;
+    let entries = outbox.as_array().expect("outbox");
+    let codes: Vec<&str> = entries.iter().filter_map(|e| e["status_code"].as_str()).collect();
+    assert_eq!(codes, ["01", "03"], "{outbox}");
+    let province_code = read.package.header.from.organ_id.to_string();
+    for entry in entries {
+        assert_eq!(entry["to_code"], province_code.as_str());
+        assert_eq!(entry["state"], "pending");
+        let (status, xml) = ministry_clerk.get_bytes(&format!("/api/v1/outbox/{}", entry["id"])).await;
+        assert_eq!(status, StatusCode::OK);
+        let signed = egov_xmldsig::verify(std::str::from_utf8(&xml).expect("utf-8")).expect("signed status");
+        assert!(egov_pki::certificate_info(&signed.certificate)
+            .expect("cert")
+            .common_name
+            .contains("hệ thống liên thông"));
+        match egov_edxml::read_message(&xml).expect("a valid status package") {
+            egov_edxml::Message::Status(s) => {
+                assert_eq!(s.status.response_for.document_id, read.package.header.document_id);
+                assert_eq!(format!("{:02}", s.status.status_code.code()), entry["status_code"].as_str().unwrap_or(""));
+            }
+            egov_edxml::Message::Package(_) => panic!("expected a status package"),
+        }
+    }
+    // The province's clerk cannot read the ministry's outbox.
+    assert_eq!(clerk.get(&format!("/api/v1/agencies/{}/outbox", ministry.id)).await.0, StatusCode::FORBIDDEN);
 }

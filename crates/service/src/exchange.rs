@@ -7,11 +7,16 @@ use egov_domain::document::{DocumentType, Secrecy, Urgency};
 use egov_domain::lang::Lang;
 use egov_edxml::{
     AgencyCode, Attachment, Code, Date, DocumentId, DocumentType as EdType, MessageHeader, Organization, OtherInfo,
-    Package, Priority, PromulgationInfo, SignerInfo, SteeringType, Timestamp, TraceHeader, TraceHeaderList, TypeCode,
+    Package, Priority, PromulgationInfo, ResponseFor, SignerInfo, StaffInfo, StatusCode, StatusPackage, SteeringType,
+    Timestamp, TraceHeader, TraceHeaderList, TypeCode,
 };
+use egov_storage::documents::DocumentRow;
 use egov_storage::documents::{self as db, NewDocument};
+use egov_storage::exchange::{self as xdb, NewOutbox, OutboxRow};
 use egov_storage::handling as hdb;
 use egov_storage::signatures as sdb;
+use egov_storage::Conn;
+use std::sync::Arc;
 
 use crate::documents::{audit_doc, conflict, deliver, reindex, require, Upload};
 use crate::{now_ms, AppError, AppResult, Caller, Scope, Services};
@@ -333,9 +338,160 @@ impl Services {
         )
         .await?;
         reindex(&mut tx, id).await?;
+        let arrived = self.visible_document(&mut tx, caller, id).await?;
+        self.queue_status(&mut tx, caller, &arrived, StatusCode::Arrived, "Đã đến", now).await?;
         let detail = serde_json::json!({ "document_id": exchange_id, "from": sender_code, "files": files.len(), "signature": signature_note });
         audit_doc(&mut tx, caller, "document.receive_edxml", id, &detail).await?;
         crate::commit(tx).await?;
         Ok(id)
+    }
+}
+
+/// File in the PKI folder holding the key-encryption key of the agencies' exchange keys.
+pub const KEK_FILE: &str = "exchange.kek";
+
+/// The key-encryption key, created (random, 32 bytes, hex) when missing.
+pub(crate) fn exchange_kek(pki_dir: &std::path::Path) -> AppResult<String> {
+    let path = pki_dir.join(KEK_FILE);
+    if let Ok(kek) = std::fs::read_to_string(&path) {
+        return Ok(kek.trim().to_string());
+    }
+    std::fs::create_dir_all(pki_dir).map_err(AppError::internal)?;
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    let kek = hex::encode(bytes);
+    std::fs::write(&path, &kek).map_err(AppError::internal)?;
+    Ok(kek)
+}
+
+/// "Now" in Vietnam time as an edXML timestamp.
+fn edxml_now() -> AppResult<Timestamp> {
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)));
+    Date::new(now.year() as u16, now.month() as u8, now.day() as u8)
+        .and_then(|day| Timestamp::new(day, now.hour() as u8, now.minute() as u8, now.second() as u8))
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("clock out of range")))
+}
+
+/// A `YYYY-MM-DD` date as an edXML date.
+fn edxml_date(iso: &str) -> Option<Date> {
+    let p: Vec<u16> = iso.split('-').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    Date::new(*p.first()?, u8::try_from(*p.get(1)?).ok()?, u8::try_from(*p.get(2)?).ok()?)
+}
+
+impl Services {
+    /// The agency's exchange key, opened with the server's key-encryption key (kept open in memory); `None`
+    /// when the agency has none.
+    pub(crate) async fn exchange_signer(
+        &self,
+        c: &mut Conn,
+        agency_id: i64,
+    ) -> AppResult<Option<Arc<egov_pki::KeySigner>>> {
+        if let Some(s) = self.exchange_signers.lock().ok().and_then(|m| m.get(&agency_id).cloned()) {
+            return Ok(Some(s));
+        }
+        let Some(key) = sdb::exchange_key(c, agency_id).await? else { return Ok(None) };
+        let kek = exchange_kek(&self.settings.pki_dir)?;
+        let signer = tokio::task::spawn_blocking(move || -> AppResult<egov_pki::KeySigner> {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let sealed = b64.decode(&key.sealed_key_b64).map_err(AppError::internal)?;
+            let chain: Vec<Vec<u8>> = key
+                .chain_b64
+                .split(',')
+                .map(|c| b64.decode(c))
+                .collect::<Result<_, _>>()
+                .map_err(AppError::internal)?;
+            let pkcs8 = egov_pki::open_key(&sealed, &kek).map_err(AppError::internal)?;
+            egov_pki::KeySigner::from_pkcs8(&pkcs8, chain).map_err(AppError::internal)
+        })
+        .await
+        .map_err(AppError::internal)??;
+        let signer = Arc::new(signer);
+        if let Ok(mut m) = self.exchange_signers.lock() {
+            m.insert(agency_id, signer.clone());
+        }
+        Ok(Some(signer))
+    }
+
+    /// Puts the status answer `code` for a document that arrived through the exchange in the agency's outbox,
+    /// signed with the agency's exchange key, in the caller's transaction. Documents that did not come through
+    /// the exchange have nobody to answer; an agency without an exchange key is logged and skipped.
+    pub(crate) async fn queue_status(
+        &self,
+        c: &mut Conn,
+        caller: &Caller,
+        d: &DocumentRow,
+        code: StatusCode,
+        description: &str,
+        now: i64,
+    ) -> AppResult<()> {
+        let (Some(exchange_id), Some(sender)) = (&d.exchange_id, &d.sender_code) else { return Ok(()) };
+        let Some(signer) = self.exchange_signer(c, d.agency_id).await? else {
+            tracing::warn!(agency = d.agency_id, "no exchange key: status {} not sent", code.code());
+            return Ok(());
+        };
+        let agency = egov_storage::org::get_agency(c, d.agency_id, &egov_storage::Visibility::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let internal = |what: String| AppError::internal(anyhow::anyhow!(what));
+        let own = AgencyCode::parse(&agency.code).map_err(|_| internal(format!("agency code {}", agency.code)))?;
+        let sender_code = AgencyCode::parse(sender).map_err(|_| internal(format!("sender code {sender}")))?;
+        let document_id: DocumentId =
+            exchange_id.parse().map_err(|_| internal(format!("document id {exchange_id}")))?;
+        let staff_name = egov_storage::accounts::full_name(c, caller.actor.user_id).await?.unwrap_or_default();
+        let status = StatusPackage {
+            response_for: ResponseFor {
+                organ_id: sender_code.clone(),
+                code: d.number_notation.clone().unwrap_or_default(),
+                promulgation_date: d.issued_on.as_deref().and_then(edxml_date),
+                document_id,
+            },
+            from: Organization::new(own, agency.name.clone()),
+            to: vec![Organization::new(sender_code, d.sender_name.clone().unwrap_or_default())],
+            status_code: code,
+            description: description.to_string(),
+            timestamp: edxml_now()?,
+            staff: StaffInfo { staff: staff_name, ..StaffInfo::default() },
+        };
+        let written = egov_edxml::write_status(&status).map_err(|e| package_error(&e))?;
+        let xml = String::from_utf8(written.bytes).map_err(AppError::internal)?;
+        let signed = egov_xmldsig::sign(&xml, EDXML_NS, "DigitalSignature", signer.as_ref())
+            .map_err(|e| internal(format!("signing a status: {e}")))?;
+        let code_text = format!("{:02}", code.code());
+        xdb::insert_outbox(
+            c,
+            &NewOutbox {
+                agency_id: d.agency_id,
+                kind: "status",
+                to_code: sender,
+                document_id: Some(d.id),
+                status_code: Some(&code_text),
+                package: &signed,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// An agency's outbox (its clerks and administrators).
+    pub async fn outbox(&self, caller: &Caller, agency_id: i64) -> AppResult<Vec<OutboxRow>> {
+        require(caller, Scope::DocumentsRead)?;
+        if !caller.actor.is_clerk_of(agency_id) && !caller.actor.is_system_admin() {
+            return Err(AppError::Forbidden);
+        }
+        let mut c = self.store.read().await?;
+        Ok(xdb::outbox_of(&mut c, agency_id).await?)
+    }
+
+    /// One signed package of an outbox.
+    pub async fn outbox_package(&self, caller: &Caller, id: i64) -> AppResult<Vec<u8>> {
+        require(caller, Scope::DocumentsRead)?;
+        let mut c = self.store.read().await?;
+        let (agency_id, package) = xdb::outbox_package(&mut c, id).await?.ok_or(AppError::NotFound)?;
+        if !caller.actor.is_clerk_of(agency_id) && !caller.actor.is_system_admin() {
+            return Err(AppError::NotFound);
+        }
+        Ok(package.into_bytes())
     }
 }

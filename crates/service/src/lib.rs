@@ -83,6 +83,8 @@ pub struct Services {
     trust: Arc<std::sync::RwLock<Arc<egov_pki::TrustStore>>>,
     /// The time-stamp authority's URL (RFC 3161 over HTTP), when signatures get time-stamps.
     tsa: Arc<std::sync::RwLock<Option<String>>>,
+    /// Agencies' exchange keys, opened once with the server's key-encryption key.
+    exchange_signers: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<egov_pki::KeySigner>>>>,
 }
 
 impl Services {
@@ -97,6 +99,7 @@ impl Services {
         Ok(Services {
             trust: Arc::new(std::sync::RwLock::new(Arc::new(trust))),
             tsa: Arc::new(std::sync::RwLock::new(settings.tsa_url.clone())),
+            exchange_signers: Arc::default(),
             store,
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),

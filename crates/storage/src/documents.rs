@@ -192,6 +192,8 @@ pub struct DocumentRow {
     pub version: i64,
     /// '' (not signed), 'signed' (personal signature on the main file), 'sealed' (organisation signature too).
     pub signature_state: String,
+    /// The edXML DocumentId when the document arrived through the exchange.
+    pub exchange_id: Option<String>,
     pub created_by: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -201,7 +203,7 @@ const DOC_COLS: &str = "d.id, d.agency_id, d.direction, d.status, d.agency_wide,
      d.doc_type, d.number_notation, d.issued_on, d.subject, d.sender_agency_id, d.sender_code, d.sender_name, \
      d.urgency, d.secrecy, d.legal_normative, d.deadline, d.page_count, d.signer, d.unit_id, d.recipients_text, \
      d.received_at, d.registered_at, d.origin_document_id, d.replaces_id, d.revoked_at, d.revoke_reason, d.version, \
-     d.signature_state, d.created_by, d.created_at, d.updated_at";
+     d.signature_state, d.exchange_id, d.created_by, d.created_at, d.updated_at";
 
 /// Values for a new document. Numbered documents carry their book and number, taken in the
 /// same transaction with [`take_number`].

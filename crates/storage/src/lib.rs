@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod case_files;
 pub mod documents;
 mod error;
+pub mod exchange;
 mod flag;
 pub mod handling;
 pub mod jobs;

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "signatures", include_str!("../migrations/0003_signatures.sql")),
     (4, "saved_searches", include_str!("../migrations/0004_saved_searches.sql")),
     (5, "exchange", include_str!("../migrations/0005_exchange.sql")),
+    (6, "exchange_outbox", include_str!("../migrations/0006_exchange_outbox.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and

@@ -53,8 +53,8 @@ pub struct NewSigningKey<'a> {
 /// Stores a key as its owner's active one (the previous active key of the owner is retired) and returns its id.
 pub async fn insert_signing_key(c: &mut AnyConnection, k: &NewSigningKey<'_>, now: i64) -> Result<i64> {
     sqlx::query(
-        "UPDATE signing_keys SET active = 0 WHERE active = 1 AND \
-         ((owner_user_id = $1 AND $2 = 'personal') OR (owner_agency_id = $3 AND $2 = 'seal'))",
+        "UPDATE signing_keys SET active = 0 WHERE active = 1 AND purpose = $2 AND \
+         (owner_user_id = $1 OR owner_agency_id = $3)",
     )
     .bind(k.owner_user_id.unwrap_or(-1))
     .bind(k.purpose)
@@ -93,6 +93,12 @@ pub async fn personal_key(c: &mut AnyConnection, user_id: i64) -> Result<Option<
 /// The active seal key of an agency.
 pub async fn seal_key(c: &mut AnyConnection, agency_id: i64) -> Result<Option<SigningKeyRow>> {
     let sql = format!("{SELECT_KEY} WHERE owner_agency_id = $1 AND purpose = 'seal' AND active = 1");
+    Ok(sqlx::query_as(&sql).bind(agency_id).fetch_optional(&mut *c).await?)
+}
+
+/// The active exchange key of an agency (signs its edXML packages without a person's PIN).
+pub async fn exchange_key(c: &mut AnyConnection, agency_id: i64) -> Result<Option<SigningKeyRow>> {
+    let sql = format!("{SELECT_KEY} WHERE owner_agency_id = $1 AND purpose = 'exchange' AND active = 1");
     Ok(sqlx::query_as(&sql).bind(agency_id).fetch_optional(&mut *c).await?)
 }
 

@@ -302,6 +302,7 @@ impl Services {
             revoke_reason: None,
             version: 1,
             signature_state: String::new(),
+            exchange_id: None,
             created_by: caller.actor.user_id,
             created_at: now,
             updated_at: now,
@@ -361,6 +362,7 @@ impl Services {
         if let Some(origin) = d.origin_document_id {
             self.mark_copy(&mut tx, origin, d.id, "registered", None, now).await?;
         }
+        self.queue_status(&mut tx, caller, &d, egov_edxml::StatusCode::Received, &label, now).await?;
         let detail = serde_json::json!({ "book_id": book.book_id, "arrival_number": arrival });
         audit_doc(&mut tx, caller, "document.register", d.id, &detail).await?;
         finish(tx, Registered { id: d.id, arrival_number: arrival, book_id: book.book_id, book_name: book.book_name })
@@ -392,6 +394,7 @@ impl Services {
             self.mark_copy(&mut tx, origin, d.id, "refused", Some(&reason), now).await?;
         }
         reindex(&mut tx, d.id).await?;
+        self.queue_status(&mut tx, caller, &d, egov_edxml::StatusCode::Refused, &reason, now).await?;
         audit_doc(&mut tx, caller, "document.refuse", d.id, &serde_json::json!({ "reason": reason })).await?;
         finish(tx, ()).await
     }

@@ -103,6 +103,33 @@ impl Services {
             self.demo_key(&caller, &root, subject, CertificateKind::Seal, KeyOwner::Agency(a.id), &seal_png, crl_url)
                 .await?;
         }
+        // Exchange keys: every agency signs its edXML packages unattended, sealed under the key-encryption key.
+        let kek = crate::exchange::exchange_kek(&self.settings.pki_dir)?;
+        let all_agencies = {
+            let mut c = self.store.read().await?;
+            egov_storage::org::agency_tree(&mut c, &Visibility::All).await?
+        };
+        let now = now_ms() / 1000;
+        for a in all_agencies {
+            let missing = {
+                let mut c = self.store.read().await?;
+                sdb::exchange_key(&mut c, a.id).await?.is_none()
+            };
+            if missing {
+                let subject = Subject::new(format!("{} - hệ thống liên thông", a.name));
+                let issued =
+                    egov_pki::issue_certificate(&root, &subject, CertificateKind::Seal, now - 3600, 730, crl_url)
+                        .map_err(AppError::internal)?;
+                let info = egov_pki::certificate_info(&issued.certificate_der).map_err(AppError::internal)?;
+                let (key, kek) = (issued.key_pkcs8.clone(), kek.clone());
+                let sealed = tokio::task::spawn_blocking(move || egov_pki::seal_key(&key, &kek))
+                    .await
+                    .map_err(AppError::internal)?
+                    .map_err(AppError::internal)?;
+                let chain = vec![issued.certificate_der.clone(), root.certificate_der.clone()];
+                self.store_key(&caller, KeyOwner::Exchange(a.id), &info, &chain, &sealed, None).await?;
+            }
+        }
         let root_subject = egov_pki::certificate_info(&root.certificate_der).map(|i| i.subject).unwrap_or_default();
         Ok(DemoPki { root_subject, root_created, personal_keys: users.len(), seal_keys: agencies.len() })
     }

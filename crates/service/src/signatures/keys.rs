@@ -52,6 +52,9 @@ pub enum KeyOwner {
     Person(i64),
     /// An agency's seal (the organisation signature), used by its clerks.
     Agency(i64),
+    /// An agency's exchange key: signs its edXML packages unattended (sealed under the server's
+    /// key-encryption key, not a person's PIN).
+    Exchange(i64),
 }
 
 /// A key import: the PKCS#12 file and its password, the PIN chosen for egov, and the signature or seal image.
@@ -97,6 +100,7 @@ impl Services {
         match owner {
             KeyOwner::Person(user) if user == caller.actor.user_id => {}
             KeyOwner::Agency(agency) if caller.actor.is_clerk_of(agency) || caller.actor.is_system_admin() => {}
+            KeyOwner::Exchange(_) if caller.actor.is_system_admin() => {}
             _ => return Err(AppError::Forbidden),
         }
         pin_rule(&import.pin)?;
@@ -164,6 +168,7 @@ impl Services {
         let (purpose, user, agency) = match owner {
             KeyOwner::Person(u) => ("personal", Some(u), None),
             KeyOwner::Agency(a) => ("seal", None, Some(a)),
+            KeyOwner::Exchange(a) => ("exchange", None, Some(a)),
         };
         let now = now_ms();
         let mut tx = self.store.begin().await?;
@@ -204,6 +209,7 @@ impl Services {
         let row = match owner {
             KeyOwner::Person(u) => sdb::personal_key(&mut tx, u).await?,
             KeyOwner::Agency(a) => sdb::seal_key(&mut tx, a).await?,
+            KeyOwner::Exchange(a) => sdb::exchange_key(&mut tx, a).await?,
         }
         .ok_or(AppError::NotFound)?;
         crate::commit(tx).await?;

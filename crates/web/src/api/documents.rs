@@ -1384,3 +1384,51 @@ pub(crate) async fn import_package(
     let new = st.services.receive_package(&c.caller, id, body.to_vec()).await.map_err(fail!(c))?;
     Ok(created(NewId { id: new }))
 }
+
+/// A package in an agency's exchange outbox.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxEntry {
+    pub id: i64,
+    /// status or document.
+    pub kind: String,
+    /// Identifier code of the addressee.
+    pub to_code: String,
+    pub document_id: Option<i64>,
+    /// For status packages: 01 … 16.
+    pub status_code: Option<String>,
+    /// pending or sent.
+    pub state: String,
+    pub created_at: i64,
+}
+
+/// The agency's exchange outbox: signed packages waiting to be sent (its clerks).
+#[utoipa::path(get, path = "/api/v1/agencies/{id}/outbox", tag = "exchange", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<OutboxEntry>), (status = 403, body = ErrorBody)))]
+pub(crate) async fn outbox(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+) -> ApiResult<Json<Vec<OutboxEntry>>> {
+    let rows = st.services.outbox(&c.caller, id).await.map_err(fail!(c))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| OutboxEntry {
+                id: r.id,
+                kind: r.kind,
+                to_code: r.to_code,
+                document_id: r.document_id,
+                status_code: r.status_code,
+                state: r.state,
+                created_at: r.created_at,
+            })
+            .collect(),
+    ))
+}
+
+/// One signed package of the outbox.
+#[utoipa::path(get, path = "/api/v1/outbox/{id}", tag = "exchange", params(("id" = i64, Path)),
+    responses((status = 200, description = "the signed edXML package", content_type = "application/xml"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn outbox_package(State(st): State<AppState>, c: ApiCaller, Ids(id): Ids<i64>) -> ApiResult<Response> {
+    let xml = st.services.outbox_package(&c.caller, id).await.map_err(fail!(c))?;
+    Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
+}
