@@ -22,35 +22,11 @@ async fn a_signed_package_goes_from_the_province_to_a_ministry_and_lands_once() 
     let specialist = ApiUser::sign_in(&app, "chuyenvien").await;
     let leader = ApiUser::sign_in(&app, "lanhdao").await;
     let clerk = ApiUser::sign_in(&app, "vanthu").await;
-    let fields = [
-        ("doc_type", "bao_cao"),
-        ("subject", "Báo cáo kết quả cải cách hành chính năm 2026"),
-        ("signer", "Nguyễn Văn An"),
-        ("urgency", "urgent"),
-        ("recipient_external", "G01.01|Bộ Nội vụ"),
-    ];
-    let (status, draft) = specialist
-        .post_multipart("/api/v1/drafts", &fields, &[("bao-cao.pdf", egov_files::sample_pdf("Bao cao", 2))])
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{draft}");
-    let id = draft["id"].as_i64().expect("id");
-    assert_eq!(
-        specialist.post(&format!("/api/v1/drafts/{id}/submit"), json!({ "approvers": [leader.user_id] })).await.0,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        leader.post(&format!("/api/v1/drafts/{id}/decision"), json!({ "decision": "approve" })).await.0,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        leader.post(&format!("/api/v1/documents/{id}/sign"), json!({ "pin": DEMO_PIN })).await.0,
-        StatusCode::OK
-    );
-    let (status, issued) = clerk.post(&format!("/api/v1/drafts/{id}/issue"), json!({ "seal_pin": DEMO_PIN })).await;
-    assert_eq!(status, StatusCode::CREATED, "{issued}");
-    assert_eq!(issued["queued"], 1);
+    let (id, recipient) =
+        issue_for_ministry(&specialist, &leader, &clerk, "Báo cáo kết quả cải cách hành chính năm 2026").await;
+    let (second, second_recipient) =
+        issue_for_ministry(&specialist, &leader, &clerk, "Công văn gửi nhầm địa chỉ").await;
     let (_, d) = clerk.get(&format!("/api/v1/documents/{id}")).await;
-    let recipient = d["recipients"][0]["id"].as_i64().expect("recipient");
 
     // The ministry joins the platform after the issue (its own agency and clerk), so its side can be tested here.
     let ministry = app
@@ -85,9 +61,9 @@ async fn a_signed_package_goes_from_the_province_to_a_ministry_and_lands_once() 
     app.services.create_demo_pki(None).await.expect("keys for the ministry");
     // Export: a wrong seal PIN is refused; the right one gives a signed, valid package.
     let http = app.client();
-    let export = |pin: &'static str| {
+    let export_of = |doc: i64, recipient: i64, pin: &'static str| {
         let http = http.clone();
-        let url = app.url(&format!("/api/v1/documents/{id}/edxml"));
+        let url = app.url(&format!("/api/v1/documents/{doc}/edxml"));
         let token = clerk.token().to_string();
         async move {
             http.post(url)
@@ -98,6 +74,7 @@ async fn a_signed_package_goes_from_the_province_to_a_ministry_and_lands_once() 
                 .expect("export")
         }
     };
+    let export = |pin: &'static str| export_of(id, recipient, pin);
     assert_eq!(export("000000").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = export(DEMO_PIN).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -192,6 +169,57 @@ async fn a_signed_package_goes_from_the_province_to_a_ministry_and_lands_once() 
             egov_edxml::Message::Package(_) => panic!("expected a status package"),
         }
     }
+    // A package the ministry refuses (with a reason): 01, then 02 carrying the reason.
+    let res = export_of(second, second_recipient, DEMO_PIN).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (status, body) = import(res.bytes().await.expect("package").to_vec(), ministry.id).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let refused_doc = body["id"].as_i64().expect("id");
+    let (status, body) = ministry_clerk
+        .post(&format!("/api/v1/documents/{refused_doc}/refuse"), json!({ "text": "Gửi nhầm cơ quan" }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, outbox) = ministry_clerk.get(&format!("/api/v1/agencies/{}/outbox", ministry.id)).await;
+    let codes: Vec<&str> =
+        outbox.as_array().expect("outbox").iter().filter_map(|e| e["status_code"].as_str()).collect();
+    assert_eq!(codes, ["01", "03", "01", "02"], "{outbox}");
+    let last = outbox.as_array().and_then(|a| a.last()).expect("the refusal");
+    let (_, xml) = ministry_clerk.get_bytes(&format!("/api/v1/outbox/{}", last["id"])).await;
+    match egov_edxml::read_message(&xml).expect("status") {
+        egov_edxml::Message::Status(s) => assert_eq!(s.status.description, "Gửi nhầm cơ quan"),
+        egov_edxml::Message::Package(_) => panic!("expected a status package"),
+    }
+
     // The province's clerk cannot read the ministry's outbox.
     assert_eq!(clerk.get(&format!("/api/v1/agencies/{}/outbox", ministry.id)).await.0, StatusCode::FORBIDDEN);
+}
+
+/// A document drafted, approved, signed by the leader and issued with the seal to the (outside) ministry;
+/// returns its id and the ministry's addressee id.
+async fn issue_for_ministry(specialist: &ApiUser, leader: &ApiUser, clerk: &ApiUser, subject: &str) -> (i64, i64) {
+    let fields = [
+        ("doc_type", "bao_cao"),
+        ("subject", subject),
+        ("signer", "Nguyễn Văn An"),
+        ("urgency", "urgent"),
+        ("recipient_external", "G01.01|Bộ Nội vụ"),
+    ];
+    let (status, draft) = specialist
+        .post_multipart("/api/v1/drafts", &fields, &[("bao-cao.pdf", egov_files::sample_pdf("Bao cao", 2))])
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let id = draft["id"].as_i64().expect("id");
+    let submit = json!({ "approvers": [leader.user_id] });
+    assert_eq!(specialist.post(&format!("/api/v1/drafts/{id}/submit"), submit).await.0, StatusCode::NO_CONTENT);
+    let approve = json!({ "decision": "approve" });
+    assert_eq!(leader.post(&format!("/api/v1/drafts/{id}/decision"), approve).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        leader.post(&format!("/api/v1/documents/{id}/sign"), json!({ "pin": DEMO_PIN })).await.0,
+        StatusCode::OK
+    );
+    let (status, issued) = clerk.post(&format!("/api/v1/drafts/{id}/issue"), json!({ "seal_pin": DEMO_PIN })).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    assert_eq!(issued["queued"], 1);
+    let (_, d) = clerk.get(&format!("/api/v1/documents/{id}")).await;
+    (id, d["recipients"][0]["id"].as_i64().expect("recipient"))
 }
