@@ -223,3 +223,112 @@ async fn issue_for_ministry(specialist: &ApiUser, leader: &ApiUser, clerk: &ApiU
     let (_, d) = clerk.get(&format!("/api/v1/documents/{id}")).await;
     (id, d["recipients"][0]["id"].as_i64().expect("recipient"))
 }
+
+/// A package from a ministry (made here with egov-edxml and signed with a certificate of the trusted demo
+/// root) is received by the province office, registered, assigned by the leader, handled and finished: the
+/// office answers 01, 03, 04, 05 and 06, each a signed status package in its outbox.
+#[tokio::test]
+async fn an_arriving_document_is_answered_at_every_stage_of_its_handling() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let head = ApiUser::sign_in(&app, "truongphong").await;
+    let system = egov_service::Caller::system("test");
+    let office = app
+        .services
+        .agencies(&system, None, 50)
+        .await
+        .expect("agencies")
+        .into_iter()
+        .find(|a| a.code == "H41.01")
+        .expect("office");
+
+    // The ministry's package, signed by a certificate of the demo root.
+    let seed = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../edxml/fuzz/corpus/read_package/canonical.xml"),
+    )
+    .expect("seed");
+    let mut package = egov_edxml::read_package(&seed).expect("seed package").package;
+    let ministry: egov_edxml::AgencyCode = "G01.01".parse().expect("code");
+    package.header.from = egov_edxml::Organization::new(ministry.clone(), "Bộ Nội vụ");
+    package.header.to = vec![egov_edxml::Organization::new("H41.01".parse().expect("code"), "Văn phòng UBND tỉnh")];
+    package.header.document_id =
+        egov_edxml::DocumentId::new(ministry.clone(), package.header.promulgation.date, "88", "BNV-VP").expect("id");
+    package.header.code = egov_edxml::Code { number: "88".into(), notation: "BNV-VP".into() };
+    package.header.response_for.clear();
+    package.trace.traces =
+        vec![egov_edxml::TraceHeader { organ_id: ministry, timestamp: package.trace.traces[0].timestamp }];
+    package.attachments = vec![egov_edxml::Attachment {
+        content_id: "1".into(),
+        name: "cong-van-88.pdf".into(),
+        description: String::new(),
+        content_type: "application/pdf".into(),
+        data: egov_files::sample_pdf("Cong van 88", 1),
+    }];
+    let xml = String::from_utf8(egov_edxml::write_package(&package).expect("valid").bytes).expect("utf-8");
+    let root = egov_pki::read_pkcs12(
+        &std::fs::read(app.services.settings.pki_dir.join("demo-root.p12")).expect("root"),
+        "egov-demo-root",
+    )
+    .expect("root");
+    let root = egov_pki::Issued { certificate_der: root.certificate().to_vec(), key_pkcs8: root.private_key_pkcs8 };
+    let now = jiff::Timestamp::now().as_second();
+    let cert = egov_pki::issue_certificate(
+        &root,
+        &egov_pki::Subject::new("Bộ Nội vụ - hệ thống liên thông"),
+        egov_pki::CertificateKind::Seal,
+        now - 60,
+        30,
+        None,
+    )
+    .expect("cert");
+    let signer =
+        egov_pki::KeySigner::from_pkcs8(&cert.key_pkcs8, vec![cert.certificate_der, root.certificate_der.clone()])
+            .expect("signer");
+    let signed = egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &signer)
+        .expect("signed");
+
+    let res = app
+        .client()
+        .post(app.url(&format!("/api/v1/agencies/{}/edxml", office.id)))
+        .bearer_auth(clerk.token())
+        .header("content-type", "application/xml")
+        .body(signed)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let doc = res.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("id");
+
+    // Register, present, assign, progress, finish.
+    assert_eq!(clerk.post(&format!("/api/v1/documents/{doc}/register"), json!({})).await.0, StatusCode::CREATED);
+    assert_eq!(
+        clerk.post(&format!("/api/v1/documents/{doc}/present"), json!({ "leaders": [leader.user_id] })).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (status, body) = leader
+        .post(
+            &format!("/api/v1/documents/{doc}/assign"),
+            json!({ "directive": "Phòng Tổng hợp xử lý", "lead": { "user": head.user_id } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, d) = head.get(&format!("/api/v1/documents/{doc}")).await;
+    let mine =
+        d["my_assignments"].as_array().and_then(|a| a.last()).and_then(serde_json::Value::as_i64).expect("assignment");
+    assert_eq!(
+        head.post(&format!("/api/v1/assignments/{mine}/progress"), json!({ "percent": 50 })).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (status, body) =
+        head.post(&format!("/api/v1/assignments/{mine}/finish"), json!({ "result": "Đã trả lời Bộ" })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    let (_, outbox) = clerk.get(&format!("/api/v1/agencies/{}/outbox", office.id)).await;
+    let codes: Vec<&str> =
+        outbox.as_array().expect("outbox").iter().filter_map(|e| e["status_code"].as_str()).collect();
+    assert_eq!(codes, ["01", "03", "04", "05", "06"], "{outbox}");
+    assert!(outbox.as_array().expect("outbox").iter().all(|e| e["to_code"] == "G01.01"));
+}

@@ -244,6 +244,9 @@ impl Services {
         hdb::close_items(&mut tx, caller.actor.user_id, d.id, &["present", "assignment"], now).await?;
         if d.status != "in_progress" {
             db::set_status(&mut tx, d.id, "in_progress", d.agency_wide, now).await?;
+            // The sender of a document that came through the exchange hears that a leader assigned it (04).
+            let description = format!("Đã phân công: {}", labels.join("; "));
+            self.queue_status(&mut tx, caller, &d, egov_edxml::StatusCode::Assigned, &description, now).await?;
         }
         let kind = if parent.as_ref().is_some_and(|p| p.kind != "present") { "passed_on" } else { "assigned" };
         let body = Some(directive.as_str()).filter(|s| !s.is_empty());
@@ -418,6 +421,10 @@ impl Services {
         }
         let body = if note.is_empty() { format!("{percent}%") } else { format!("{percent}% – {note}") };
         event(&mut tx, caller, d.id, "progress", None, Some(&body), Some(a.id)).await?;
+        if a.parent_id.is_none() && a.kind == "lead" {
+            // Progress of the lead handler is what the sender hears (05).
+            self.queue_status(&mut tx, caller, &d, egov_edxml::StatusCode::Processing, &body, now).await?;
+        }
         audit_doc(
             &mut tx,
             caller,
@@ -496,6 +503,8 @@ impl Services {
                 all.iter().filter(|x| x.kind == "lead" && x.parent_id.is_none()).all(|x| x.status == "done");
             if lead_done {
                 db::set_status(&mut tx, d.id, "done", d.agency_wide, now).await?;
+                self.queue_status(&mut tx, caller, &d, egov_edxml::StatusCode::Completed, "Đã hoàn thành xử lý", now)
+                    .await?;
             }
         }
         reindex(&mut tx, d.id).await?;
