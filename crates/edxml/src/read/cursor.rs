@@ -501,6 +501,23 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
+    /// Reads a structured child once with `read`; a repeat is a problem and is skipped.
+    pub(super) fn struct_once<T>(
+        &mut self,
+        el: &El<'a>,
+        path: &str,
+        slot: &mut Option<T>,
+        read: impl FnOnce(&mut Self, &El<'a>, &str) -> Result<T, EdxmlError>,
+    ) -> Result<(), EdxmlError> {
+        if slot.is_some() {
+            self.problem(Problem::repeated(path));
+            self.skip(el)?;
+            return Ok(());
+        }
+        *slot = Some(read(self, el, path)?);
+        Ok(())
+    }
+
     pub(super) fn repeated_struct(&mut self, seen: &mut bool, el: &El<'a>, path: &str) -> Result<bool, EdxmlError> {
         if *seen {
             self.problem(Problem::repeated(path));

@@ -108,45 +108,17 @@ impl<'a> Cursor<'a> {
                         let p = format!("{p}[{}]", to.len() + 1);
                         to.push(self.organization(&ch, &p)?);
                     }
-                    "Code" => {
-                        let mut seen = code.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            code = Some(self.code(&ch, &p)?);
-                        }
-                    }
+                    "Code" => self.struct_once(&ch, &p, &mut code, |c, e, p| c.code(e, p))?,
                     "PromulgationInfo" => {
-                        let mut seen = promulgation.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            promulgation = Some(self.promulgation(&ch, &p)?);
-                        }
+                        self.struct_once(&ch, &p, &mut promulgation, |c, e, p| c.promulgation(e, p))?
                     }
-                    "DocumentType" => {
-                        let mut seen = document_type.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            document_type = Some(self.document_type(&ch, &p)?);
-                        }
-                    }
+                    "DocumentType" => self.struct_once(&ch, &p, &mut document_type, |c, e, p| c.document_type(e, p))?,
                     "Subject" => self.text_once(&ch, &p, &mut subject)?,
                     "Content" => self.text_once(&ch, &p, &mut content)?,
-                    "SignerInfo" => {
-                        let mut seen = signer.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            signer = Some(self.signer(&ch, &p)?);
-                        }
-                    }
+                    "SignerInfo" => self.struct_once(&ch, &p, &mut signer, |c, e, p| c.signer(e, p))?,
                     "DueDate" => self.value_once(&ch, &p, &mut due_date, |c, t, p| c.opt_date(t, p))?,
-                    "ToPlaces" => {
-                        let mut seen = to_places.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            to_places = Some(self.text_list(&ch, &p, "Place")?);
-                        }
-                    }
-                    "OtherInfo" => {
-                        let mut seen = other.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            other = Some(self.other_info(&ch, &p)?);
-                        }
-                    }
+                    "ToPlaces" => self.struct_once(&ch, &p, &mut to_places, |c, e, p| c.text_list(e, p, "Place"))?,
+                    "OtherInfo" => self.struct_once(&ch, &p, &mut other, |c, e, p| c.other_info(e, p))?,
                     "ResponseFor" => {
                         let p = format!("{p}[{}]", response_for.len() + 1);
                         response_for.push(self.response_for(&ch, &p)?);
@@ -337,10 +309,7 @@ impl<'a> Cursor<'a> {
                     }
                     "PageAmount" => self.value_once(&ch, &p, &mut page_amount, |c, t, p| c.amount(t, p))?,
                     "Appendixes" => {
-                        let mut seen = appendixes.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            appendixes = Some(self.text_list(&ch, &p, "Appendix")?);
-                        }
+                        self.struct_once(&ch, &p, &mut appendixes, |c, e, p| c.text_list(e, p, "Appendix"))?
                     }
                     _ => self.unknown(&ch, path)?,
                 }
@@ -424,23 +393,12 @@ impl<'a> Cursor<'a> {
                     }
                     "BussinessDocReason" => self.text_once(&ch, &p, &mut reason)?,
                     "Paper" => self.value_once(&ch, &p, &mut paper, |c, t, p| c.flag(t, p))?,
-                    "StaffInfo" => {
-                        let mut seen = staff.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            staff = Some(self.staff(&ch, &p)?);
-                        }
-                    }
+                    "StaffInfo" => self.struct_once(&ch, &p, &mut staff, |c, e, p| c.staff(e, p))?,
                     "BussinessDocumentInfo" => {
-                        let mut seen = info.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            info = Some(self.business_document_info(&ch, &p)?);
-                        }
+                        self.struct_once(&ch, &p, &mut info, |c, e, p| c.business_document_info(e, p))?
                     }
                     "ReplacementInfoList" => {
-                        let mut seen = replacements.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            replacements = Some(self.replacements(&ch, &p)?);
-                        }
+                        self.struct_once(&ch, &p, &mut replacements, |c, e, p| c.replacements(e, p))?
                     }
                     _ => self.unknown(&ch, path)?,
                 }
@@ -469,12 +427,7 @@ impl<'a> Cursor<'a> {
                 match ch.name.as_str() {
                     "DocumentInfo" => self.value_once(&ch, &p, &mut document_info, |c, t, p| c.flag(t, p))?,
                     "DocumentReceiver" => self.value_once(&ch, &p, &mut document_receiver, |c, t, p| c.flag(t, p))?,
-                    "ReceiverList" => {
-                        let mut seen = receivers.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            receivers = Some(self.receivers(&ch, &p)?);
-                        }
-                    }
+                    "ReceiverList" => self.struct_once(&ch, &p, &mut receivers, |c, e, p| c.receivers(e, p))?,
                     _ => self.unknown(&ch, path)?,
                 }
             }

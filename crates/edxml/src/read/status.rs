@@ -28,18 +28,8 @@ impl<'a> Cursor<'a> {
             while let Some(ch) = self.child(path)? {
                 let p = join(path, &ch.name);
                 match ch.name.as_str() {
-                    "ResponseFor" => {
-                        let mut seen = response_for.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            response_for = Some(self.response_for(&ch, &p)?);
-                        }
-                    }
-                    "From" => {
-                        let mut seen = from.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            from = Some(self.organization(&ch, &p)?);
-                        }
-                    }
+                    "ResponseFor" => self.struct_once(&ch, &p, &mut response_for, |c, e, p| c.response_for(e, p))?,
+                    "From" => self.struct_once(&ch, &p, &mut from, |c, e, p| c.organization(e, p))?,
                     "To" => {
                         let p = format!("{p}[{}]", to.len() + 1);
                         to.push(self.organization(&ch, &p)?);
@@ -57,12 +47,7 @@ impl<'a> Cursor<'a> {
                             timestamp = self.timestamp(&t, &p);
                         }
                     }
-                    "StaffInfo" => {
-                        let mut seen = staff.is_some();
-                        if !self.repeated_struct(&mut seen, &ch, &p)? {
-                            staff = Some(self.staff(&ch, &p)?);
-                        }
-                    }
+                    "StaffInfo" => self.struct_once(&ch, &p, &mut staff, |c, e, p| c.staff(e, p))?,
                     "DigitalSignature" | "Signature" => self.signature(&ch, path, spans)?,
                     _ => self.unknown(&ch, path)?,
                 }
