@@ -75,6 +75,29 @@ fn trusted_timestamp(r: &egov_pades::SignatureReport, trust: &TrustStore, crls: 
 /// Checks every signature of `pdf` at `now` (Unix seconds). A file that is not a readable PDF is an error.
 pub fn check_pdf(pdf: &[u8], trust: &TrustStore, crls: &[CachedCrl], now: i64) -> Result<FileCheck, String> {
     let reports = egov_pades::verify(pdf).map_err(|e| e.to_string())?;
+    Ok(check_reports(reports, trust, crls, now))
+}
+
+/// The revocation-list URLs named by the certificates of verified signatures.
+pub fn crl_urls(reports: &[egov_pades::SignatureReport]) -> Vec<String> {
+    let mut urls: Vec<String> = reports
+        .iter()
+        .flat_map(|r| r.certificates.iter())
+        .filter_map(|c| egov_pki::certificate_info(c).ok())
+        .flat_map(|info| info.crl_urls)
+        .collect();
+    urls.sort();
+    urls.dedup();
+    urls
+}
+
+/// Joins the format checks of `egov_pades::verify` with the certificate checks into one verdict.
+pub fn check_reports(
+    reports: Vec<egov_pades::SignatureReport>,
+    trust: &TrustStore,
+    crls: &[CachedCrl],
+    now: i64,
+) -> FileCheck {
     let plain_crls: Vec<Crl> = crls.iter().map(|c| c.crl.clone()).collect();
     let mut signatures = Vec::with_capacity(reports.len());
     for r in reports {
@@ -163,5 +186,5 @@ pub fn check_pdf(pdf: &[u8], trust: &TrustStore, crls: &[CachedCrl], now: i64) -
     } else {
         VALID
     };
-    Ok(FileCheck { verdict: verdict.into(), signatures, checked_at: now })
+    FileCheck { verdict: verdict.into(), signatures, checked_at: now }
 }

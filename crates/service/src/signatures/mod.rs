@@ -137,9 +137,18 @@ impl Services {
         if files.is_empty() {
             return Ok(Vec::new());
         }
-        let urls = {
-            let files = files.clone();
-            tokio::task::spawn_blocking(move || crl_urls_of(&files)).await.map_err(AppError::internal)?
+        // Each file is parsed and its signatures checked once; the revocation lists they name are fetched
+        // between the format checks and the certificate checks.
+        let verified: Vec<(String, Vec<egov_pades::SignatureReport>)> = tokio::task::spawn_blocking(move || {
+            files.into_iter().filter_map(|(sha, bytes)| Some((sha, egov_pades::verify(&bytes).ok()?))).collect()
+        })
+        .await
+        .map_err(AppError::internal)?;
+        let urls: Vec<String> = {
+            let mut all: Vec<String> = verified.iter().flat_map(|(_, r)| check::crl_urls(r)).collect();
+            all.sort();
+            all.dedup();
+            all
         };
         self.refresh_crls(&urls).await?;
         let crls = {
@@ -149,12 +158,10 @@ impl Services {
         let trust = self.trust();
         let now = now_ms() / 1000;
         tokio::task::spawn_blocking(move || {
-            files
+            verified
                 .into_iter()
-                .filter_map(|(sha, bytes)| {
-                    let check = check::check_pdf(&bytes, &trust, &crls, now).ok()?;
-                    (!check.signatures.is_empty()).then_some((sha, check))
-                })
+                .filter(|(_, reports)| !reports.is_empty())
+                .map(|(sha, reports)| (sha, check::check_reports(reports, &trust, &crls, now)))
                 .collect()
         })
         .await
@@ -216,21 +223,4 @@ pub(crate) async fn save_check(c: &mut Conn, sha256: &str, check: &FileCheck) ->
     )
     .await?;
     Ok(())
-}
-
-/// The CRL distribution points named by the certificates in the signatures of `files`.
-fn crl_urls_of(files: &[(String, Vec<u8>)]) -> Vec<String> {
-    let mut urls = Vec::new();
-    for (_, bytes) in files {
-        for report in egov_pades::verify(bytes).unwrap_or_default() {
-            for cert in &report.certificates {
-                if let Ok(info) = egov_pki::certificate_info(cert) {
-                    urls.extend(info.crl_urls);
-                }
-            }
-        }
-    }
-    urls.sort();
-    urls.dedup();
-    urls
 }
