@@ -211,7 +211,7 @@ impl Services {
                 "The document was just signed by someone else.",
             ));
         }
-        self.replace_with_signed(&mut tx, caller, d.id, original, &sha, size, &check, now).await?;
+        self.replace_with_signed(&mut tx, caller, original, &sha, size, &check, now).await?;
         db::set_signature_state(&mut tx, d.id, state, now).await?;
         let signer = check.signatures.last().map(|s| s.signer.clone()).unwrap_or_default();
         event(&mut tx, caller, d.id, "signed", Some(&signer), Some(&original.file_name), None).await?;
@@ -228,7 +228,6 @@ impl Services {
         &self,
         tx: &mut Conn,
         caller: &Caller,
-        _document_id: i64,
         original: &DocumentFileRow,
         sha: &str,
         size: i64,
@@ -303,24 +302,24 @@ impl Services {
     ) -> AppResult<()> {
         let notation = number_notation.to_string();
         let tsa = self.tsa_url();
-        let signed = tokio::task::spawn_blocking(move || prepared.sign_all(&notation, tsa.as_deref()))
+        let (trust, crls, files) = (self.trust(), self.cached_crls(tx).await?, self.files.clone());
+        // Sign, check and store every file off the async threads; the rows change below in the transaction.
+        let sealed =
+            tokio::task::spawn_blocking(move || -> AppResult<Vec<(DocumentFileRow, String, i64, FileCheck)>> {
+                let mut out = Vec::new();
+                for (original, bytes) in prepared.sign_all(&notation, tsa.as_deref())? {
+                    let check = check::check_pdf(&bytes, &trust, &crls, now / 1000)
+                        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+                    let sha = egov_files::sha256_hex(&bytes);
+                    files.put_with_sha(&sha, &bytes).map_err(AppError::internal)?;
+                    out.push((original, sha, bytes.len() as i64, check));
+                }
+                Ok(out)
+            })
             .await
             .map_err(AppError::internal)??;
-        let trust = self.trust();
-        let crls = self.cached_crls(tx).await?;
-        for (original, bytes) in signed {
-            let sha = egov_files::sha256_hex(&bytes);
-            let size = bytes.len() as i64;
-            let (files, trust, crls_now) = (self.files.clone(), trust.clone(), now / 1000);
-            let crls_ref = &crls;
-            let check = check::check_pdf(&bytes, &trust, crls_ref, crls_now)
-                .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-            let sha2 = sha.clone();
-            tokio::task::spawn_blocking(move || files.put_with_sha(&sha2, &bytes))
-                .await
-                .map_err(AppError::internal)?
-                .map_err(AppError::internal)?;
-            self.replace_with_signed(tx, caller, d.id, &original, &sha, size, &check, now).await?;
+        for (original, sha, size, check) in sealed {
+            self.replace_with_signed(tx, caller, &original, &sha, size, &check, now).await?;
         }
         db::set_signature_state(tx, d.id, "sealed", now).await?;
         event(tx, caller, d.id, "sealed", None, Some(number_notation), None).await?;
