@@ -75,6 +75,10 @@ async fn the_leader_signs_the_clerk_seals_at_issue_and_everyone_sees_valid_signa
         StatusCode::FORBIDDEN
     );
 
+    // A blank PIN is asked for again (not counted as a wrong one).
+    let (status, body) = leader.post(&format!("/api/v1/documents/{id}/sign"), json!({ "pin": "" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(field_code(&body), "required");
     // A wrong PIN is refused and the file stays as it was.
     let (_, before) = leader.get(&format!("/api/v1/documents/{id}")).await;
     let (status, body) = leader.post(&format!("/api/v1/documents/{id}/sign"), json!({ "pin": "999999" })).await;

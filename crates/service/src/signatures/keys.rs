@@ -260,6 +260,10 @@ impl Services {
     /// Opens a stored key with its PIN for one signature. Wrong PINs are counted (committed even though the
     /// signature fails) and lock the key for a while after [`MAX_WRONG_PINS`].
     pub(crate) async fn unlock(&self, caller: &Caller, key: &SigningKeyRow, pin: &str) -> AppResult<KeySigner> {
+        if pin.is_empty() {
+            // A blank PIN is a slip, not a guess: it is not counted towards the lock.
+            return Err(AppError::invalid("pin", "required", "Nhập mã PIN.", "Enter the PIN."));
+        }
         let now = now_ms();
         if let Some(until) = key.locked_until.filter(|u| *u > now) {
             return Err(AppError::Throttled { retry_after_secs: u64::try_from((until - now) / 1000).unwrap_or(0) + 1 });
