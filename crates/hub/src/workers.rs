@@ -1,0 +1,222 @@
+//! Background work of a running hub: pulling from the parent hub, forwarding `up` deliveries
+//! with retries and exponential backoff, directory sync with the parent, and housekeeping of
+//! the message log. Every step is idempotent, so a worker can be stopped anywhere.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::accept::{Inner, Origin};
+use crate::db::{now_ms, DirectoryRow, UP};
+use crate::ClientError;
+
+/// First retry delay of a failed forward; doubles up to [`MAX_BACKOFF_MS`].
+const FIRST_BACKOFF_MS: i64 = 1_000;
+const MAX_BACKOFF_MS: i64 = 300_000;
+const DIRECTORY_EVERY: Duration = Duration::from_secs(300);
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+
+pub(crate) fn spawn(inner: Arc<Inner>) -> Vec<JoinHandle<()>> {
+    let mut handles = vec![tokio::spawn(housekeeping(inner.clone()))];
+    if inner.upstream.is_some() {
+        handles.push(tokio::spawn(forward_up(inner.clone())));
+        handles.push(tokio::spawn(pull_upstream(inner.clone())));
+        handles.push(tokio::spawn(directory_sync(inner)));
+    }
+    handles
+}
+
+/// Sleeps for `d` or until shutdown; returns `false` on shutdown.
+async fn pause(inner: &Inner, d: Duration) -> bool {
+    let mut shutdown = inner.shutdown.subscribe();
+    if *shutdown.borrow() {
+        return false;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => true,
+        _ = shutdown.wait_for(|s| *s) => false,
+    }
+}
+
+pub(crate) fn backoff_ms(attempts: i64) -> i64 {
+    let shift = attempts.clamp(0, 20) as u32;
+    FIRST_BACKOFF_MS.saturating_mul(1i64 << shift).min(MAX_BACKOFF_MS)
+}
+
+async fn forward_up(inner: Arc<Inner>) {
+    let Some(client) = inner.upstream.clone() else { return };
+    loop {
+        if *inner.shutdown.borrow() {
+            return;
+        }
+        let now = now_ms();
+        let due = match inner.db.up_due(now, 32).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "forwarding: cannot read due deliveries");
+                if !pause(&inner, Duration::from_secs(5)).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        if due.is_empty() {
+            let wait = match inner.db.next_up_attempt().await {
+                Ok(Some(next)) => Duration::from_millis((next - now).clamp(10, 60_000) as u64),
+                _ => Duration::from_secs(60),
+            };
+            let mut shutdown = inner.shutdown.subscribe();
+            tokio::select! {
+                _ = inner.waiters.up.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+            continue;
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for (delivery, message_id, attempts) in due {
+            let inner = inner.clone();
+            let client = client.clone();
+            set.spawn(async move {
+                let result = match inner.db.body(&message_id).await {
+                    Ok(Some(bytes)) => client.send(&bytes).await.map(|_| ()),
+                    Ok(None) => Err(ClientError::Unavailable("package bytes no longer stored".into())),
+                    Err(e) => Err(ClientError::Unavailable(format!("{e:#}"))),
+                };
+                let saved = match &result {
+                    Ok(()) => inner.db.up_delivered(delivery).await,
+                    Err(e) => {
+                        let next = now_ms() + backoff_ms(attempts);
+                        tracing::warn!(delivery, message_id, error = %e, "forwarding to the parent hub failed");
+                        inner.db.up_failed(delivery, next, &e.to_string()).await
+                    }
+                };
+                if let Err(e) = saved {
+                    tracing::error!(error = %format!("{e:#}"), "forwarding: cannot record the outcome");
+                }
+            });
+        }
+        while set.join_next().await.is_some() {}
+    }
+}
+
+async fn pull_upstream(inner: Arc<Inner>) {
+    let Some(client) = inner.upstream.clone() else { return };
+    let mut failures: u32 = 0;
+    loop {
+        if *inner.shutdown.borrow() {
+            return;
+        }
+        let mut shutdown = inner.shutdown.subscribe();
+        let listed = tokio::select! {
+            r = client.pending(Duration::from_secs(25)) => r,
+            _ = shutdown.wait_for(|s| *s) => return,
+        };
+        let ok = match listed {
+            Ok(list) => {
+                let mut all_ok = true;
+                for p in list {
+                    if !take_one(&inner, &client, &p.id).await {
+                        all_ok = false;
+                        break;
+                    }
+                }
+                all_ok
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list pending packages at the parent hub");
+                false
+            }
+        };
+        if ok {
+            failures = 0;
+        } else {
+            failures = failures.saturating_add(1);
+            let d = Duration::from_millis(backoff_ms(i64::from(failures.saturating_sub(1))).min(30_000) as u64);
+            if !pause(&inner, d).await {
+                return;
+            }
+        }
+    }
+}
+
+/// Fetches one package from the parent, accepts it here, then acknowledges it there.
+/// Returns `false` when the parent or this hub is unavailable (try again later).
+async fn take_one(inner: &Arc<Inner>, client: &crate::HubClient, id: &str) -> bool {
+    let bytes = match client.fetch(id).await {
+        Ok(b) => b,
+        Err(e) if e.is_permanent() => {
+            tracing::warn!(id, error = %e, "parent hub refused the fetch");
+            return true;
+        }
+        Err(e) => {
+            tracing::warn!(id, error = %e, "cannot fetch from the parent hub");
+            return false;
+        }
+    };
+    if crate::package_id(&bytes) != id {
+        tracing::error!(id, "package from the parent hub does not match its id; not acknowledged");
+        return false;
+    }
+    match inner.accept(&Origin::Upstream, bytes.into()).await {
+        Ok(a) => tracing::debug!(id, duplicate = a.duplicate, "accepted from the parent hub"),
+        // A refused package is logged with its reason (the refusal log) and acknowledged, so
+        // that it does not block the queue at the parent.
+        Err(r) if r.status < 500 => tracing::warn!(id, code = r.code, "package from the parent hub refused"),
+        Err(_) => return false,
+    }
+    match client.ack(id).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(id, error = %e, "cannot acknowledge at the parent hub");
+            e.is_permanent()
+        }
+    }
+}
+
+async fn directory_sync(inner: Arc<Inner>) {
+    let Some(client) = inner.upstream.clone() else { return };
+    loop {
+        match crate::http::directory_entries(&inner, false).await {
+            Ok(own) => {
+                if let Err(e) = client.put_directory(&own).await {
+                    tracing::warn!(error = %e, "cannot report the directory to the parent hub");
+                }
+            }
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "cannot read the directory"),
+        }
+        match client.directory().await {
+            Ok(list) => {
+                let rows: Vec<DirectoryRow> = list
+                    .into_iter()
+                    .map(|e| DirectoryRow { code: e.code, name: e.name, level: e.level, parent: e.parent })
+                    .collect();
+                if let Err(e) = inner.db.replace_directory(UP, &rows).await {
+                    tracing::error!(error = %format!("{e:#}"), "cannot store the parent's directory");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot fetch the parent hub's directory"),
+        }
+        if !pause(&inner, DIRECTORY_EVERY).await {
+            return;
+        }
+    }
+}
+
+async fn housekeeping(inner: Arc<Inner>) {
+    loop {
+        let days = inner.settings.log_retention_days;
+        if days > 0 {
+            let before = now_ms() - i64::from(days) * 86_400_000;
+            match inner.db.purge_bodies(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, days, "message log: package bytes past retention deleted"),
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "housekeeping failed"),
+            }
+        }
+        if !pause(&inner, HOUSEKEEPING_EVERY).await {
+            return;
+        }
+    }
+}
