@@ -196,16 +196,19 @@ impl Inner {
         }
     }
 
-    /// Logs and counts a refusal.
-    pub fn log_refusal(&self, system: Option<&str>, refusal: &Refusal, package_id: Option<&str>, size: Option<usize>) {
+    /// Logs and counts a refusal; returns once the log entry is committed.
+    pub async fn log_refusal(&self, system: Option<&str>, refusal: &Refusal, package_id: Option<&str>, size: Option<usize>) {
         tracing::warn!(system, code = refusal.code, package_id, message = %refusal.message_en, "refused");
-        self.write_later(WriteOp::Refusal(NewRefusal {
-            system: system.map(str::to_string),
+        let entry = NewRefusal {
+            system: system.map(|s| s.chars().take(64).collect()),
             reason: refusal.code.to_string(),
-            message: refusal.message_en.clone(),
+            message: refusal.message_en.chars().take(2000).collect(),
             package_id: package_id.map(str::to_string),
             size: size.map(|s| s as i64),
-        }));
+        };
+        if let Err(r) = self.write(|tx| WriteOp::Refusal(entry, Some(tx))).await {
+            tracing::error!(code = r.code, "refusal not logged");
+        }
     }
 
     pub async fn register_system(&self, s: &NewSystem) -> anyhow::Result<()> {
@@ -247,7 +250,7 @@ impl Inner {
             Ok(a) => Ok(a),
             Err(r) => {
                 if r.status < 500 {
-                    self.log_refusal(Some(&origin.name()), &r, Some(&id), Some(size));
+                    self.log_refusal(Some(&origin.name()), &r, Some(&id), Some(size)).await;
                 }
                 Err(r)
             }

@@ -535,8 +535,8 @@ pub(crate) enum WriteOp {
     Ack(String, String, oneshot::Sender<anyhow::Result<bool>>),
     /// Record the first fetch of `(target, message id)`.
     Fetched(String, String),
-    /// Log a refusal.
-    Refusal(NewRefusal),
+    /// Log a refusal (answers when committed, if asked).
+    Refusal(NewRefusal, Option<oneshot::Sender<anyhow::Result<bool>>>),
 }
 
 /// What a committed group changed, for waking waiters.
@@ -608,10 +608,10 @@ fn reply(ops: Vec<WriteOp>, results: Vec<anyhow::Result<bool>>) {
             None => Err(anyhow::anyhow!(last_err.clone().unwrap_or_else(|| "write failed".into()))),
         };
         match op {
-            WriteOp::Accept(_, tx) | WriteOp::Ack(_, _, tx) => {
+            WriteOp::Accept(_, tx) | WriteOp::Ack(_, _, tx) | WriteOp::Refusal(_, Some(tx)) => {
                 let _ = tx.send(r);
             }
-            WriteOp::Fetched(..) | WriteOp::Refusal(_) => {
+            WriteOp::Fetched(..) | WriteOp::Refusal(_, None) => {
                 if let Err(e) = r {
                     tracing::error!(error = %e, "hub log write failed");
                 }
@@ -704,7 +704,7 @@ async fn commit_group(db: &Db, ops: &[WriteOp]) -> anyhow::Result<(Vec<bool>, Co
                 .await?;
                 true
             }
-            WriteOp::Refusal(r) => {
+            WriteOp::Refusal(r, _) => {
                 sqlx::query(
                     "INSERT INTO hub_refusals (at, system, reason, message, package_id, size) VALUES ($1, $2, $3, $4, $5, $6)",
                 )

@@ -114,28 +114,31 @@ async fn authenticate(inner: &Inner, req: &axum::http::request::Parts, body: &[u
         Ok::<_, AuthError>(system)
     }
     .await;
-    result.map_err(|e| {
-        let r = auth_refusal(&e);
-        inner.log_refusal(header_str(&req.headers, auth::HEADER_SYSTEM), &r, None, None);
-        r
-    })
+    match result {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let r = auth_refusal(&e);
+            inner.log_refusal(header_str(&req.headers, auth::HEADER_SYSTEM), &r, None, None).await;
+            Err(r)
+        }
+    }
 }
 
 /// Reads a package body, refusing it as soon as it passes the size limit.
 async fn read_body(inner: &Inner, headers: &HeaderMap, body: Body) -> Result<Bytes, Refusal> {
     let max = inner.settings.max_package_bytes;
     let declared = header_str(headers, header::CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<u64>().ok());
-    let refuse = |size: Option<usize>| {
+    let refuse = |size: Option<usize>| async move {
         let r = Refusal::too_large(max);
-        inner.log_refusal(header_str(headers, auth::HEADER_SYSTEM), &r, None, size);
+        inner.log_refusal(header_str(headers, auth::HEADER_SYSTEM), &r, None, size).await;
         r
     };
     if declared.is_some_and(|n| n > max as u64) {
-        return Err(refuse(declared.map(|n| n as usize)));
+        return Err(refuse(declared.map(|n| n as usize)).await);
     }
     match http_body_util::Limited::new(body, max).collect().await {
         Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(refuse(None)),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(refuse(None).await),
         Err(_) => Err(Refusal::new(400, "bad_request", "Không đọc được nội dung yêu cầu.", "Cannot read the request body.")),
     }
 }
@@ -153,7 +156,7 @@ async fn send(inner: Arc<Inner>, req: Request, only_status: bool) -> Response {
     // Cheap header checks first: no need to read 60 MB for an unknown caller.
     if let Err(e) = precheck(&inner, &parts.headers).await {
         let r = auth_refusal(&e);
-        inner.log_refusal(header_str(&parts.headers, auth::HEADER_SYSTEM), &r, None, None);
+        inner.log_refusal(header_str(&parts.headers, auth::HEADER_SYSTEM), &r, None, None).await;
         return r.into_response();
     }
     let bytes = match read_body(&inner, &parts.headers, body).await {
@@ -171,7 +174,7 @@ async fn send(inner: Arc<Inner>, req: Request, only_status: bool) -> Response {
             "Địa chỉ này chỉ nhận gói tin trạng thái (edXML:Status).",
             "This endpoint only takes status packages (edXML:Status).",
         );
-        inner.log_refusal(Some(system.code.as_str()), &r, Some(&crate::package_id(&bytes)), Some(bytes.len()));
+        inner.log_refusal(Some(system.code.as_str()), &r, Some(&crate::package_id(&bytes)), Some(bytes.len())).await;
         return r.into_response();
     }
     match inner.accept(&Origin::Caller(system), bytes).await {
