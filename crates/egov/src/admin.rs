@@ -267,6 +267,10 @@ pub async fn pki(settings: &Settings, command: crate::cli::PkiCommand) -> anyhow
             std::fs::write(&path, all)?;
             println!("{} root certificate(s) added to {}", added.len(), path.display());
         }
+        PkiCommand::ExchangeCertificate(args) => match services.exchange_certificate(&args.agency).await? {
+            Some(der) => print!("{}", egov_pki::der_to_pem(&der, "CERTIFICATE")),
+            None => anyhow::bail!("agency {} has no exchange key (run `egov pki demo` or import one)", args.agency),
+        },
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -12,7 +12,8 @@ use egov_service::AppError;
 use crate::config::{Overrides, Settings};
 use crate::{admin, serve};
 
-/// Exit code of a command that is not available yet.
+/// Exit code of a command that is not available yet (none at the moment).
+
 pub const EXIT_UNAVAILABLE: u8 = 2;
 
 /// egov — Vietnamese e-government platform: organisation, accounts, documents and audit trail.
@@ -47,8 +48,9 @@ pub enum Command {
     Admin(AdminCommand),
     /// Print the effective configuration as TOML (secrets redacted)
     ShowConfig,
-    /// Document exchange hub between agencies (not available yet)
-    Hub(Later),
+    /// Exchange hub between agencies: carries signed edXML packages, its own database
+    #[command(subcommand)]
+    Hub(HubCommand),
     /// Keys and certificates for digital signatures: the demo PKI, trusted roots
     #[command(subcommand)]
     Pki(PkiCommand),
@@ -66,11 +68,36 @@ pub struct ServeArgs {
     pub bind: Option<String>,
 }
 
-/// Arguments accepted (and ignored) by commands that are not available yet.
+/// `egov hub …`.
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Run the hub (settings hub_bind, hub_database_url, hub_upstream_url, hub_code, hub_key_file, …)
+    Serve,
+    /// Register an agency's system (or a child hub) with its certificate, or update it
+    Register(RegisterArgs),
+}
+
+/// `egov hub register`.
 #[derive(Debug, Args)]
-pub struct Later {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    args: Vec<String>,
+pub struct RegisterArgs {
+    /// Identifier code, e.g. H41.12 (a child hub: the code it covers, e.g. H41)
+    #[arg(long)]
+    pub code: String,
+    /// Name shown in the directory
+    #[arg(long)]
+    pub name: String,
+    /// PEM file with the system's certificate (`egov pki exchange-certificate` prints an agency's)
+    #[arg(long, value_name = "PEM")]
+    pub certificate: PathBuf,
+    /// An agency's system (node) or a child hub (hub)
+    #[arg(long, default_value = "node", value_parser = PossibleValuesParser::new(["node", "hub"]))]
+    pub kind: String,
+    /// Level in the directory (central, province, district, commune)
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Parent agency code in the directory
+    #[arg(long, value_name = "CODE")]
+    pub parent: Option<String>,
 }
 
 /// `egov pki …`.
@@ -81,6 +108,16 @@ pub enum PkiCommand {
     Demo,
     /// Add the root certificates of a PEM file to the trusted roots (the national root, licensed CAs)
     Trust(TrustArgs),
+    /// Print (PEM) the certificate of an agency's exchange key, to register the agency at its hub
+    ExchangeCertificate(ExchangeCertificateArgs),
+}
+
+/// `egov pki exchange-certificate`.
+#[derive(Debug, Args)]
+pub struct ExchangeCertificateArgs {
+    /// The agency's identifier code
+    #[arg(long, value_name = "CODE")]
+    pub agency: String,
 }
 
 /// `egov pki trust`.
@@ -181,10 +218,6 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     let bind = match &cli.command {
         Command::Serve(args) => args.bind.clone(),
-        Command::Hub(_) => {
-            eprintln!("egov: this command is not available yet");
-            return ExitCode::from(EXIT_UNAVAILABLE);
-        }
         _ => None,
     };
     let overrides = Overrides { bind, database_url: cli.database_url.clone() };
@@ -206,7 +239,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 ExitCode::SUCCESS
             }),
             Command::Pki(cmd) => admin::pki(&settings, cmd).await,
-            Command::Hub(_) => Ok(ExitCode::from(EXIT_UNAVAILABLE)),
+            Command::Hub(cmd) => crate::hub::run(&settings, cmd).await,
         }
     });
     // Do not wait for stray blocking tasks (a password prompt, a hash) on the way out.

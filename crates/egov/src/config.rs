@@ -54,6 +54,18 @@ pub const KEYS: &[&str] = &[
     "argon2_parallelism",
     "totp_issuer",
     "shutdown_grace_seconds",
+    "hub_url",
+    "hub_bind",
+    "hub_database_url",
+    "hub_code",
+    "hub_upstream_url",
+    "hub_key_file",
+    "hub_key_password",
+    "hub_trust_roots",
+    "hub_admin_token",
+    "hub_max_package_bytes",
+    "hub_log_retention_days",
+    "hub_stuck_after_seconds",
 ];
 
 /// How log lines are written to standard error.
@@ -117,6 +129,30 @@ pub struct Settings {
     pub totp_issuer: String,
     /// On SIGINT/SIGTERM, how long in-flight requests may run before they are cut off.
     pub shutdown_grace_seconds: u64,
+    /// The exchange hub this node sends and receives edXML packages through (`egov serve`); none: no exchange.
+    pub hub_url: Option<String>,
+    /// `egov hub`: address and port to listen on.
+    pub hub_bind: String,
+    /// `egov hub`: the hub's own database (`sqlite://PATH` or `postgres://…`).
+    pub hub_database_url: String,
+    /// `egov hub`: the hub's own identifier code (how it signs towards its parent hub).
+    pub hub_code: Option<String>,
+    /// `egov hub`: the parent hub (a provincial hub's national hub); none for a top hub.
+    pub hub_upstream_url: Option<String>,
+    /// `egov hub`: PKCS#12 file with the hub's key and certificate (needed with `hub_upstream_url`).
+    pub hub_key_file: Option<String>,
+    /// `egov hub`: password of `hub_key_file` (secret).
+    pub hub_key_password: Option<String>,
+    /// `egov hub`: PEM file of the roots agency certificates must chain to; defaults to `trusted-roots.pem` in `pki_dir`.
+    pub hub_trust_roots: Option<String>,
+    /// `egov hub`: token for `/metrics` (Bearer) and the admin page (Basic, user `admin`) (secret).
+    pub hub_admin_token: Option<String>,
+    /// `egov hub`: largest package accepted, in bytes.
+    pub hub_max_package_bytes: usize,
+    /// `egov hub`: days the message log keeps a delivered package's bytes (0: forever).
+    pub hub_log_retention_days: u32,
+    /// `egov hub`: a delivery pending longer than this is listed as stuck on the admin page.
+    pub hub_stuck_after_seconds: u64,
 }
 
 impl Default for Settings {
@@ -145,6 +181,18 @@ impl Default for Settings {
             argon2_parallelism: argon2.parallelism,
             totp_issuer: "egov".into(),
             shutdown_grace_seconds: 30,
+            hub_url: None,
+            hub_bind: "127.0.0.1:8090".into(),
+            hub_database_url: "sqlite://egov-data/hub.db".into(),
+            hub_code: None,
+            hub_upstream_url: None,
+            hub_key_file: None,
+            hub_key_password: None,
+            hub_trust_roots: None,
+            hub_admin_token: None,
+            hub_max_package_bytes: 60 * 1024 * 1024,
+            hub_log_retention_days: 365,
+            hub_stuck_after_seconds: 300,
         }
     }
 }
@@ -174,6 +222,18 @@ impl fmt::Debug for Settings {
             .field("argon2_parallelism", &self.argon2_parallelism)
             .field("totp_issuer", &self.totp_issuer)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("hub_url", &self.hub_url)
+            .field("hub_bind", &self.hub_bind)
+            .field("hub_database_url", &redact_url(&self.hub_database_url))
+            .field("hub_code", &self.hub_code)
+            .field("hub_upstream_url", &self.hub_upstream_url)
+            .field("hub_key_file", &self.hub_key_file)
+            .field("hub_key_password", &self.hub_key_password.as_ref().map(|_| "***"))
+            .field("hub_trust_roots", &self.hub_trust_roots)
+            .field("hub_admin_token", &self.hub_admin_token.as_ref().map(|_| "***"))
+            .field("hub_max_package_bytes", &self.hub_max_package_bytes)
+            .field("hub_log_retention_days", &self.hub_log_retention_days)
+            .field("hub_stuck_after_seconds", &self.hub_stuck_after_seconds)
             .finish()
     }
 }
@@ -344,7 +404,12 @@ impl Settings {
     /// Apply it to any text that might quote the database URL before printing or logging it.
     pub fn scrub(&self, message: &str) -> String {
         let mut out = message.replace(&self.database_url, &redact_url(&self.database_url));
-        for secret in url_secrets(&self.database_url) {
+        out = out.replace(&self.hub_database_url, &redact_url(&self.hub_database_url));
+        let mut secrets = url_secrets(&self.database_url);
+        secrets.extend(url_secrets(&self.hub_database_url));
+        secrets.extend(self.hub_key_password.iter().cloned());
+        secrets.extend(self.hub_admin_token.iter().cloned());
+        for secret in secrets {
             if secret.len() >= 3 {
                 out = out.replace(&secret, "***");
             }
@@ -356,6 +421,9 @@ impl Settings {
     pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         shown.database_url = redact_url(&self.database_url);
+        shown.hub_database_url = redact_url(&self.hub_database_url);
+        shown.hub_key_password = self.hub_key_password.as_ref().map(|_| "***".to_string());
+        shown.hub_admin_token = self.hub_admin_token.as_ref().map(|_| "***".to_string());
         toml::to_string(&shown).context("cannot render the configuration")
     }
 }

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod hub;
 pub mod serve;
 pub mod server;
 pub mod telemetry;

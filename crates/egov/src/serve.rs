@@ -47,14 +47,25 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
             made.personal_keys + made.seal_keys
         );
     }
-    let app = egov_web::router(AppState::new(services, web));
+    let app = egov_web::router(AppState::new(services.clone(), web));
 
     let housekeeping = tokio::spawn(server::housekeeping(store.clone()));
+    let (stop_exchange, exchange_stopped) = tokio::sync::watch::channel(false);
+    let exchange = settings.hub_url.clone().map(|hub_url| {
+        tracing::info!(hub = %hub_url, "exchange worker started");
+        tokio::spawn(egov_service::exchange::worker::run(services.clone(), hub_url, exchange_stopped))
+    });
     tracing::info!(%address, "listening");
     println!("egov is listening on http://{address} — open it in a browser");
 
     let served = server::run(listener, app, server::shutdown_signal(), settings.shutdown_grace()).await;
     housekeeping.abort();
+    let _ = stop_exchange.send(true);
+    if let Some(worker) = exchange {
+        if tokio::time::timeout(std::time::Duration::from_secs(5), worker).await.is_err() {
+            tracing::warn!("the exchange worker did not stop within 5 s");
+        }
+    }
     if tokio::time::timeout(std::time::Duration::from_secs(5), store.close()).await.is_err() {
         tracing::warn!("database connections did not close within 5 s");
     }

@@ -55,11 +55,19 @@ fn help_lists_every_command() {
 }
 
 #[test]
-fn hub_is_not_available_yet() {
+fn hub_refuses_to_start_without_its_admin_token_or_trusted_roots() {
     let dir = tempdir();
-    let out = run(egov(dir.path()).arg("hub"));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("not available yet"));
+    let out = run(egov(dir.path()).args(["hub", "serve"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("trusted roots"), "{}", text(&out.stderr));
+    std::fs::create_dir_all(dir.path().join("egov-data/pki")).expect("pki dir");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    let root = egov_pki::create_root("Test root", "Test", i64::try_from(now).expect("time") - 60, 30).expect("root");
+    let pem = egov_pki::der_to_pem(&root.certificate_der, "CERTIFICATE");
+    std::fs::write(dir.path().join("egov-data/pki/trusted-roots.pem"), pem).expect("roots");
+    let out = run(egov(dir.path()).args(["hub", "serve"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("hub_admin_token"), "{}", text(&out.stderr));
 }
 
 #[test]

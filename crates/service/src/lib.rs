@@ -85,6 +85,8 @@ pub struct Services {
     tsa: Arc<std::sync::RwLock<Option<String>>>,
     /// Agencies' exchange keys, opened once with the server's key-encryption key.
     exchange_signers: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<egov_pki::KeySigner>>>>,
+    /// Woken when a package enters the outbox (the exchange worker sends it at once).
+    pub(crate) exchange_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
@@ -100,6 +102,7 @@ impl Services {
             trust: Arc::new(std::sync::RwLock::new(Arc::new(trust))),
             tsa: Arc::new(std::sync::RwLock::new(settings.tsa_url.clone())),
             exchange_signers: Arc::default(),
+            exchange_wake: Arc::default(),
             store,
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),

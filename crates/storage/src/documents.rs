@@ -295,6 +295,18 @@ pub async fn get_document_unchecked(c: &mut AnyConnection, id: i64) -> Result<Op
     q.fetch_optional(c).await
 }
 
+/// The document of `agency_id` that carries the exchange `DocumentId` `exchange_id` (sent or received through
+/// the exchange), without an access check: for answers arriving from other agencies.
+pub async fn document_by_exchange_id(
+    c: &mut AnyConnection,
+    agency_id: i64,
+    exchange_id: &str,
+) -> Result<Option<DocumentRow>> {
+    let mut q = Sql::new(&format!("SELECT {DOC_COLS} FROM documents d WHERE d.agency_id = "));
+    q.int(agency_id).push(" AND d.exchange_id = ").text(exchange_id);
+    q.fetch_optional(c).await
+}
+
 /// Documents of one book in number order (the printed register).
 pub async fn book_entries(
     c: &mut AnyConnection,

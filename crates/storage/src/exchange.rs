@@ -17,6 +17,7 @@ pub struct OutboxRow {
     pub attempts: i64,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    pub last_error: Option<String>,
 }
 
 /// A package to put in the outbox.
@@ -50,8 +51,8 @@ pub async fn insert_outbox(c: &mut AnyConnection, o: &NewOutbox<'_>, now: i64) -
 /// An agency's outbox, oldest first.
 pub async fn outbox_of(c: &mut AnyConnection, agency_id: i64) -> Result<Vec<OutboxRow>> {
     Ok(sqlx::query_as(
-        "SELECT id, agency_id, kind, to_code, document_id, status_code, state, attempts, created_at, sent_at \
-         FROM exchange_outbox WHERE agency_id = $1 ORDER BY id",
+        "SELECT id, agency_id, kind, to_code, document_id, status_code, state, attempts, created_at, sent_at, \
+         last_error FROM exchange_outbox WHERE agency_id = $1 ORDER BY id",
     )
     .bind(agency_id)
     .fetch_all(&mut *c)
@@ -63,5 +64,66 @@ pub async fn outbox_package(c: &mut AnyConnection, id: i64) -> Result<Option<(i6
     Ok(sqlx::query_as("SELECT agency_id, package FROM exchange_outbox WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *c)
+        .await?)
+}
+
+/// A package due to be sent, with its bytes.
+#[derive(Clone, Debug, FromRow)]
+pub struct DueOutbox {
+    pub id: i64,
+    pub agency_id: i64,
+    pub kind: String,
+    pub document_id: Option<i64>,
+    pub to_code: String,
+    pub attempts: i64,
+    pub package: String,
+}
+
+/// Pending packages whose next attempt is due, oldest first.
+pub async fn due_outbox(c: &mut AnyConnection, now: i64, limit: i64) -> Result<Vec<DueOutbox>> {
+    Ok(sqlx::query_as(
+        "SELECT id, agency_id, kind, document_id, to_code, attempts, package FROM exchange_outbox \
+         WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+/// The hub accepted the package.
+pub async fn mark_sent(c: &mut AnyConnection, id: i64, hub_id: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE exchange_outbox SET state = 'sent', hub_id = $2, sent_at = $3, attempts = attempts + 1, \
+         last_error = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(hub_id)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// A try failed: `next_attempt_at` is when to try again, or `None` when the hub refused it for good.
+pub async fn mark_failed(c: &mut AnyConnection, id: i64, error: &str, next_attempt_at: Option<i64>) -> Result<()> {
+    let state = if next_attempt_at.is_some() { "pending" } else { "refused" };
+    sqlx::query(
+        "UPDATE exchange_outbox SET state = $2, last_error = $3, next_attempt_at = $4, attempts = attempts + 1 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(state)
+    .bind(error)
+    .bind(next_attempt_at.unwrap_or(0))
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// The earliest next attempt of a pending package (for the sender to sleep until then).
+pub async fn next_due(c: &mut AnyConnection) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM exchange_outbox WHERE state = 'pending'")
+        .fetch_one(&mut *c)
         .await?)
 }

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "saved_searches", include_str!("../migrations/0004_saved_searches.sql")),
     (5, "exchange", include_str!("../migrations/0005_exchange.sql")),
     (6, "exchange_outbox", include_str!("../migrations/0006_exchange_outbox.sql")),
+    (7, "exchange_delivery", include_str!("../migrations/0007_exchange_delivery.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and

@@ -102,6 +102,16 @@ pub async fn exchange_key(c: &mut AnyConnection, agency_id: i64) -> Result<Optio
     Ok(sqlx::query_as(&sql).bind(agency_id).fetch_optional(&mut *c).await?)
 }
 
+/// Agencies holding an active exchange key (the ones this node sends and receives packages for).
+pub async fn agencies_with_exchange_keys(c: &mut AnyConnection) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT owner_agency_id FROM signing_keys WHERE purpose = 'exchange' AND active = 1 \
+         AND owner_agency_id IS NOT NULL ORDER BY owner_agency_id",
+    )
+    .fetch_all(&mut *c)
+    .await?)
+}
+
 /// Sets the signature image of a key.
 pub async fn set_key_image(c: &mut AnyConnection, key_id: i64, image_sha256: &str) -> Result<()> {
     sqlx::query("UPDATE signing_keys SET image_sha256 = $2 WHERE id = $1")

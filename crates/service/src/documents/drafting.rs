@@ -15,9 +15,10 @@ use egov_storage::Conn;
 use super::handling::person_name;
 use super::registry::take_number;
 use super::{
-    audit_doc, conflict, deliver, event, finish, optional_text, out_of_reach, parse_deadline, reindex, require,
+    audit_doc, close_copy_items, conflict, deliver, event, finish, optional_text, out_of_reach, parse_deadline, reindex, require,
     required_text, today, Upload,
 };
+use crate::exchange::Purpose;
 use crate::signatures::signing::SealInput;
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
 
@@ -650,7 +651,7 @@ impl Services {
         let files = db::document_files(&mut tx, d.id).await?;
         let latest = files.iter().map(|f| f.version).max().unwrap_or(0);
         let mut delivered = Vec::new();
-        let mut queued = 0;
+        let mut outside = Vec::new();
         for r in db::recipients_of(&mut tx, d.id).await? {
             match (r.agency_id, r.unit_id) {
                 (Some(agency_id), _) if agency_id != d.agency_id => {
@@ -733,22 +734,22 @@ impl Services {
                     }
                     db::set_recipient_status(&mut tx, r.id, "delivered", None, None, now).await?;
                 }
-                _ => {
-                    if secrecy.is_secret() {
-                        return Err(AppError::invalid(
-                            "recipients",
-                            "secret_not_exchanged",
-                            "Văn bản mật không được gửi qua trục liên thông điện tử.",
-                            "Secret documents are never sent through the electronic exchange.",
-                        ));
-                    }
-                    let payload = serde_json::json!({ "document_id": d.id, "recipient_id": r.id }).to_string();
-                    egov_storage::jobs::enqueue(&mut tx, "exchange.send", &payload, now, now).await?;
-                    db::set_recipient_status(&mut tx, r.id, "queued", None, None, now).await?;
-                    queued += 1;
-                }
+                _ => outside.push(r),
             }
         }
+        // One signed package per outside addressee, in the outbox, in this transaction.
+        let issued = db::get_document_unchecked(&mut tx, d.id).await?.ok_or(AppError::NotFound)?;
+        let purpose = match d.replaces_id {
+            Some(orig) => match db::get_document_unchecked(&mut tx, orig).await?.and_then(|o| o.exchange_id) {
+                Some(replaced) => Purpose::Replace {
+                    replaced: replaced.parse().map_err(|_| AppError::internal(anyhow::anyhow!("exchange id")))?,
+                    reason: format!("Thay thế văn bản {}", d.subject),
+                },
+                None => Purpose::New,
+            },
+            None => Purpose::New,
+        };
+        let queued = self.queue_document_packages(&mut tx, &issued, &outside, &purpose, now).await?;
         if let Some(orig) = d.replaces_id {
             db::set_status(&mut tx, orig, "replaced", true, now).await?;
             let body = format!("Được thay thế bởi {number_notation}");
@@ -791,16 +792,19 @@ impl Services {
         db::revoke(&mut tx, d.id, &reason, now).await?;
         for (copy, _agency, _status) in db::delivered_copies(&mut tx, d.id).await? {
             db::revoke(&mut tx, copy, &reason, now).await?;
-            sqlx_close_copy_items(&mut tx, copy, now).await?;
+            close_copy_items(&mut tx, copy, now).await?;
             event(&mut tx, caller, copy, "revoked", None, Some(&reason), None).await?;
             reindex(&mut tx, copy).await?;
         }
-        for r in db::recipients_of(&mut tx, d.id).await? {
-            if r.agency_id.is_none() && r.unit_id.is_none() || r.status == "queued" {
-                let payload = serde_json::json!({ "document_id": d.id, "recipient_id": r.id }).to_string();
-                egov_storage::jobs::enqueue(&mut tx, "exchange.revoke", &payload, now, now).await?;
-            }
-        }
+        // Outside addressees the document reached (or may still reach) hear of the revocation through the exchange.
+        let outside: Vec<_> = db::recipients_of(&mut tx, d.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.agency_id.is_none() && r.unit_id.is_none() && r.status != "not_sent" && r.status != "refused")
+            .collect();
+        let revoked = db::get_document_unchecked(&mut tx, d.id).await?.ok_or(AppError::NotFound)?;
+        let purpose = Purpose::Revoke { reason: reason.clone() };
+        self.queue_document_packages(&mut tx, &revoked, &outside, &purpose, now).await?;
         event(&mut tx, caller, d.id, "revoked", None, Some(&reason), None).await?;
         reindex(&mut tx, d.id).await?;
         audit_doc(&mut tx, caller, "document.revoke", d.id, &serde_json::json!({ "reason": reason })).await?;
@@ -893,13 +897,6 @@ async fn next_round(c: &mut Conn, document_id: i64) -> AppResult<i64> {
     Ok(hdb::reviews_of(c, document_id).await?.iter().map(|r| r.round).max().unwrap_or(0) + 1)
 }
 
-async fn sqlx_close_copy_items(c: &mut Conn, copy: i64, now: i64) -> AppResult<()> {
-    for kind in ["to_register", "present", "assignment", "inform", "delivered"] {
-        hdb::close_items_by_ref(c, kind, copy, now).await?;
-    }
-    egov_storage::handling::close_document_items(c, copy, now).await?;
-    Ok(())
-}
 
 fn already_decided() -> AppError {
     conflict(

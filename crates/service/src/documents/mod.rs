@@ -620,3 +620,12 @@ pub(crate) async fn finish<T>(tx: egov_storage::Tx, v: T) -> AppResult<T> {
     commit(tx).await?;
     Ok(v)
 }
+
+/// Closes every open inbox item about a copy (it was revoked or taken back).
+pub(crate) async fn close_copy_items(c: &mut Conn, copy: i64, now: i64) -> AppResult<()> {
+    for kind in ["to_register", "present", "assignment", "inform", "delivered"] {
+        hdb::close_items_by_ref(c, kind, copy, now).await?;
+    }
+    egov_storage::handling::close_document_items(c, copy, now).await?;
+    Ok(())
+}

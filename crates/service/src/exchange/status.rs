@@ -1,0 +1,232 @@
+//! Status answers (edXML `Status` packages): queued for the sender when a document that arrived through the
+//! exchange moves on (01 arrived … 06 completed, 02 refused), and applied when they come back for a document
+//! this agency sent: the addressee's status on the sent document, with the reason, on its timeline.
+use egov_edxml::{AgencyCode, DocumentId, Organization, ResponseFor, StaffInfo, StatusCode, StatusPackage};
+use egov_storage::documents::{self as db, DocumentRow};
+use egov_storage::exchange::{self as xdb, NewOutbox};
+use egov_storage::handling as hdb;
+use egov_storage::Conn;
+
+use super::{edxml_date, edxml_now, package_error, EDXML_NS};
+use crate::documents::{audit_doc, reindex};
+use crate::{now_ms, AppError, AppResult, Caller, Services};
+
+/// What an addressee's status code means on the sender's side, and how far along it is (a later answer never
+/// moves an addressee back; a refusal is final).
+pub(crate) fn recipient_status_of(code: StatusCode) -> (&'static str, u8) {
+    match code {
+        StatusCode::Arrived => ("arrived", 2),
+        StatusCode::Received => ("received", 3),
+        StatusCode::Assigned => ("assigned", 4),
+        StatusCode::Processing => ("processing", 5),
+        StatusCode::Completed => ("completed", 6),
+        StatusCode::Refused => ("refused", 9),
+        StatusCode::TakeBackRequested => ("take_back_requested", 7),
+        StatusCode::TakeBackAccepted => ("taken_back", 9),
+        StatusCode::TakeBackRefused => ("take_back_refused", 8),
+    }
+}
+
+fn rank_of(status: &str) -> u8 {
+    match status {
+        "queued" | "not_sent" | "pending" => 0,
+        "sent" | "send_failed" => 1,
+        "arrived" => 2,
+        "received" => 3,
+        "assigned" => 4,
+        "processing" => 5,
+        "completed" => 6,
+        "take_back_requested" => 7,
+        "take_back_refused" => 8,
+        _ => 9,
+    }
+}
+
+/// The package a status answers: its `DocumentId`, its sender, number and notation, date.
+#[derive(Debug, Clone)]
+pub(crate) struct About {
+    pub document_id: DocumentId,
+    pub sender: Organization,
+    pub code: String,
+    pub promulgation_date: Option<egov_edxml::Date>,
+}
+
+/// The result of applying an arriving status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusApplied {
+    /// The sent document it is about.
+    pub document_id: i64,
+    /// The addressee's status now.
+    pub status: String,
+}
+
+impl Services {
+    /// Puts the status answer `code` for a document that arrived through the exchange in the agency's outbox,
+    /// signed with the agency's exchange key, in the caller's transaction. Documents that did not come through
+    /// the exchange have nobody to answer; an agency without an exchange key is logged and skipped.
+    pub(crate) async fn queue_status(
+        &self,
+        c: &mut Conn,
+        caller: &Caller,
+        d: &DocumentRow,
+        code: StatusCode,
+        description: &str,
+        now: i64,
+    ) -> AppResult<()> {
+        let (Some(exchange_id), Some(sender)) = (&d.exchange_id, &d.sender_code) else { return Ok(()) };
+        let internal = |what: String| AppError::internal(anyhow::anyhow!(what));
+        let about = About {
+            document_id: exchange_id.parse().map_err(|_| internal(format!("document id {exchange_id}")))?,
+            sender: Organization::new(
+                AgencyCode::parse(sender).map_err(|_| internal(format!("sender code {sender}")))?,
+                d.sender_name.clone().unwrap_or_default(),
+            ),
+            code: d.number_notation.clone().unwrap_or_default(),
+            promulgation_date: d.issued_on.as_deref().and_then(edxml_date),
+        };
+        self.queue_answer(c, caller, d.agency_id, Some(d.id), &about, code, description, now).await
+    }
+
+    /// Puts a status answer about the package `about` in the agency's outbox (signed with its exchange key),
+    /// in the caller's transaction; `document` is our document it concerns, if any (a refused package has none).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn queue_answer(
+        &self,
+        c: &mut Conn,
+        caller: &Caller,
+        agency_id: i64,
+        document: Option<i64>,
+        about: &About,
+        code: StatusCode,
+        description: &str,
+        now: i64,
+    ) -> AppResult<()> {
+        let Some(signer) = self.exchange_signer(c, agency_id).await? else {
+            tracing::warn!(agency = agency_id, "no exchange key: status {} not sent", code.code());
+            return Ok(());
+        };
+        let agency = egov_storage::org::get_agency(c, agency_id, &egov_storage::Visibility::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let internal = |what: String| AppError::internal(anyhow::anyhow!(what));
+        let own = AgencyCode::parse(&agency.code).map_err(|_| internal(format!("agency code {}", agency.code)))?;
+        let staff_name = egov_storage::accounts::full_name(c, caller.actor.user_id).await?.unwrap_or_default();
+        let status = StatusPackage {
+            response_for: ResponseFor {
+                organ_id: about.sender.organ_id.clone(),
+                code: about.code.clone(),
+                promulgation_date: about.promulgation_date,
+                document_id: about.document_id.clone(),
+            },
+            from: Organization::new(own, agency.name.clone()),
+            to: vec![about.sender.clone()],
+            status_code: code,
+            description: description.to_string(),
+            timestamp: edxml_now()?,
+            staff: StaffInfo { staff: staff_name, ..StaffInfo::default() },
+        };
+        let written = egov_edxml::write_status(&status).map_err(|e| package_error(&e))?;
+        let xml = String::from_utf8(written.bytes).map_err(AppError::internal)?;
+        let signed = egov_xmldsig::sign(&xml, EDXML_NS, "DigitalSignature", signer.as_ref())
+            .map_err(|e| internal(format!("signing a status: {e}")))?;
+        let code_text = format!("{:02}", code.code());
+        xdb::insert_outbox(
+            c,
+            &NewOutbox {
+                agency_id,
+                kind: "status",
+                to_code: about.sender.organ_id.as_str(),
+                document_id: document,
+                status_code: Some(&code_text),
+                package: &signed,
+            },
+            now,
+        )
+        .await?;
+        self.exchange_wake.notify_one();
+        Ok(())
+    }
+
+    /// Applies a status answer that arrived for `agency_id` (checked: valid, addressed to it, signature intact
+    /// and trusted, about a document it sent to the status's author); refusals name the reason.
+    pub async fn apply_status(&self, caller: &Caller, agency_id: i64, bytes: &[u8]) -> AppResult<StatusApplied> {
+        crate::documents::require(caller, crate::Scope::DocumentsWrite)?;
+        if !caller.actor.is_clerk_of(agency_id) && !caller.actor.is_system_admin() {
+            return Err(AppError::Forbidden);
+        }
+        let status = egov_edxml::read_status(bytes).map_err(|e| package_error(&e))?.status;
+        let agency = {
+            let mut c = self.store.read().await?;
+            egov_storage::org::get_agency(&mut c, agency_id, &egov_storage::Visibility::All)
+                .await?
+                .ok_or(AppError::NotFound)?
+        };
+        let own = AgencyCode::parse(&agency.code).ok();
+        if !status.to.iter().any(|t| Some(&t.organ_id) == own.as_ref()) {
+            return Err(AppError::invalid(
+                "package",
+                "wrong_addressee",
+                "Gói tin trạng thái không gửi đến cơ quan này.",
+                "The status is not addressed to this agency.",
+            ));
+        }
+        let xml = std::str::from_utf8(bytes).map_err(|_| {
+            AppError::invalid("package", "bad_package", "Gói tin không phải UTF-8.", "The package is not UTF-8.")
+        })?;
+        self.check_package_signature(xml, false).await?;
+        let unknown = || {
+            AppError::invalid(
+                "package",
+                "unknown_document",
+                "Trạng thái cho văn bản không được gửi từ cơ quan này.",
+                "The status is about a document this agency did not send.",
+            )
+        };
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let exchange_id = status.response_for.document_id.to_string();
+        let d = db::document_by_exchange_id(&mut tx, agency_id, &exchange_id)
+            .await?
+            .filter(|d| d.direction == "outgoing")
+            .ok_or_else(unknown)?;
+        let author = &status.from.organ_id;
+        let recipient = db::recipients_of(&mut tx, d.id)
+            .await?
+            .into_iter()
+            .find(|r| r.code.as_deref().and_then(|c| AgencyCode::parse(c).ok()).as_ref() == Some(author))
+            .ok_or_else(unknown)?;
+        let (new_status, rank) = recipient_status_of(status.status_code);
+        let code_text = format!("{:02}", status.status_code.code());
+        let applied = if rank >= rank_of(&recipient.status) && recipient.status != new_status {
+            let note = Some(status.description.as_str()).filter(|n| !n.trim().is_empty());
+            db::set_recipient_status(&mut tx, recipient.id, new_status, None, note, now).await?;
+            new_status.to_string()
+        } else {
+            recipient.status.clone()
+        };
+        let body = if status.description.trim().is_empty() {
+            code_text.clone()
+        } else {
+            format!("{code_text}: {}", status.description.trim())
+        };
+        hdb::insert_event(
+            &mut tx,
+            &hdb::NewEvent {
+                document_id: d.id,
+                actor_id: None,
+                actor_name: &status.staff.staff,
+                kind: "exchange_status",
+                target: Some(&recipient.name),
+                body: Some(&body),
+                ..hdb::NewEvent::default()
+            },
+            now,
+        )
+        .await?;
+        reindex(&mut tx, d.id).await?;
+        let detail = serde_json::json!({ "from": author.as_str(), "status": code_text, "recipient_status": applied });
+        audit_doc(&mut tx, caller, "document.exchange_status", d.id, &detail).await?;
+        crate::commit(tx).await?;
+        Ok(StatusApplied { document_id: d.id, status: applied })
+    }
+}

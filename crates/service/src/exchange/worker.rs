@@ -1,0 +1,330 @@
+//! The exchange worker: carries the outbox to the hub (retries with backoff; a refusal is recorded on the
+//! addressee) and, for every agency of this node that has an exchange key, long-polls the hub for what
+//! arrived, hands each package to [`Services::receive_package`] or [`Services::apply_status`], and
+//! acknowledges it only once that is committed (so a crash before the acknowledgement re-delivers it, and
+//! the document-id check makes the second arrival harmless).
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use egov_edxml::{Message, StatusCode};
+use egov_hub::{ClientError, HubClient};
+use egov_storage::documents as db;
+use egov_storage::exchange as xdb;
+use egov_storage::handling as hdb;
+use tokio::task::JoinSet;
+
+use super::status::About;
+use crate::{now_ms, AppError, AppResult, Caller, Services};
+
+/// How long one pending-list call waits at the hub for something to arrive.
+const LONG_POLL: Duration = Duration::from_secs(20);
+/// Packages sent at once.
+const SEND_BATCH: i64 = 32;
+/// Longest wait between two tries of a package the hub could not take.
+const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
+
+/// Runs the exchange worker against the hub at `hub_url` until `shutdown` resolves.
+pub async fn run(services: Services, hub_url: String, shutdown: tokio::sync::watch::Receiver<bool>) {
+    let worker = Worker { services, hub_url, clients: Arc::default() };
+    let mut tasks = JoinSet::new();
+    tasks.spawn(worker.clone().send_loop(shutdown.clone()));
+    tasks.spawn(worker.receive_all(shutdown));
+    while tasks.join_next().await.is_some() {}
+}
+
+#[derive(Clone)]
+struct Worker {
+    services: Services,
+    hub_url: String,
+    clients: Arc<tokio::sync::Mutex<HashMap<i64, HubClient>>>,
+}
+
+fn stopped(shutdown: &tokio::sync::watch::Receiver<bool>) -> bool {
+    *shutdown.borrow()
+}
+
+/// Backoff after `attempts` failed tries: 1 s doubling, at most 5 minutes.
+fn backoff_ms(attempts: i64) -> i64 {
+    let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+    1000i64.saturating_mul(1i64 << exp).min(MAX_BACKOFF_MS)
+}
+
+impl Worker {
+    /// The hub client acting as `agency_id` (its code and exchange key); `None` without a key.
+    async fn client(&self, agency_id: i64) -> AppResult<Option<HubClient>> {
+        if let Some(c) = self.clients.lock().await.get(&agency_id) {
+            return Ok(Some(c.clone()));
+        }
+        let mut c = self.services.store.read().await?;
+        let Some(signer) = self.services.exchange_signer(&mut c, agency_id).await? else { return Ok(None) };
+        let agency = egov_storage::org::get_agency(&mut c, agency_id, &egov_storage::Visibility::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let client = HubClient::new(self.hub_url.clone(), agency.code, signer);
+        self.clients.lock().await.insert(agency_id, client.clone());
+        Ok(Some(client))
+    }
+
+    /// Sends due outbox packages; sleeps until woken by a new package or the next retry is due.
+    async fn send_loop(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let wake = self.services.exchange_wake.clone();
+        loop {
+            if stopped(&shutdown) {
+                return;
+            }
+            let sent = match self.send_due().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "exchange outbox: cannot read the outbox");
+                    0
+                }
+            };
+            if sent > 0 {
+                continue;
+            }
+            // A package may be announced just before its transaction commits: look again shortly.
+            let mut found = false;
+            for _ in 0..5 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                if self.has_due().await {
+                    found = true;
+                    break;
+                }
+            }
+            if found {
+                continue;
+            }
+            let sleep = self.until_next_due().await;
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    async fn has_due(&self) -> bool {
+        let Ok(mut c) = self.services.store.read().await else { return false };
+        xdb::due_outbox(&mut c, now_ms(), 1).await.map(|r| !r.is_empty()).unwrap_or(false)
+    }
+
+    async fn until_next_due(&self) -> Duration {
+        let next = match self.services.store.read().await {
+            Ok(mut c) => xdb::next_due(&mut c).await.ok().flatten(),
+            Err(_) => None,
+        };
+        let ms = next.map(|at| (at - now_ms()).clamp(10, 60_000)).unwrap_or(60_000);
+        Duration::from_millis(u64::try_from(ms).unwrap_or(60_000))
+    }
+
+    /// Sends one batch of due packages concurrently; returns how many were tried.
+    async fn send_due(&self) -> AppResult<usize> {
+        let due = {
+            let mut c = self.services.store.read().await?;
+            xdb::due_outbox(&mut c, now_ms(), SEND_BATCH).await?
+        };
+        let tried = due.len();
+        let mut sends = JoinSet::new();
+        for item in due {
+            let Some(client) = self.client(item.agency_id).await? else {
+                let mut tx = self.services.store.begin().await?;
+                xdb::mark_failed(&mut tx, item.id, "Cơ quan chưa có khóa ký gói tin liên thông.", None).await?;
+                crate::commit(tx).await?;
+                continue;
+            };
+            sends.spawn(async move {
+                let result = client.send(item.package.as_bytes()).await;
+                (item, result)
+            });
+        }
+        while let Some(joined) = sends.join_next().await {
+            let (item, result) = joined.map_err(AppError::internal)?;
+            self.record_send(&item, result).await?;
+        }
+        Ok(tried)
+    }
+
+    /// Records the outcome of one send on the outbox entry and, for documents, on the addressee.
+    async fn record_send(&self, item: &xdb::DueOutbox, result: Result<egov_hub::Sent, ClientError>) -> AppResult<()> {
+        let now = now_ms();
+        let mut tx = self.services.store.begin().await?;
+        let recipient = match item.document_id {
+            Some(doc) if item.kind != "status" => db::recipients_of(&mut tx, doc)
+                .await?
+                .into_iter()
+                .find(|r| r.code.as_deref() == Some(item.to_code.as_str()) && r.agency_id.is_none()),
+            _ => None,
+        };
+        match result {
+            Ok(sent) => {
+                xdb::mark_sent(&mut tx, item.id, &sent.id, now).await?;
+                if let Some(r) = recipient.filter(|r| r.status == "queued" || r.status == "send_failed") {
+                    if item.kind != "revoke" {
+                        db::set_recipient_status(&mut tx, r.id, "sent", None, None, now).await?;
+                    }
+                }
+            }
+            Err(e) if e.is_permanent() => {
+                let reason = match &e {
+                    ClientError::Refused { message, code, .. } => format!("Trục liên thông từ chối ({code}): {message}"),
+                    ClientError::Unavailable(m) => m.clone(),
+                };
+                tracing::warn!(outbox = item.id, to = %item.to_code, %reason, "exchange: package refused by the hub");
+                xdb::mark_failed(&mut tx, item.id, &reason, None).await?;
+                if let (Some(r), Some(doc)) = (recipient, item.document_id) {
+                    db::set_recipient_status(&mut tx, r.id, "send_failed", None, Some(&reason), now).await?;
+                    let event = hdb::NewEvent {
+                        document_id: doc,
+                        actor_id: None,
+                        actor_name: "",
+                        kind: "exchange_status",
+                        target: Some(&r.name),
+                        body: Some(&reason),
+                        ..hdb::NewEvent::default()
+                    };
+                    hdb::insert_event(&mut tx, &event, now).await?;
+                }
+            }
+            Err(e) => {
+                let next = now + backoff_ms(item.attempts);
+                tracing::info!(outbox = item.id, error = %e, "exchange: hub unavailable, will retry");
+                xdb::mark_failed(&mut tx, item.id, &e.to_string(), Some(next)).await?;
+            }
+        }
+        crate::commit(tx).await
+    }
+
+    /// One receiving loop per agency with an exchange key (looked for again every minute, for new keys).
+    async fn receive_all(self, shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut running: HashMap<i64, tokio::task::JoinHandle<()>> = HashMap::new();
+        loop {
+            if stopped(&shutdown) {
+                break;
+            }
+            match self.hosted_agencies().await {
+                Ok(agencies) => {
+                    for agency_id in agencies {
+                        let alive = running.get(&agency_id).is_some_and(|h| !h.is_finished());
+                        if !alive {
+                            let w = self.clone();
+                            running.insert(agency_id, tokio::spawn(w.receive_loop(agency_id, shutdown.clone())));
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "exchange: cannot list the agencies with exchange keys"),
+            }
+            let mut s = shutdown.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                _ = s.changed() => break,
+            }
+        }
+        for (_, h) in running {
+            h.abort();
+        }
+    }
+
+    async fn hosted_agencies(&self) -> AppResult<Vec<i64>> {
+        let mut c = self.services.store.read().await?;
+        Ok(egov_storage::signatures::agencies_with_exchange_keys(&mut c).await?)
+    }
+
+    /// Long-polls the hub for `agency_id` and handles what arrives, until shutdown.
+    async fn receive_loop(self, agency_id: i64, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut failures = 0i64;
+        loop {
+            if stopped(&shutdown) {
+                return;
+            }
+            let round = async {
+                let Some(client) = self.client(agency_id).await.map_err(|e| e.to_string())? else {
+                    return Err("no exchange key".to_string());
+                };
+                let pending = client.pending(LONG_POLL).await.map_err(|e| e.to_string())?;
+                for p in pending {
+                    let bytes = client.fetch(&p.id).await.map_err(|e| e.to_string())?;
+                    match self.handle(agency_id, &bytes).await {
+                        Ok(()) => client.ack(&p.id).await.map_err(|e| e.to_string())?,
+                        Err(e) => return Err(format!("package {}: {e}", p.id)),
+                    }
+                }
+                Ok::<(), String>(())
+            };
+            let outcome = tokio::select! {
+                r = round => r,
+                _ = shutdown.changed() => return,
+            };
+            match outcome {
+                Ok(()) => failures = 0,
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(agency = agency_id, error = %e, "exchange: receiving failed, will retry");
+                    let wait = Duration::from_millis(u64::try_from(backoff_ms(failures - 1).min(30_000)).unwrap_or(1000));
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one arrived package. `Ok` means it may be acknowledged: it was stored, or refused for good
+    /// (the sender hears 02 where the standard says so); `Err` means try again later.
+    async fn handle(&self, agency_id: i64, bytes: &[u8]) -> AppResult<()> {
+        let caller = Caller::system("exchange");
+        let message = egov_edxml::read_message(bytes);
+        let result = match &message {
+            Ok(Message::Status(_)) => self.services.apply_status(&caller, agency_id, bytes).await.map(|_| ()),
+            _ => self.services.receive_package(&caller, agency_id, bytes.to_vec()).await.map(|_| ()),
+        };
+        let Err(e) = result else { return Ok(()) };
+        let Some(code) = permanent_reason(&e) else { return Err(e) };
+        tracing::warn!(agency = agency_id, reason = code, error = %e, "exchange: arrived package refused");
+        if code == "duplicate_package" {
+            return Ok(());
+        }
+        // A document package that could be read: its sender hears 02 with the reason.
+        if let Ok(Message::Package(read)) = &message {
+            let header = &read.package.header;
+            let about = About {
+                document_id: header.document_id.clone(),
+                sender: header.from.clone(),
+                code: if header.code.notation.is_empty() {
+                    header.code.number.clone()
+                } else {
+                    format!("{}/{}", header.code.number, header.code.notation)
+                },
+                promulgation_date: Some(header.promulgation.date),
+            };
+            let mut tx = self.services.store.begin().await?;
+            let reason = reason_vi(&e);
+            self.services
+                .queue_answer(&mut tx, &caller, agency_id, None, &about, StatusCode::Refused, &reason, now_ms())
+                .await?;
+            crate::commit(tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The reason code of a refusal that a retry will not change (bad package, wrong addressee, signature…);
+/// `None` for failures worth retrying (database, files).
+fn permanent_reason(e: &AppError) -> Option<&'static str> {
+    match e {
+        AppError::Invalid(fields) => fields.first().map(|f| f.code),
+        AppError::Conflict(f) => Some(f.code),
+        AppError::Forbidden | AppError::NotFound => Some("not_for_us"),
+        _ => None,
+    }
+}
+
+/// The Vietnamese reason of a refusal, for the 02 answer.
+fn reason_vi(e: &AppError) -> String {
+    match e {
+        AppError::Invalid(fields) => fields.iter().map(|f| f.message_vi.as_str()).collect::<Vec<_>>().join("; "),
+        AppError::Conflict(f) => f.message_vi.clone(),
+        _ => "Gói tin không gửi đến cơ quan này.".to_string(),
+    }
+}
