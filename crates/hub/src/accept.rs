@@ -47,11 +47,21 @@ impl Refusal {
     }
 
     pub fn internal() -> Refusal {
-        Refusal::new(500, "internal", "Lỗi nội bộ của trục liên thông; hãy gửi lại sau.", "Internal hub error; retry later.")
+        Refusal::new(
+            500,
+            "internal",
+            "Lỗi nội bộ của trục liên thông; hãy gửi lại sau.",
+            "Internal hub error; retry later.",
+        )
     }
 
     pub fn unavailable() -> Refusal {
-        Refusal::new(503, "unavailable", "Trục liên thông đang dừng; hãy gửi lại sau.", "The hub is shutting down; retry later.")
+        Refusal::new(
+            503,
+            "unavailable",
+            "Trục liên thông đang dừng; hãy gửi lại sau.",
+            "The hub is shutting down; retry later.",
+        )
     }
 }
 
@@ -173,7 +183,10 @@ impl Inner {
     }
 
     /// Sends an op to the writer and waits for its answer.
-    pub async fn write(&self, op: impl FnOnce(oneshot::Sender<anyhow::Result<bool>>) -> WriteOp) -> Result<bool, Refusal> {
+    pub async fn write(
+        &self,
+        op: impl FnOnce(oneshot::Sender<anyhow::Result<bool>>) -> WriteOp,
+    ) -> Result<bool, Refusal> {
         let sender = self.sender().ok_or_else(Refusal::unavailable)?;
         let (tx, rx) = oneshot::channel();
         sender.send(op(tx)).await.map_err(|_| Refusal::unavailable())?;
@@ -197,7 +210,13 @@ impl Inner {
     }
 
     /// Logs and counts a refusal; returns once the log entry is committed.
-    pub async fn log_refusal(&self, system: Option<&str>, refusal: &Refusal, package_id: Option<&str>, size: Option<usize>) {
+    pub async fn log_refusal(
+        &self,
+        system: Option<&str>,
+        refusal: &Refusal,
+        package_id: Option<&str>,
+        size: Option<usize>,
+    ) {
         tracing::warn!(system, code = refusal.code, package_id, message = %refusal.message_en, "refused");
         let entry = NewRefusal {
             system: system.map(|s| s.chars().take(64).collect()),
@@ -221,8 +240,7 @@ impl Inner {
         if crate::auth::algorithm_oid(&info.key_algorithm).is_none() {
             anyhow::bail!("certificate key {} is not supported (RSA or ECDSA P-256)", info.key_algorithm);
         }
-        let report =
-            egov_pki::validate_chain(&s.certificate_der, &[], &self.trust, db::now_ms() / 1000, &[]);
+        let report = egov_pki::validate_chain(&s.certificate_der, &[], &self.trust, db::now_ms() / 1000, &[]);
         if let Some(problem) = report.problem {
             anyhow::bail!("certificate of {}: {}", code.as_str(), problem);
         }
@@ -242,9 +260,9 @@ impl Inner {
         Ok(())
     }
 
-    /// Accepts a package from `origin`: every check, routing, and the durable commit.
-    pub async fn accept(self: &Arc<Self>, origin: &Origin, body: Bytes) -> Result<Accepted, Refusal> {
-        let id = crate::package_id(&body);
+    /// Accepts a package from `origin` (`id` = [`crate::package_id`] of `body`): every check,
+    /// routing, and the durable commit.
+    pub async fn accept(self: &Arc<Self>, origin: &Origin, id: String, body: Bytes) -> Result<Accepted, Refusal> {
         let size = body.len();
         match self.accept_inner(origin, &id, body).await {
             Ok(a) => Ok(a),
@@ -361,9 +379,8 @@ impl Inner {
             )
             .with(json!({ "problems": problems_json(e.problems()) }))
         })?;
-        let text = std::str::from_utf8(body).map_err(|_| {
-            Refusal::new(400, "bad_package", "Gói tin không phải UTF-8.", "The package is not UTF-8.")
-        })?;
+        let text = std::str::from_utf8(body)
+            .map_err(|_| Refusal::new(400, "bad_package", "Gói tin không phải UTF-8.", "The package is not UTF-8."))?;
         let verified = egov_xmldsig::verify(text).map_err(|e| match e {
             XmlDsigError::NoSignature => Refusal::new(
                 422,
@@ -475,7 +492,8 @@ enum Route {
 
 /// The same agency, possibly written in the other form (`H41` and `000.00.00.H41`).
 fn same_agency(a: &AgencyCode, b: &AgencyCode) -> bool {
-    a.as_str() == b.as_str() || matches!((a.to_current(), b.to_current()), (Some(x), Some(y)) if x.as_str() == y.as_str())
+    a.as_str() == b.as_str()
+        || matches!((a.to_current(), b.to_current()), (Some(x), Some(y)) if x.as_str() == y.as_str())
 }
 
 fn problems_json(problems: &[egov_edxml::Problem]) -> serde_json::Value {
@@ -487,7 +505,13 @@ fn problems_json(problems: &[egov_edxml::Problem]) -> serde_json::Value {
 
 fn first_message(e: &egov_edxml::EdxmlError, vi: bool) -> String {
     match e.first() {
-        Some(p) if p.path.is_empty() => if vi { p.message_vi.clone() } else { p.message_en.clone() },
+        Some(p) if p.path.is_empty() => {
+            if vi {
+                p.message_vi.clone()
+            } else {
+                p.message_en.clone()
+            }
+        }
         Some(p) => format!("{}: {}", p.path, if vi { &p.message_vi } else { &p.message_en }),
         None => e.kind().to_string(),
     }

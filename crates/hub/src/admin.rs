@@ -184,7 +184,10 @@ pub(crate) async fn page(State(inner): State<Arc<Inner>>, headers: HeaderMap) ->
     match page.render() {
         Ok(html) => (
             [
-                (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+                ),
                 (header::CACHE_CONTROL, "no-store"),
             ],
             Html(html),

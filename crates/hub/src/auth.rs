@@ -28,7 +28,13 @@ pub const ECDSA_SHA256_OID: &str = "1.2.840.10045.4.3.2";
 
 /// The text that is signed.
 pub fn canonical(method: &str, path_and_query: &str, unix_secs: i64, body: &[u8]) -> String {
-    format!("{}\n{}\n{}\n{}", method.to_ascii_uppercase(), path_and_query, unix_secs, hex::encode(Sha256::digest(body)))
+    canonical_with_body_hash(method, path_and_query, unix_secs, &hex::encode(Sha256::digest(body)))
+}
+
+/// [`canonical`] with the body's hex SHA-256 already computed (for a package body it is the
+/// package id).
+pub fn canonical_with_body_hash(method: &str, path_and_query: &str, unix_secs: i64, body_sha256_hex: &str) -> String {
+    format!("{}\n{}\n{}\n{}", method.to_ascii_uppercase(), path_and_query, unix_secs, body_sha256_hex)
 }
 
 /// The three headers `(name, value)` for a request, signed by `signer` at `unix_secs`.
@@ -103,19 +109,20 @@ pub fn check_date(date: &str, now_secs: i64) -> Result<i64, AuthError> {
     Ok(secs)
 }
 
-/// Verifies `signature_b64` over the canonical text with `certificate_der` and its algorithm.
+/// Verifies `signature_b64` over the canonical text with `certificate_der` and its algorithm;
+/// `body_sha256_hex` is the lowercase hex SHA-256 of the request body.
 pub fn verify_request(
     certificate_der: &[u8],
     algorithm_oid: &str,
     method: &str,
     path_and_query: &str,
     unix_secs: i64,
-    body: &[u8],
+    body_sha256_hex: &str,
     signature_b64: &str,
 ) -> Result<(), AuthError> {
     let signature = B64.decode(signature_b64.trim()).map_err(|_| AuthError::BadSignature)?;
     // ring hashes the message itself: pass the canonical text, whose SHA-256 the signer signed.
-    let text = canonical(method, path_and_query, unix_secs, body);
+    let text = canonical_with_body_hash(method, path_and_query, unix_secs, body_sha256_hex);
     egov_pki::verify_signature_with_certificate(certificate_der, algorithm_oid, None, text.as_bytes(), &signature)
         .map_err(|_| AuthError::BadSignature)
 }

@@ -95,7 +95,11 @@ struct ErrorBody {
 
 impl HubClient {
     /// A client for the hub at `base_url` (e.g. `http://127.0.0.1:9000`), acting as `system_code`.
-    pub fn new(base_url: impl Into<String>, system_code: impl Into<String>, signer: Arc<dyn egov_pki::Signer>) -> HubClient {
+    pub fn new(
+        base_url: impl Into<String>,
+        system_code: impl Into<String>,
+        signer: Arc<dyn egov_pki::Signer>,
+    ) -> HubClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(60))
@@ -121,9 +125,8 @@ impl HubClient {
             .map(|d| d.as_secs() as i64)
             .unwrap_or_default();
         let bytes = body.as_ref().map(|(b, _)| b.as_slice()).unwrap_or_default();
-        let headers =
-            auth::sign_request(self.signer.as_ref(), &self.code, method.as_str(), path_and_query, now, bytes)
-                .map_err(|e| ClientError::Unavailable(format!("cannot sign the request: {e}")))?;
+        let headers = auth::sign_request(self.signer.as_ref(), &self.code, method.as_str(), path_and_query, now, bytes)
+            .map_err(|e| ClientError::Unavailable(format!("cannot sign the request: {e}")))?;
         let mut req = self.http.request(method, format!("{}{}", self.base, path_and_query)).timeout(timeout);
         for (name, value) in headers {
             req = req.header(name, value);
@@ -178,7 +181,12 @@ impl HubClient {
     /// The bytes of a pending package.
     pub async fn fetch(&self, id: &str) -> Result<Vec<u8>, ClientError> {
         let res = self
-            .call(reqwest::Method::GET, &format!("/hub/v1/packages/{}", path_segment(id)), None, Duration::from_secs(120))
+            .call(
+                reqwest::Method::GET,
+                &format!("/hub/v1/packages/{}", path_segment(id)),
+                None,
+                Duration::from_secs(120),
+            )
             .await?;
         res.bytes().await.map(|b| b.to_vec()).map_err(|e| ClientError::Unavailable(e.to_string()))
     }

@@ -38,10 +38,7 @@ pub(crate) struct Db {
 }
 
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 impl Db {
@@ -368,7 +365,12 @@ impl Db {
             .map(|r| {
                 Ok((
                     r.try_get(0)?,
-                    DirectoryRow { code: r.try_get(1)?, name: r.try_get(2)?, level: r.try_get(3)?, parent: r.try_get(4)? },
+                    DirectoryRow {
+                        code: r.try_get(1)?,
+                        name: r.try_get(2)?,
+                        level: r.try_get(3)?,
+                        parent: r.try_get(4)?,
+                    },
                 ))
             })
             .collect()
@@ -382,18 +384,19 @@ impl Db {
         let mut tx = self.write.begin().await?;
         let cond = "m.received_at < $1 AND m.body_deleted_at IS NULL AND NOT EXISTS \
              (SELECT 1 FROM hub_deliveries d WHERE d.message_id = m.id AND d.acked_at IS NULL)";
-        let done = sqlx::query(&format!(
-            "DELETE FROM hub_bodies WHERE id IN (SELECT m.id FROM hub_messages m WHERE {cond})"
+        let done =
+            sqlx::query(&format!("DELETE FROM hub_bodies WHERE id IN (SELECT m.id FROM hub_messages m WHERE {cond})"))
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        sqlx::query(&format!(
+            "UPDATE hub_messages SET body_deleted_at = $2 WHERE id IN (SELECT m.id FROM hub_messages m WHERE {cond})"
         ))
         .bind(before)
+        .bind(now_ms())
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query(&format!("UPDATE hub_messages SET body_deleted_at = $2 WHERE id IN (SELECT m.id FROM hub_messages m WHERE {cond})"))
-            .bind(before)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
+        .await?;
         tx.commit().await?;
         Ok(done)
     }

@@ -68,10 +68,9 @@ fn auth_refusal(e: &AuthError) -> Refusal {
             "Chứng thư số của hệ thống không được tin cậy hoặc đã hết hạn.".to_string(),
             format!("The system's certificate is not trusted or not valid: {en}"),
         ),
-        AuthError::BadSignature => (
-            "Chữ ký của yêu cầu không đúng.".to_string(),
-            "The request signature does not verify.".to_string(),
-        ),
+        AuthError::BadSignature => {
+            ("Chữ ký của yêu cầu không đúng.".to_string(), "The request signature does not verify.".to_string())
+        }
     };
     Refusal::new(401, e.code(), vi, en)
 }
@@ -104,13 +103,20 @@ async fn precheck(inner: &Inner, headers: &HeaderMap) -> Result<(Arc<System>, i6
     Ok((system, date, sig.to_string()))
 }
 
-/// Authenticates a request whose body is `body`.
-async fn authenticate(inner: &Inner, req: &axum::http::request::Parts, body: &[u8]) -> Result<Arc<System>, Refusal> {
+/// Hex SHA-256 of the empty body.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// Authenticates a request whose body has the hex SHA-256 `body_sha256`.
+async fn authenticate(
+    inner: &Inner,
+    req: &axum::http::request::Parts,
+    body_sha256: &str,
+) -> Result<Arc<System>, Refusal> {
     let result = async {
         let (system, date, sig) = precheck(inner, &req.headers).await?;
         let pq = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let alg = system.algorithm.ok_or(AuthError::BadSignature)?;
-        auth::verify_request(&system.certificate, alg, req.method.as_str(), pq, date, body, &sig)?;
+        auth::verify_request(&system.certificate, alg, req.method.as_str(), pq, date, body_sha256, &sig)?;
         Ok::<_, AuthError>(system)
     }
     .await;
@@ -139,7 +145,9 @@ async fn read_body(inner: &Inner, headers: &HeaderMap, body: Body) -> Result<Byt
     match http_body_util::Limited::new(body, max).collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(refuse(None).await),
-        Err(_) => Err(Refusal::new(400, "bad_request", "Không đọc được nội dung yêu cầu.", "Cannot read the request body.")),
+        Err(_) => {
+            Err(Refusal::new(400, "bad_request", "Không đọc được nội dung yêu cầu.", "Cannot read the request body."))
+        }
     }
 }
 
@@ -163,7 +171,9 @@ async fn send(inner: Arc<Inner>, req: Request, only_status: bool) -> Response {
         Ok(b) => b,
         Err(r) => return r.into_response(),
     };
-    let system = match authenticate(&inner, &parts, &bytes).await {
+    // The package id is the body's SHA-256, which the request signature covers too.
+    let id = crate::package_id(&bytes);
+    let system = match authenticate(&inner, &parts, &id).await {
         Ok(s) => s,
         Err(r) => return r.into_response(),
     };
@@ -174,10 +184,10 @@ async fn send(inner: Arc<Inner>, req: Request, only_status: bool) -> Response {
             "Địa chỉ này chỉ nhận gói tin trạng thái (edXML:Status).",
             "This endpoint only takes status packages (edXML:Status).",
         );
-        inner.log_refusal(Some(system.code.as_str()), &r, Some(&crate::package_id(&bytes)), Some(bytes.len())).await;
+        inner.log_refusal(Some(system.code.as_str()), &r, Some(&id), Some(bytes.len())).await;
         return r.into_response();
     }
-    match inner.accept(&Origin::Caller(system), bytes).await {
+    match inner.accept(&Origin::Caller(system), id, bytes).await {
         Ok(a) if a.duplicate => (StatusCode::OK, Json(json!({ "id": a.id, "duplicate": true }))).into_response(),
         Ok(a) => (StatusCode::ACCEPTED, Json(json!({ "id": a.id, "duplicate": false }))).into_response(),
         Err(r) => r.into_response(),
@@ -196,17 +206,11 @@ struct PendingQuery {
 
 async fn pending(State(inner): St, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    let system = match authenticate(&inner, &parts, b"").await {
+    let system = match authenticate(&inner, &parts, EMPTY_SHA256).await {
         Ok(s) => s,
         Err(r) => return r.into_response(),
     };
-    let wait = parts
-        .uri
-        .query()
-        .and_then(|q| serde_html_query(q))
-        .and_then(|q: PendingQuery| q.wait)
-        .unwrap_or(0)
-        .min(30);
+    let wait = parts.uri.query().and_then(parse_pending_query).and_then(|q: PendingQuery| q.wait).unwrap_or(0).min(30);
     let code = system.code.as_str().to_string();
     let notify = inner.waiters.get(&code);
     let notified = notify.notified();
@@ -242,7 +246,7 @@ async fn pending(State(inner): St, req: Request) -> Response {
     Json(list).into_response()
 }
 
-fn serde_html_query(q: &str) -> Option<PendingQuery> {
+fn parse_pending_query(q: &str) -> Option<PendingQuery> {
     let mut wait = None;
     for pair in q.split('&') {
         if let Some(v) = pair.strip_prefix("wait=") {
@@ -264,7 +268,7 @@ fn not_found() -> Response {
 
 async fn fetch(State(inner): St, Path(id): Path<String>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    let system = match authenticate(&inner, &parts, b"").await {
+    let system = match authenticate(&inner, &parts, EMPTY_SHA256).await {
         Ok(s) => s,
         Err(r) => return r.into_response(),
     };
@@ -283,7 +287,7 @@ async fn fetch(State(inner): St, Path(id): Path<String>, req: Request) -> Respon
 
 async fn ack(State(inner): St, Path(id): Path<String>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    let system = match authenticate(&inner, &parts, b"").await {
+    let system = match authenticate(&inner, &parts, EMPTY_SHA256).await {
         Ok(s) => s,
         Err(r) => return r.into_response(),
     };
@@ -326,7 +330,7 @@ pub(crate) async fn directory_entries(inner: &Inner, include_upstream: bool) -> 
 
 async fn directory(State(inner): St, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    if let Err(r) = authenticate(&inner, &parts, b"").await {
+    if let Err(r) = authenticate(&inner, &parts, EMPTY_SHA256).await {
         return r.into_response();
     }
     match directory_entries(&inner, true).await {
@@ -341,7 +345,7 @@ async fn put_directory(State(inner): St, req: Request) -> Response {
         Ok(c) => c.to_bytes(),
         Err(_) => return Refusal::too_large(16 << 20).into_response(),
     };
-    let system = match authenticate(&inner, &parts, &bytes).await {
+    let system = match authenticate(&inner, &parts, &crate::package_id(&bytes)).await {
         Ok(s) => s,
         Err(r) => return r.into_response(),
     };
@@ -355,19 +359,21 @@ async fn put_directory(State(inner): St, req: Request) -> Response {
         .into_response();
     }
     let Ok(entries) = serde_json::from_slice::<Vec<DirectoryEntry>>(&bytes) else {
-        return Refusal::new(400, "bad_request", "Danh bạ không đúng định dạng JSON.", "The directory is not valid JSON.")
-            .into_response();
+        return Refusal::new(
+            400,
+            "bad_request",
+            "Danh bạ không đúng định dạng JSON.",
+            "The directory is not valid JSON.",
+        )
+        .into_response();
     };
     let mut rows = Vec::with_capacity(entries.len());
     let mut outside = Vec::new();
     for e in entries {
         match egov_domain::agency_code::AgencyCode::parse(&e.code, "code") {
-            Ok(c) if c.is_within(&system.code) => rows.push(DirectoryRow {
-                code: c.as_str().to_string(),
-                name: e.name,
-                level: e.level,
-                parent: e.parent,
-            }),
+            Ok(c) if c.is_within(&system.code) => {
+                rows.push(DirectoryRow { code: c.as_str().to_string(), name: e.name, level: e.level, parent: e.parent })
+            }
             _ => outside.push(e.code),
         }
     }

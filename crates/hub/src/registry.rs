@@ -72,11 +72,14 @@ impl Snapshot {
     }
 }
 
+/// When a chain was checked, and the verdict (the leaf's subject, or the problem).
+type ChainVerdict = (Instant, Result<String, ChainProblem>);
+
 #[derive(Debug)]
 pub(crate) struct Registry {
     snapshot: RwLock<(Instant, Arc<Snapshot>)>,
     reload: tokio::sync::Mutex<()>,
-    chains: Mutex<HashMap<[u8; 32], (Instant, Result<String, ChainProblem>)>>,
+    chains: Mutex<HashMap<[u8; 32], ChainVerdict>>,
 }
 
 impl Registry {

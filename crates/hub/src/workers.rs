@@ -155,11 +155,12 @@ async fn take_one(inner: &Arc<Inner>, client: &crate::HubClient, id: &str) -> bo
             return false;
         }
     };
-    if crate::package_id(&bytes) != id {
+    let actual = crate::package_id(&bytes);
+    if actual != id {
         tracing::error!(id, "package from the parent hub does not match its id; not acknowledged");
         return false;
     }
-    match inner.accept(&Origin::Upstream, bytes.into()).await {
+    match inner.accept(&Origin::Upstream, actual, bytes.into()).await {
         Ok(a) => tracing::debug!(id, duplicate = a.duplicate, "accepted from the parent hub"),
         // A refused package is logged with its reason (the refusal log) and acknowledged, so
         // that it does not block the queue at the parent.

@@ -16,7 +16,8 @@ async fn a_package_goes_from_node_to_node_once() {
     let pki = Pki::new();
     let (a, b) = (pki.identity("Bộ A"), pki.identity("Bộ B"));
     let db = TestDb::create().await;
-    let hub = TestHub::start(&db.url, &pki, "G00", None, |_| {}, &[node("G09", "Bộ A", &a), node("G10", "Bộ B", &b)]).await;
+    let hub =
+        TestHub::start(&db.url, &pki, "G00", None, |_| {}, &[node("G09", "Bộ A", &a), node("G10", "Bộ B", &b)]).await;
     let (ca, cb) = (hub.client("G09", &a), hub.client("G10", &b));
 
     assert!(cb.pending(Duration::ZERO).await.unwrap().is_empty());
@@ -229,7 +230,8 @@ async fn bad_input_is_refused_with_a_precise_reason_and_nothing_is_stored() {
     let res = signed_request(&raw, &hub.url, "GET", "/hub/v1/pending", b"", "G09", &b, now()).await;
     assert_eq!((res.status().as_u16(), error_code(res).await.as_str()), (401, "bad_request_signature"));
     // A signature over another body.
-    let headers = egov_hub::auth::sign_request(a.signer.as_ref(), "G09", "POST", "/hub/v1/packages", now(), b"x").unwrap();
+    let headers =
+        egov_hub::auth::sign_request(a.signer.as_ref(), "G09", "POST", "/hub/v1/packages", now(), b"x").unwrap();
     let mut req = raw.post(format!("{}/hub/v1/packages", hub.url)).body(doc.clone());
     for (k, v) in headers {
         req = req.header(k, v);
@@ -346,12 +348,8 @@ async fn a_stuck_up_delivery_shows_in_metrics_and_admin_and_the_retry_button_del
     let deadline = std::time::Instant::now() + WAIT;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = loop {
-        let res = http
-            .get(format!("{}/admin", provincial.url))
-            .basic_auth("admin", Some(ADMIN_TOKEN))
-            .send()
-            .await
-            .unwrap();
+        let res =
+            http.get(format!("{}/admin", provincial.url)).basic_auth("admin", Some(ADMIN_TOKEN)).send().await.unwrap();
         assert_eq!(res.status(), 200);
         let html = res.text().await.unwrap();
         if html.contains("Gửi lại") && html.contains(&sent.id) && html.contains("unavailable") {

@@ -63,7 +63,8 @@ pub struct Identity {
 
 impl Identity {
     fn issue(ca: &Issued, name: &str, from: i64, days: u32) -> Identity {
-        let leaf = egov_pki::issue_certificate(ca, &Subject::new(name), CertificateKind::Seal, from, days, None).unwrap();
+        let leaf =
+            egov_pki::issue_certificate(ca, &Subject::new(name), CertificateKind::Seal, from, days, None).unwrap();
         let signer = KeySigner::from_pkcs8(&leaf.key_pkcs8, vec![leaf.certificate_der.clone()]).unwrap();
         Identity { certificate: leaf.certificate_der, signer: Arc::new(signer) }
     }
@@ -113,7 +114,8 @@ impl Drop for TestDb {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
             rt.block_on(async {
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
                     let _ = conn.close().await;
                 }
             });
@@ -170,9 +172,8 @@ impl TestHub {
         for s in systems {
             hub.register_system(s).await.unwrap();
         }
-        let listener = tokio::net::TcpListener::bind(bind.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap()))
-            .await
-            .unwrap();
+        let listener =
+            tokio::net::TcpListener::bind(bind.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())).await.unwrap();
         let address = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(hub.clone().run(listener, async move {
@@ -197,12 +198,8 @@ impl TestHub {
     }
 
     pub async fn metrics(&self) -> String {
-        let res = reqwest::Client::new()
-            .get(format!("{}/metrics", self.url))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .unwrap();
+        let res =
+            reqwest::Client::new().get(format!("{}/metrics", self.url)).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
         assert_eq!(res.status(), 200);
         res.text().await.unwrap()
     }
