@@ -626,52 +626,12 @@ fn reply(ops: Vec<WriteOp>, results: Vec<anyhow::Result<bool>>) {
 async fn commit_group(db: &Db, ops: &[WriteOp]) -> anyhow::Result<(Vec<bool>, Committed)> {
     let now = now_ms();
     let mut tx = db.write.begin().await?;
-    let mut results = Vec::with_capacity(ops.len());
     let mut committed = Committed::default();
-    for op in ops {
+    let inserted = insert_messages(&mut tx, ops, now, &mut committed).await?;
+    let mut results = Vec::with_capacity(ops.len());
+    for (i, op) in ops.iter().enumerate() {
         let r = match op {
-            WriteOp::Accept(m, _) => {
-                let inserted = sqlx::query(
-                    "INSERT INTO hub_messages (id, kind, from_code, document_id, status_code, business, size, \
-                     received_from, signer_subject, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                     ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&m.id)
-                .bind(m.kind)
-                .bind(&m.from_code)
-                .bind(&m.document_id)
-                .bind(&m.status_code)
-                .bind(&m.business)
-                .bind(m.bytes.len() as i64)
-                .bind(&m.received_from)
-                .bind(&m.signer_subject)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1;
-                if inserted {
-                    sqlx::query("INSERT INTO hub_bodies (id, bytes) VALUES ($1, $2)")
-                        .bind(&m.id)
-                        .bind(&m.bytes[..])
-                        .execute(&mut *tx)
-                        .await?;
-                    for (target, recipients) in &m.deliveries {
-                        sqlx::query(
-                            "INSERT INTO hub_deliveries (message_id, target, recipients, created_at, next_attempt_at) \
-                             VALUES ($1, $2, $3, $4, $4)",
-                        )
-                        .bind(&m.id)
-                        .bind(target)
-                        .bind(recipients)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                        committed.targets.push(target.clone());
-                    }
-                }
-                inserted
-            }
+            WriteOp::Accept(..) => inserted.contains(&i),
             WriteOp::Ack(target, id, _) => {
                 let found = sqlx::query("SELECT acked_at FROM hub_deliveries WHERE target = $1 AND message_id = $2")
                     .bind(target)
@@ -726,4 +686,89 @@ async fn commit_group(db: &Db, ops: &[WriteOp]) -> anyhow::Result<(Vec<bool>, Co
     }
     tx.commit().await?;
     Ok((results, committed))
+}
+
+/// Inserts the accepted messages of a group with one multi-row statement per table (a round
+/// trip per table, not per package); returns the indexes in `ops` of those that were new.
+async fn insert_messages(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ops: &[WriteOp],
+    now: i64,
+    committed: &mut Committed,
+) -> anyhow::Result<std::collections::HashSet<usize>> {
+    // The first op of each id; later ops with the same id are duplicates.
+    let mut firsts: Vec<(usize, &NewMessage)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, op) in ops.iter().enumerate() {
+        if let WriteOp::Accept(m, _) = op {
+            if seen.insert(m.id.as_str()) {
+                firsts.push((i, m));
+            }
+        }
+    }
+    let mut new = std::collections::HashSet::new();
+    if firsts.is_empty() {
+        return Ok(new);
+    }
+    let rows = |n: usize, width: usize| {
+        (0..n)
+            .map(|r| {
+                let cols: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                format!("({})", cols.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sql = format!(
+        "INSERT INTO hub_messages (id, kind, from_code, document_id, status_code, business, size, \
+         received_from, signer_subject, received_at) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+        rows(firsts.len(), 10)
+    );
+    let mut q = sqlx::query(&sql);
+    for (_, m) in &firsts {
+        q = q
+            .bind(&m.id)
+            .bind(m.kind)
+            .bind(&m.from_code)
+            .bind(&m.document_id)
+            .bind(&m.status_code)
+            .bind(&m.business)
+            .bind(m.bytes.len() as i64)
+            .bind(&m.received_from)
+            .bind(&m.signer_subject)
+            .bind(now);
+    }
+    let returned: std::collections::HashSet<String> =
+        q.fetch_all(&mut **tx).await?.iter().map(|r| r.try_get::<String, _>(0)).collect::<Result<_, _>>()?;
+    let fresh: Vec<&(usize, &NewMessage)> = firsts.iter().filter(|(_, m)| returned.contains(&m.id)).collect();
+    if fresh.is_empty() {
+        return Ok(new);
+    }
+    let sql = format!("INSERT INTO hub_bodies (id, bytes) VALUES {}", rows(fresh.len(), 2));
+    let mut q = sqlx::query(&sql);
+    for (_, m) in &fresh {
+        q = q.bind(&m.id).bind(&m.bytes[..]);
+    }
+    q.execute(&mut **tx).await?;
+    let deliveries: Vec<(&str, &str, &str)> = fresh
+        .iter()
+        .flat_map(|(_, m)| m.deliveries.iter().map(|(t, r)| (m.id.as_str(), t.as_str(), r.as_str())))
+        .collect();
+    // At most 256 packages a group, but each may have many targets: keep statements bounded.
+    for chunk in deliveries.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO hub_deliveries (message_id, target, recipients, created_at, next_attempt_at) VALUES {}",
+            rows(chunk.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, target, recipients) in chunk {
+            q = q.bind(*id).bind(*target).bind(*recipients).bind(now).bind(now);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    for (i, m) in fresh {
+        new.insert(*i);
+        committed.targets.extend(m.deliveries.iter().map(|(t, _)| t.clone()));
+    }
+    Ok(new)
 }
