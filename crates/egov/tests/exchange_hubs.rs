@@ -413,6 +413,25 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     let unsent = "SELECT COUNT(*) FROM exchange_outbox WHERE state <> 'sent'";
     assert_eq!(communes.query_i64(unsent).await, 0, "every answer left the commune node");
 
+
+    // The ministry takes one back (13): not yet registered there, so it is given back (15) and withdrawn.
+    let (status, asked) =
+        clerk.post(&format!("/api/v1/documents/{}/take-back", ids[0]), json!({ "text": "Gửi nhầm văn bản" })).await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    assert_eq!(asked["asked"], 1);
+    let d = wait_for_statuses(&clerk, ids[0], "taken_back", Duration::from_secs(30)).await;
+    assert_eq!(d["recipients"][0]["status"], "taken_back", "{d}");
+    // It revokes another (business type 1): the commune's copy is revoked and the revocation acknowledged (03).
+    let (status, body) =
+        clerk.post(&format!("/api/v1/documents/{}/revoke", ids[1]), json!({ "text": "Văn bản ban hành sai thẩm quyền" })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let d = wait_for_statuses(&clerk, ids[1], "revoked", Duration::from_secs(30)).await;
+    assert_eq!(d["recipients"][0]["status"], "revoked", "{d}");
+    let withdrawn = "SELECT COUNT(*) FROM documents WHERE direction = 'incoming' AND status = 'revoked'";
+    assert_eq!(communes.query_i64(withdrawn).await, 2, "one taken back, one revoked");
+    let answers = "SELECT COUNT(*) FROM exchange_outbox WHERE kind = 'status' AND status_code IN ('15', '03')";
+    assert_eq!(communes.query_i64(answers).await, 2);
+
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), ministry_worker).await;
     drop(commune_node);

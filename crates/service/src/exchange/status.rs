@@ -84,11 +84,14 @@ impl Services {
             code: d.number_notation.clone().unwrap_or_default(),
             promulgation_date: d.issued_on.as_deref().and_then(edxml_date),
         };
-        self.queue_answer(c, caller, d.agency_id, Some(d.id), &about, code, description, now).await
+        let to = about.sender.clone();
+        self.queue_answer(c, caller, d.agency_id, Some(d.id), &about, &to, code, description, now).await
     }
 
-    /// Puts a status answer about the package `about` in the agency's outbox (signed with its exchange key),
-    /// in the caller's transaction; `document` is our document it concerns, if any (a refused package has none).
+    /// Puts a status package about the document `about` for `to` in the agency's outbox (signed with its
+    /// exchange key), in the caller's transaction; `document` is our document it concerns, if any (a refused
+    /// package has none). Answers go to the document's sender; a take-back request (13) goes from the sender
+    /// to an addressee.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn queue_answer(
         &self,
@@ -97,6 +100,7 @@ impl Services {
         agency_id: i64,
         document: Option<i64>,
         about: &About,
+        to: &Organization,
         code: StatusCode,
         description: &str,
         now: i64,
@@ -119,7 +123,7 @@ impl Services {
                 document_id: about.document_id.clone(),
             },
             from: Organization::new(own, agency.name.clone()),
-            to: vec![about.sender.clone()],
+            to: vec![to.clone()],
             status_code: code,
             description: description.to_string(),
             timestamp: edxml_now()?,
@@ -135,7 +139,7 @@ impl Services {
             &NewOutbox {
                 agency_id,
                 kind: "status",
-                to_code: about.sender.organ_id.as_str(),
+                to_code: to.organ_id.as_str(),
                 document_id: document,
                 status_code: Some(&code_text),
                 package: &signed,
@@ -185,6 +189,9 @@ impl Services {
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let exchange_id = status.response_for.document_id.to_string();
+        if status.status_code == StatusCode::TakeBackRequested {
+            return self.answer_take_back(tx, caller, agency_id, &status, now).await;
+        }
         let d = db::document_by_exchange_id(&mut tx, agency_id, &exchange_id)
             .await?
             .filter(|d| d.direction == "outgoing")
@@ -195,7 +202,12 @@ impl Services {
             .into_iter()
             .find(|r| r.code.as_deref().and_then(|c| AgencyCode::parse(c).ok()).as_ref() == Some(author))
             .ok_or_else(unknown)?;
-        let (new_status, rank) = recipient_status_of(status.status_code);
+        let (new_status, rank) = match (d.status.as_str(), status.status_code) {
+            // For a revoked document, 03 and 02 answer the revocation.
+            ("revoked", StatusCode::Received) => ("revoked", 9),
+            ("revoked", StatusCode::Refused) => ("revoke_refused", 9),
+            (_, code) => recipient_status_of(code),
+        };
         let code_text = format!("{:02}", status.status_code.code());
         let applied = if rank >= rank_of(&recipient.status) && recipient.status != new_status {
             let note = Some(status.description.as_str()).filter(|n| !n.trim().is_empty());
@@ -228,5 +240,134 @@ impl Services {
         audit_doc(&mut tx, caller, "document.exchange_status", d.id, &detail).await?;
         crate::commit(tx).await?;
         Ok(StatusApplied { document_id: d.id, status: applied })
+    }
+
+    /// A sender asks to take back (13) a document it sent to this agency: granted (15) while the document
+    /// waits in the "to register" queue — it is withdrawn and leaves the inboxes; refused (16) once it is
+    /// registered (the sender must then revoke it formally, business type 1).
+    async fn answer_take_back(
+        &self,
+        mut tx: egov_storage::Tx,
+        caller: &Caller,
+        agency_id: i64,
+        status: &StatusPackage,
+        now: i64,
+    ) -> AppResult<StatusApplied> {
+        let exchange_id = status.response_for.document_id.to_string();
+        let d = db::document_by_exchange_id(&mut tx, agency_id, &exchange_id)
+            .await?
+            .filter(|d| d.direction == "incoming" && d.sender_code.as_deref() == Some(status.from.organ_id.as_str()))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "package",
+                    "unknown_document",
+                    "Đề nghị lấy lại văn bản chưa từng nhận.",
+                    "A take-back request for a document that was never received.",
+                )
+            })?;
+        let reason = status.description.trim();
+        let (answer, text, kind) = if d.status == "to_register" {
+            let why = if reason.is_empty() { "Cơ quan gửi lấy lại văn bản".to_string() } else { reason.to_string() };
+            db::revoke(&mut tx, d.id, &why, now).await?;
+            crate::documents::close_copy_items(&mut tx, d.id, now).await?;
+            (StatusCode::TakeBackAccepted, "Đồng ý cho lấy lại: văn bản chưa vào sổ", "taken_back")
+        } else if d.status == "revoked" {
+            (StatusCode::TakeBackAccepted, "Văn bản đã được thu hồi", "taken_back")
+        } else {
+            (
+                StatusCode::TakeBackRefused,
+                "Văn bản đã vào sổ và đang được xử lý; đề nghị cơ quan gửi thu hồi văn bản",
+                "take_back_requested",
+            )
+        };
+        let body = if reason.is_empty() { text.to_string() } else { format!("{reason} — {text}") };
+        let event = hdb::NewEvent {
+            document_id: d.id,
+            actor_id: None,
+            actor_name: &status.staff.staff,
+            kind,
+            target: Some(&status.from.organ_name),
+            body: Some(&body),
+            ..hdb::NewEvent::default()
+        };
+        hdb::insert_event(&mut tx, &event, now).await?;
+        reindex(&mut tx, d.id).await?;
+        self.queue_status(&mut tx, caller, &d, answer, text, now).await?;
+        let code_text = format!("{:02}", answer.code());
+        let detail = serde_json::json!({ "from": status.from.organ_id.as_str(), "status": "13", "answer": code_text });
+        audit_doc(&mut tx, caller, "document.take_back_answered", d.id, &detail).await?;
+        crate::commit(tx).await?;
+        Ok(StatusApplied { document_id: d.id, status: kind.to_string() })
+    }
+
+    /// The issuing agency's clerk asks every outside addressee that has (or may have) the document to give it
+    /// back (status 13, "lấy lại"); each answers 15 (given back) or 16 (refused). Returns how many were asked.
+    pub async fn request_take_back(&self, caller: &Caller, id: i64, reason: &str) -> AppResult<usize> {
+        crate::documents::require(caller, crate::Scope::DocumentsWrite)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::invalid(
+                "reason",
+                "required",
+                "Vui lòng nêu lý do lấy lại văn bản.",
+                "Give the reason for taking the document back.",
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let d = self.visible_document(&mut tx, caller, id).await?;
+        if !caller.actor.is_clerk_of(d.agency_id) {
+            return Err(AppError::Forbidden);
+        }
+        let asked_for: Vec<_> = db::recipients_of(&mut tx, d.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.agency_id.is_none() && r.unit_id.is_none())
+            .filter(|r| ["queued", "sent", "arrived", "received", "assigned", "processing"].contains(&r.status.as_str()))
+            .collect();
+        let (Some(exchange_id), true) = (d.exchange_id.clone(), d.direction == "outgoing" && d.status == "issued")
+        else {
+            return Err(crate::documents::conflict(
+                "status",
+                "not_exchanged",
+                "Chỉ lấy lại được văn bản đã phát hành qua trục liên thông.",
+                "Only a document issued through the exchange can be taken back.",
+            ));
+        };
+        if asked_for.is_empty() {
+            return Err(crate::documents::conflict(
+                "status",
+                "nothing_to_take_back",
+                "Không có nơi nhận nào qua trục liên thông để lấy lại văn bản.",
+                "No addressee reached through the exchange to take the document back from.",
+            ));
+        }
+        let agency = egov_storage::org::get_agency(&mut tx, d.agency_id, &egov_storage::Visibility::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let internal = |what: String| AppError::internal(anyhow::anyhow!(what));
+        let own = AgencyCode::parse(&agency.code).map_err(|_| internal(format!("agency code {}", agency.code)))?;
+        let about = About {
+            document_id: exchange_id.parse().map_err(|_| internal(format!("document id {exchange_id}")))?,
+            sender: Organization::new(own, agency.name.clone()),
+            code: d.number_notation.clone().unwrap_or_default(),
+            promulgation_date: d.issued_on.as_deref().and_then(edxml_date),
+        };
+        for r in &asked_for {
+            let code = r.code.as_deref().unwrap_or_default();
+            let to = Organization::new(
+                AgencyCode::parse(code).map_err(|_| internal(format!("addressee code {code}")))?,
+                r.name.clone(),
+            );
+            self.queue_answer(&mut tx, caller, d.agency_id, Some(d.id), &about, &to, StatusCode::TakeBackRequested, reason, now)
+                .await?;
+            db::set_recipient_status(&mut tx, r.id, "take_back_requested", None, Some(reason), now).await?;
+        }
+        crate::documents::event(&mut tx, caller, d.id, "take_back_requested", None, Some(reason), None).await?;
+        reindex(&mut tx, d.id).await?;
+        let detail = serde_json::json!({ "reason": reason, "addressees": asked_for.len() });
+        audit_doc(&mut tx, caller, "document.take_back_requested", d.id, &detail).await?;
+        crate::commit(tx).await?;
+        Ok(asked_for.len())
     }
 }

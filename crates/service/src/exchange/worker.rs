@@ -298,10 +298,11 @@ impl Worker {
                 },
                 promulgation_date: Some(header.promulgation.date),
             };
+            let to = about.sender.clone();
             let mut tx = self.services.store.begin().await?;
             let reason = reason_vi(&e);
             self.services
-                .queue_answer(&mut tx, &caller, agency_id, None, &about, StatusCode::Refused, &reason, now_ms())
+                .queue_answer(&mut tx, &caller, agency_id, None, &about, &to, StatusCode::Refused, &reason, now_ms())
                 .await?;
             crate::commit(tx).await?;
         }

@@ -918,6 +918,25 @@ pub(crate) async fn revoke(
     Ok(no_content())
 }
 
+/// How many outside addressees were asked to give a document back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TakeBackResult {
+    pub asked: usize,
+}
+
+/// Asks the outside addressees of an issued document to give it back (edXML status 13); each answers 15 or 16.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/take-back", tag = "documents", params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 200, body = TakeBackResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn take_back(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<TextBody>,
+) -> ApiResult<Response> {
+    let asked = st.services.request_take_back(&c.caller, id, &b.text).await.map_err(fail!(c))?;
+    Ok(axum::Json(TakeBackResult { asked }).into_response())
+}
+
 /// Fields of a free internal message (multipart).
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]

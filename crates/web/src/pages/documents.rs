@@ -466,6 +466,34 @@ impl DocumentPage {
         is_overdue(deadline.as_deref(), self.today)
     }
 
+    /// "Sent through the exchange to 12: arrived at 11, refused by 1 (reason)", for outside addressees.
+    fn exchange_summary(&self) -> Option<String> {
+        let outside: Vec<_> =
+            self.d.recipients.iter().filter(|r| r.agency_id.is_none() && r.unit_id.is_none()).collect();
+        if outside.is_empty() {
+            return None;
+        }
+        let reached = ["arrived", "received", "assigned", "processing", "completed"];
+        let arrived = outside.iter().filter(|r| reached.contains(&r.status.as_str())).count();
+        let refused: Vec<_> = outside.iter().filter(|r| r.status == "refused" || r.status == "send_failed").collect();
+        let reasons: Vec<&str> = refused.iter().filter_map(|r| r.note.as_deref()).collect();
+        let reasons = if reasons.is_empty() { String::new() } else { format!(" — {}", reasons.join("; ")) };
+        Some(match self.ctx.lang {
+            egov_domain::Lang::Vi => format!(
+                "Gửi liên thông đến {} nơi: đã đến {}, từ chối {}{reasons}",
+                outside.len(),
+                arrived,
+                refused.len()
+            ),
+            egov_domain::Lang::En => format!(
+                "Sent through the exchange to {}: arrived at {}, refused by {}{reasons}",
+                outside.len(),
+                arrived,
+                refused.len()
+            ),
+        })
+    }
+
     fn target_value(r: &Reachable) -> String {
         match r.assignee {
             Assignee::Person(u) => format!("user:{u}"),

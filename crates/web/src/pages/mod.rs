@@ -226,6 +226,7 @@ pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
         ("password_changed", "notice.password_changed"),
         ("password_reset", "notice.password_reset"),
         ("revoked", "notice.revoked"),
+        ("take_back_requested", "notice.take_back_requested"),
         ("saved", "notice.saved"),
         ("sent", "notice.sent"),
         ("signed", "notice.signed"),

@@ -29,6 +29,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/case-files/{id}/status", post(set_status))
         .route("/messages/new", get(new_message).post(send_message))
         .route("/documents/{id}/revoke", post(revoke))
+        .route("/documents/{id}/take-back", post(take_back))
         .route("/documents/{id}/file", post(file_document))
         .route("/files/{id}/print", post(print_copy))
 }
@@ -290,6 +291,19 @@ async fn revoke(
 ) -> Result<Response, PageError> {
     match st.services.revoke(&s.caller, id, &f.reason).await {
         Ok(()) => Ok(Redirect::to(&format!("/documents/{id}?notice=revoked")).into_response()),
+        Err(e) => super::documents::refused(&st, &s, id, e, &["reason", "status"]).await,
+    }
+}
+
+/// The clerk asks the outside addressees to give the document back (status 13).
+async fn take_back(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<RevokeForm>,
+) -> Result<Response, PageError> {
+    match st.services.request_take_back(&s.caller, id, &f.reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/documents/{id}?notice=take_back_requested")).into_response()),
         Err(e) => super::documents::refused(&st, &s, id, e, &["reason", "status"]).await,
     }
 }
