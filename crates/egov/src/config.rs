@@ -344,6 +344,7 @@ impl Settings {
             files_dir: self.files_dir(),
             pki_dir: self.pki_dir(),
             tsa_url: self.tsa_url.clone(),
+            hub_url: self.hub_url.clone(),
             extra_holidays: Vec::new(),
         }
     }

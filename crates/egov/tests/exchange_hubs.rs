@@ -265,10 +265,24 @@ async fn wait_for_statuses(clerk: &ApiUser, id: i64, status: &str, timeout: Dura
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_hubs_exactly_once() {
-    let base = tempfile::Builder::new().prefix("egov-e2e-").tempdir().expect("temporary folder");
-    let base = base.path();
+/// The whole exchange on loopback: two hubs, three node processes, the ministry in this process.
+struct Topology {
+    app: TestApp,
+    province: NodeDir,
+    district: NodeDir,
+    communes: NodeDir,
+    national_hub: Running,
+    provincial_hub: Running,
+    nodes: Vec<Running>,
+    commune_node: Running,
+    /// The key of `G02`, a system registered at the national hub for measurements.
+    probe: std::sync::Arc<egov_pki::KeySigner>,
+    _dir: tempfile::TempDir,
+}
+
+async fn topology() -> Topology {
+    let dir = tempfile::Builder::new().prefix("egov-e2e-").tempdir().expect("temporary folder");
+    let base = dir.path();
 
     // Three agency nodes, made with the command line.
     let province = NodeDir::create(
@@ -336,6 +350,21 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     std::fs::write(&ministry_pem, egov_pki::der_to_pem(&der, "CERTIFICATE")).expect("pem");
     national.register("G01", "Bộ Nội vụ", &ministry_pem, "node");
     national.register("H41", "Trục liên thông tỉnh Nghệ An", &hub_pem, "hub");
+    // A system for measurements (benchmarks send from it with their own client).
+    let probe_cert = egov_pki::issue_certificate(
+        &hub_ca,
+        &egov_pki::Subject::new("Hệ thống đo kiểm"),
+        egov_pki::CertificateKind::Seal,
+        now - 60,
+        30,
+        None,
+    )
+    .expect("probe certificate");
+    let probe_pem = certs.join("G02.pem");
+    std::fs::write(&probe_pem, egov_pki::der_to_pem(&probe_cert.certificate_der, "CERTIFICATE")).expect("pem");
+    national.register("G02", "Hệ thống đo kiểm", &probe_pem, "node");
+    let probe = egov_pki::KeySigner::from_pkcs8(&probe_cert.key_pkcs8, vec![probe_cert.certificate_der.clone()])
+        .expect("probe signer");
     let national_hub = national.start();
 
     let provincial = HubDir::new(
@@ -356,9 +385,27 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     }
     let provincial_hub = provincial.start();
 
-    let _province_node = province.start(&provincial_hub.url);
-    let _district_node = district.start(&provincial_hub.url);
-    let mut commune_node = communes.start(&provincial_hub.url);
+    let province_node = province.start(&provincial_hub.url);
+    let district_node = district.start(&provincial_hub.url);
+    let commune_node = communes.start(&provincial_hub.url);
+    Topology {
+        app,
+        province,
+        district,
+        communes,
+        national_hub,
+        provincial_hub,
+        nodes: vec![province_node, district_node],
+        commune_node,
+        probe: std::sync::Arc::new(probe),
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_hubs_exactly_once() {
+    let Topology { app, province, district, communes, national_hub, provincial_hub, nodes, mut commune_node, .. } =
+        topology().await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let ministry_worker =
         tokio::spawn(egov_service::exchange::worker::run(app.services.clone(), national_hub.url.clone(), stopped));
@@ -435,4 +482,106 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), ministry_worker).await;
     drop(commune_node);
+    drop(nodes);
+}
+
+/// A signed document package from the measurement system `G02` to `to`, with `pdf` attached.
+fn probe_package(signer: &egov_pki::KeySigner, number: usize, to: &str, pdf: &[u8]) -> Vec<u8> {
+    let seed = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../edxml/fuzz/corpus/read_package/canonical.xml"),
+    )
+    .expect("seed");
+    let mut package = egov_edxml::read_package(&seed).expect("seed package").package;
+    let from: egov_edxml::AgencyCode = "G02".parse().expect("code");
+    package.header.from = egov_edxml::Organization::new(from.clone(), "Hệ thống đo kiểm");
+    package.header.to = vec![egov_edxml::Organization::new(to.parse().expect("code"), "Nơi nhận")];
+    let number = number.to_string();
+    package.header.document_id =
+        egov_edxml::DocumentId::new(from.clone(), package.header.promulgation.date, &number, "DK").expect("id");
+    package.header.code = egov_edxml::Code { number, notation: "DK".into() };
+    package.header.response_for.clear();
+    package.trace.traces = vec![egov_edxml::TraceHeader { organ_id: from, timestamp: package.trace.traces[0].timestamp }];
+    package.attachments = vec![egov_edxml::Attachment {
+        content_id: "1".into(),
+        name: "cong-van.pdf".into(),
+        description: String::new(),
+        content_type: "application/pdf".into(),
+        data: pdf.to_vec(),
+    }];
+    let xml = String::from_utf8(egov_edxml::write_package(&package).expect("valid").bytes).expect("utf-8");
+    egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", signer)
+        .expect("signed")
+        .into_bytes()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or(f64::NAN)
+}
+
+/// Benchmark: packages sent at a steady rate from a ministry-level system through the national and the
+/// provincial hub to a commune's node, which stores each one (checks included) and answers 01; prints the
+/// time from the send to the 01 answer's arrival back at the national hub's system (p50/p95/p99).
+/// `EGOV_BENCH_PACKAGES` (default 1000) at `EGOV_BENCH_RATE` per second (default 100).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: cargo test --release -p egov --test exchange_hubs -- --ignored --nocapture"]
+async fn latency_from_a_package_to_its_arrival_answer_across_two_hubs() {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    let topo = topology().await;
+    let n: usize = std::env::var("EGOV_BENCH_PACKAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let rate: u64 = std::env::var("EGOV_BENCH_RATE").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let pdf = egov_files::sample_pdf("Cong van do kiem do tre", 40);
+    let packages: Vec<Vec<u8>> = (1..=n).map(|i| probe_package(&topo.probe, i, "H41.501", &pdf)).collect();
+    println!("{n} packages of {} KB ({} KB PDF), {rate}/s", packages[0].len() / 1024, pdf.len() / 1024);
+    let client = egov_hub::HubClient::new(topo.national_hub.url.clone(), "G02", topo.probe.clone());
+    let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let answered: Arc<Mutex<Vec<f64>>> = Arc::default();
+
+    let receiver = {
+        let (client, sent_at, answered) = (client.clone(), sent_at.clone(), answered.clone());
+        tokio::spawn(async move {
+            while answered.lock().expect("lock").len() < n {
+                let Ok(pending) = client.pending(Duration::from_secs(5)).await else { continue };
+                for p in pending {
+                    let bytes = client.fetch(&p.id).await.expect("fetch");
+                    let status = egov_edxml::read_status(&bytes).expect("a status").status;
+                    let id = status.response_for.document_id.to_string();
+                    if status.status_code == egov_edxml::StatusCode::Arrived {
+                        if let Some(t0) = sent_at.lock().expect("lock").get(&id) {
+                            answered.lock().expect("lock").push(t0.elapsed().as_secs_f64() * 1000.0);
+                        }
+                    }
+                    client.ack(&p.id).await.expect("ack");
+                }
+            }
+        })
+    };
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let mut sends = tokio::task::JoinSet::new();
+    for (i, package) in packages.into_iter().enumerate() {
+        ticker.tick().await;
+        let id = egov_edxml::DocumentId::new("G02".parse().expect("code"), egov_edxml::read_package(&package).expect("read").package.header.promulgation.date, &(i + 1).to_string(), "DK")
+            .expect("id")
+            .to_string();
+        sent_at.lock().expect("lock").insert(id, Instant::now());
+        let client = client.clone();
+        sends.spawn(async move { client.send(&package).await.expect("accepted") });
+    }
+    while sends.join_next().await.is_some() {}
+    let sending = started.elapsed();
+    tokio::time::timeout(Duration::from_secs(300), receiver).await.expect("every answer came back").expect("receiver");
+    let mut lat = answered.lock().expect("lock").clone();
+    lat.sort_by(f64::total_cmp);
+    println!(
+        "sent {n} in {:.1} s ({:.0}/s); package → 01 answer across two hubs: p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        sending.as_secs_f64(),
+        n as f64 / sending.as_secs_f64(),
+        percentile(&lat, 0.50),
+        percentile(&lat, 0.95),
+        percentile(&lat, 0.99),
+        lat.last().copied().unwrap_or(f64::NAN)
+    );
+    assert_eq!(lat.len(), n);
 }

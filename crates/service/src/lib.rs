@@ -48,6 +48,8 @@ pub struct ServiceSettings {
     pub pki_dir: std::path::PathBuf,
     /// Time-stamp authority (RFC 3161 over HTTP) for PAdES B-T signatures; none: B-B.
     pub tsa_url: Option<String>,
+    /// The exchange hub this node talks to (for its directory of agencies); none: no exchange.
+    pub hub_url: Option<String>,
 }
 
 impl Default for ServiceSettings {
@@ -65,6 +67,7 @@ impl Default for ServiceSettings {
             extra_holidays: Vec::new(),
             pki_dir: "egov-data/pki".into(),
             tsa_url: None,
+            hub_url: None,
         }
     }
 }
@@ -87,6 +90,8 @@ pub struct Services {
     exchange_signers: Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<egov_pki::KeySigner>>>>,
     /// Woken when a package enters the outbox (the exchange worker sends it at once).
     pub(crate) exchange_wake: Arc<tokio::sync::Notify>,
+    /// The hub's directory of agencies, with when it was fetched.
+    pub(crate) hub_directory: exchange::DirectoryCache,
 }
 
 impl Services {
@@ -103,6 +108,7 @@ impl Services {
             tsa: Arc::new(std::sync::RwLock::new(settings.tsa_url.clone())),
             exchange_signers: Arc::default(),
             exchange_wake: Arc::default(),
+            hub_directory: Arc::default(),
             store,
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),

@@ -16,6 +16,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("draft.save_version", "Lưu phiên bản mới", "Save the new version"),
     ("draft.version_note", "Ghi chú cho phiên bản này", "Note for this version"),
     ("draft.recipient_agencies", "Nơi nhận: cơ quan trên hệ thống", "Recipients: agencies on the platform"),
+    ("draft.recipient_external", "Nơi nhận qua trục liên thông (danh bạ của trục)", "Recipients through the exchange (the hub's directory)"),
+    ("draft.recipient_external_hint", "Cơ quan chưa có trong danh bạ: nhập mã định danh|tên, ví dụ G01.01|Bộ Nội vụ.", "An agency not in the directory: type code|name, e.g. G01.01|Bộ Nội vụ."),
     ("draft.recipient_units", "Nơi nhận: đơn vị trong cơ quan", "Recipients: units of this agency"),
     ("draft.submit", "Trình duyệt", "Submit for approval"),
     ("draft.approver1", "Người duyệt thứ nhất", "First approver"),

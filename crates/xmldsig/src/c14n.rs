@@ -133,35 +133,64 @@ fn write_pi(out: &mut Vec<u8>, pi: &str) {
 }
 
 fn escape_text(out: &mut Vec<u8>, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.extend_from_slice(b"&amp;"),
-            '<' => out.extend_from_slice(b"&lt;"),
-            '>' => out.extend_from_slice(b"&gt;"),
-            '\r' => out.extend_from_slice(b"&#xD;"),
-            _ => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+    // Text is mostly long runs without a special byte (a base64 attachment is one): find the specials with
+    // memchr and copy the runs between them whole.
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len());
+    let mut at = 0;
+    // Where the next carriage return is (searched again only once passed, so text with many `&` and no CR
+    // stays linear).
+    let mut cr = memchr::memchr(b'\r', bytes);
+    loop {
+        let markup = memchr::memchr3(b'&', b'<', b'>', &bytes[at..]).map(|i| at + i);
+        let next = match (markup, cr) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let Some(i) = next else {
+            out.extend_from_slice(&bytes[at..]);
+            return;
+        };
+        out.extend_from_slice(&bytes[at..i]);
+        out.extend_from_slice(match bytes[i] {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            _ => b"&#xD;",
+        });
+        at = i + 1;
+        if cr == Some(i) {
+            cr = memchr::memchr(b'\r', &bytes[at..]).map(|j| at + j);
         }
     }
 }
 
 fn escape_attr(out: &mut Vec<u8>, value: &str) {
-    for c in value.chars() {
-        match c {
-            '&' => out.extend_from_slice(b"&amp;"),
-            '<' => out.extend_from_slice(b"&lt;"),
-            '"' => out.extend_from_slice(b"&quot;"),
-            '\t' => out.extend_from_slice(b"&#x9;"),
-            '\n' => out.extend_from_slice(b"&#xA;"),
-            '\r' => out.extend_from_slice(b"&#xD;"),
-            _ => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+    escape(out, value, |b| match b {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'"' => Some(b"&quot;"),
+        b'\t' => Some(b"&#x9;"),
+        b'\n' => Some(b"&#xA;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    });
+}
+
+/// Copies `text` to `out`, replacing the bytes `replacement` names; runs without such bytes are copied at
+/// once (a base64 attachment is one run). Every replaced character is ASCII, so UTF-8 sequences stay whole.
+fn escape(out: &mut Vec<u8>, text: &str, replacement: impl Fn(u8) -> Option<&'static [u8]>) {
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len());
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(r) = replacement(b) {
+            out.extend_from_slice(&bytes[start..i]);
+            out.extend_from_slice(r);
+            start = i + 1;
         }
     }
+    out.extend_from_slice(&bytes[start..]);
 }
 
 #[cfg(test)]
@@ -184,6 +213,9 @@ mod tests {
             "<r a=\"x&amp;&lt;&quot;\">a &amp; b &lt; &gt; A</r>"
         );
         assert_eq!(canon("<r><![CDATA[<x>&]]></r>"), "<r>&lt;x&gt;&amp;</r>");
+        // Carriage returns from character references, between and after other escapes.
+        assert_eq!(canon("<r>a&#xD;b &amp; c&gt;&#xD;&#xD;</r>"), "<r>a&#xD;b &amp; c&gt;&#xD;&#xD;</r>");
+        assert_eq!(canon("<r>&amp;&amp;&lt;x</r>"), "<r>&amp;&amp;&lt;x</r>");
         assert_eq!(canon("<r>a\r\nb</r>"), "<r>a\nb</r>");
     }
 

@@ -158,7 +158,7 @@ pub fn parse(xml: &str) -> Result<Document, XmlDsigError> {
             Event::Text(t) => {
                 let text = t.xml10_content().into_owned();
                 if let Some(parent) = stack.last_mut() {
-                    append_text(parent, &text);
+                    append_text(parent, text);
                 } else if !text.trim().is_empty() {
                     return Err(bad("văn bản ngoài phần tử gốc"));
                 }
@@ -166,7 +166,7 @@ pub fn parse(xml: &str) -> Result<Document, XmlDsigError> {
             Event::CData(c) => {
                 let text = c.into_inner().replace("\r\n", "\n");
                 match stack.last_mut() {
-                    Some(parent) => append_text(parent, &text),
+                    Some(parent) => append_text(parent, text),
                     None => return Err(bad("CDATA ngoài phần tử gốc")),
                 }
             }
@@ -178,7 +178,7 @@ pub fn parse(xml: &str) -> Result<Document, XmlDsigError> {
                 };
                 let text = resolved.ok_or_else(|| bad(format!("thực thể không được phép: &{};", &*r)))?;
                 match stack.last_mut() {
-                    Some(parent) => append_text(parent, &text),
+                    Some(parent) => append_text(parent, text),
                     None => return Err(bad("tham chiếu ngoài phần tử gốc")),
                 }
             }
@@ -202,11 +202,11 @@ pub fn parse(xml: &str) -> Result<Document, XmlDsigError> {
     Ok(Document { before, root, after })
 }
 
-fn append_text(parent: &mut Element, text: &str) {
+fn append_text(parent: &mut Element, text: String) {
     if let Some(Node::Text(last)) = parent.children.last_mut() {
-        last.push_str(text);
+        last.push_str(&text);
     } else {
-        parent.children.push(Node::Text(text.to_string()));
+        parent.children.push(Node::Text(text));
     }
 }
 

@@ -20,6 +20,13 @@ pub mod worker;
 
 pub(crate) use package::Purpose;
 
+/// The hub's directory of agencies as last fetched, and when.
+pub(crate) type DirectoryCache =
+    Arc<tokio::sync::Mutex<Option<(std::time::Instant, Vec<egov_hub::DirectoryEntry>)>>>;
+
+/// How long a fetched directory is used before it is fetched again.
+const DIRECTORY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// The edXML namespace.
 pub const EDXML_NS: &str = "http://www.mic.gov.vn/TBT/QCVN_102_2016";
 
@@ -204,5 +211,45 @@ impl Services {
         let Some(key) = sdb::exchange_key(&mut c, agency.id).await? else { return Ok(None) };
         let first = key.chain_b64.split(',').next().unwrap_or_default();
         Ok(Some(base64::engine::general_purpose::STANDARD.decode(first).map_err(AppError::internal)?))
+    }
+
+    /// The hub's directory of agencies (code, name, level, parent), to pick outside addressees; fetched with the
+    /// exchange key of one of the caller's agencies and kept for five minutes. Empty when this node has no hub
+    /// or the hub cannot be reached (the reason is logged; addressees can still be typed by code).
+    pub async fn exchange_directory(&self, caller: &Caller) -> AppResult<Vec<egov_hub::DirectoryEntry>> {
+        require(caller, Scope::DocumentsRead)?;
+        let Some(hub_url) = self.settings.hub_url.clone() else { return Ok(Vec::new()) };
+        let mut cache = self.hub_directory.lock().await;
+        if let Some((at, entries)) = cache.as_ref() {
+            if at.elapsed() < DIRECTORY_TTL {
+                return Ok(entries.clone());
+            }
+        }
+        let agencies: Vec<i64> = caller.actor.grants.iter().map(|g| g.agency_id).chain([caller.actor.agency_id]).collect();
+        let mut c = self.store.read().await?;
+        let mut client = None;
+        for agency_id in agencies {
+            if let Some(signer) = self.exchange_signer(&mut c, agency_id).await? {
+                if let Some(agency) =
+                    egov_storage::org::get_agency(&mut c, agency_id, &egov_storage::Visibility::All).await?
+                {
+                    client = Some(egov_hub::HubClient::new(hub_url.clone(), agency.code, signer));
+                    break;
+                }
+            }
+        }
+        drop(c);
+        let Some(client) = client else { return Ok(Vec::new()) };
+        match client.directory().await {
+            Ok(mut entries) => {
+                entries.sort_by(|a, b| a.code.cmp(&b.code));
+                *cache = Some((std::time::Instant::now(), entries.clone()));
+                Ok(entries)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "exchange: cannot fetch the hub's directory");
+                Ok(cache.as_ref().map(|(_, entries)| entries.clone()).unwrap_or_default())
+            }
+        }
     }
 }

@@ -716,7 +716,7 @@ pub(crate) fn draft_input(f: &MultipartForm) -> Result<DraftInput<'_>, FieldErro
     let mut recipients: Vec<RecipientInput> = Vec::new();
     recipients.extend(f.ints("recipient_agencies")?.into_iter().map(RecipientInput::Agency));
     recipients.extend(f.ints("recipient_units")?.into_iter().map(RecipientInput::Unit));
-    for ext in f.all("recipient_external") {
+    for ext in f.all("recipient_external").into_iter().filter(|e| !e.trim().is_empty()) {
         let (code, name) = ext.split_once('|').unwrap_or((ext, ""));
         recipients.push(RecipientInput::External { code: code.trim().to_string(), name: name.trim().to_string() });
     }
@@ -916,6 +916,27 @@ pub(crate) async fn revoke(
 ) -> ApiResult<Response> {
     st.services.revoke(&c.caller, id, &b.text).await.map_err(fail!(c))?;
     Ok(no_content())
+}
+
+/// One agency of the exchange hub's directory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryAgency {
+    pub code: String,
+    pub name: String,
+    pub level: Option<String>,
+    pub parent: Option<String>,
+}
+
+/// The exchange hub's directory of agencies, to pick outside addressees (empty without a hub).
+#[utoipa::path(get, path = "/api/v1/exchange/directory", tag = "documents",
+    responses((status = 200, body = Vec<DirectoryAgency>)))]
+pub(crate) async fn exchange_directory(State(st): State<AppState>, c: ApiCaller) -> ApiResult<Response> {
+    let entries = st.services.exchange_directory(&c.caller).await.map_err(fail!(c))?;
+    let list: Vec<DirectoryAgency> = entries
+        .into_iter()
+        .map(|e| DirectoryAgency { code: e.code, name: e.name, level: e.level, parent: e.parent })
+        .collect();
+    Ok(axum::Json(list).into_response())
 }
 
 /// How many outside addressees were asked to give a document back.

@@ -176,9 +176,25 @@ struct NewDraftPage {
     secrecies: Vec<(&'static str, &'static str)>,
     agencies: Vec<(i64, String)>,
     units: Vec<(i64, String)>,
+    /// Agencies in the exchange hub's directory: (`CODE|Name`, label).
+    directory: Vec<(String, String)>,
 }
 
 impl NewDraftPage {
+    /// Whether the outside addressee `value` (`CODE|Name`) is chosen.
+    fn external_chosen(&self, value: &str) -> bool {
+        self.values.all("recipient_external").contains(&value)
+    }
+
+    /// Chosen outside addressees that are not in the directory (typed by code, or kept from a version).
+    fn external_others(&self) -> Vec<&str> {
+        self.values
+            .all("recipient_external")
+            .into_iter()
+            .filter(|v| !v.trim().is_empty() && !self.directory.iter().any(|(d, _)| d == v))
+            .collect()
+    }
+
     fn value(&self, name: &str) -> &str {
         self.values.get(name)
     }
@@ -205,6 +221,14 @@ async fn draft_page(
 ) -> Result<NewDraftPage, PageError> {
     let lang = s.ctx.lang;
     let (agencies, units) = st.services.addressees(&s.caller).await.map_err(fail(s))?;
+    let directory = st
+        .services
+        .exchange_directory(&s.caller)
+        .await
+        .map_err(fail(s))?
+        .into_iter()
+        .map(|e| (format!("{}|{}", e.code, e.name), format!("{} ({})", e.name, e.code)))
+        .collect();
     Ok(NewDraftPage {
         ctx: Ctx::signed_in(s, if revising.is_some() { "draft.revise" } else { "draft.new" }),
         errors,
@@ -215,6 +239,7 @@ async fn draft_page(
         secrecies: Secrecy::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect(),
         agencies,
         units,
+        directory,
     })
 }
 
