@@ -24,7 +24,8 @@ fn hub_settings(settings: &Settings) -> anyhow::Result<HubSettings> {
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("cannot read the hub key {path}"))?;
             let password = settings.hub_key_password.clone().unwrap_or_default();
-            let identity = egov_pki::read_pkcs12(&bytes, &password).map_err(|e| anyhow::anyhow!("hub_key_file: {e}"))?;
+            let identity =
+                egov_pki::read_pkcs12(&bytes, &password).map_err(|e| anyhow::anyhow!("hub_key_file: {e}"))?;
             let signer = egov_pki::KeySigner::from_pkcs8(&identity.private_key_pkcs8, identity.chain)
                 .map_err(|e| anyhow::anyhow!("hub_key_file: {e}"))?;
             Some(Arc::new(signer))

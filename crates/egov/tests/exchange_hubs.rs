@@ -130,9 +130,9 @@ impl NodeDir {
     }
 
     fn certificate(&self, code: &str, out: &Path) -> PathBuf {
-        let pem = ok(egov(&self.dir).args(["pki", "exchange-certificate", "--database-url", &self.db_url()]).args([
-            "--agency", code,
-        ]));
+        let pem = ok(egov(&self.dir)
+            .args(["pki", "exchange-certificate", "--database-url", &self.db_url()])
+            .args(["--agency", code]));
         let path = out.join(format!("{code}.pem"));
         std::fs::write(&path, pem).expect("certificate file");
         path
@@ -184,10 +184,11 @@ impl HubDir {
     }
 
     fn register(&self, code: &str, name: &str, certificate: &Path, kind: &str) {
-        ok(self.command().args(["hub", "register", "--code", code, "--name", name, "--kind", kind]).arg(
-            "--certificate",
-        )
-        .arg(certificate));
+        ok(self
+            .command()
+            .args(["hub", "register", "--code", code, "--name", name, "--kind", kind])
+            .arg("--certificate")
+            .arg(certificate));
     }
 
     fn start(&self) -> Running {
@@ -304,9 +305,11 @@ async fn topology() -> Topology {
     ministry(&app).await;
 
     // The provincial hub's own key, from a CA of the province's IT department.
-    let now = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs())
-        .expect("time");
-    let hub_ca = egov_pki::create_root("Trục liên thông tỉnh Nghệ An CA", "UBND tỉnh Nghệ An", now - 60, 30).expect("CA");
+    let now =
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs())
+            .expect("time");
+    let hub_ca =
+        egov_pki::create_root("Trục liên thông tỉnh Nghệ An CA", "UBND tỉnh Nghệ An", now - 60, 30).expect("CA");
     let hub_cert = egov_pki::issue_certificate(
         &hub_ca,
         &egov_pki::Subject::new("Trục liên thông văn bản tỉnh Nghệ An"),
@@ -404,8 +407,9 @@ async fn topology() -> Topology {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_hubs_exactly_once() {
-    let Topology { app, province, district, communes, national_hub, provincial_hub, nodes, mut commune_node, .. } =
-        topology().await;
+    let Topology {
+        app, province, district, communes, national_hub, provincial_hub, nodes, mut commune_node, _dir, ..
+    } = topology().await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let ministry_worker =
         tokio::spawn(egov_service::exchange::worker::run(app.services.clone(), national_hub.url.clone(), stopped));
@@ -418,7 +422,8 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     let to = ["H41.90.01|UBND xã Châu Quang", "H41.501|UBND xã Hưng Nguyên", "H41.12|Sở Nội vụ tỉnh Nghệ An"];
     let id = issue(&specialist, &leader, &clerk, "Hướng dẫn sắp xếp đơn vị hành chính cấp xã", &to).await;
     let d = wait_for_statuses(&clerk, id, "arrived", Duration::from_secs(60)).await;
-    let statuses: Vec<&str> = d["recipients"].as_array().expect("recipients").iter().map(|r| r["status"].as_str().unwrap_or("")).collect();
+    let statuses: Vec<&str> =
+        d["recipients"].as_array().expect("recipients").iter().map(|r| r["status"].as_str().unwrap_or("")).collect();
     assert_eq!(statuses, ["arrived", "arrived", "arrived"], "{d}");
     // Each arrived once, in its agency's "to register" queue, with the signature checks noted.
     let incoming = "SELECT COUNT(*) FROM documents WHERE direction = 'incoming' AND status = 'to_register'";
@@ -460,7 +465,6 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     let unsent = "SELECT COUNT(*) FROM exchange_outbox WHERE state <> 'sent'";
     assert_eq!(communes.query_i64(unsent).await, 0, "every answer left the commune node");
 
-
     // The ministry takes one back (13): not yet registered there, so it is given back (15) and withdrawn.
     let (status, asked) =
         clerk.post(&format!("/api/v1/documents/{}/take-back", ids[0]), json!({ "text": "Gửi nhầm văn bản" })).await;
@@ -469,8 +473,9 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     let d = wait_for_statuses(&clerk, ids[0], "taken_back", Duration::from_secs(30)).await;
     assert_eq!(d["recipients"][0]["status"], "taken_back", "{d}");
     // It revokes another (business type 1): the commune's copy is revoked and the revocation acknowledged (03).
-    let (status, body) =
-        clerk.post(&format!("/api/v1/documents/{}/revoke", ids[1]), json!({ "text": "Văn bản ban hành sai thẩm quyền" })).await;
+    let (status, body) = clerk
+        .post(&format!("/api/v1/documents/{}/revoke", ids[1]), json!({ "text": "Văn bản ban hành sai thẩm quyền" }))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let d = wait_for_statuses(&clerk, ids[1], "revoked", Duration::from_secs(30)).await;
     assert_eq!(d["recipients"][0]["status"], "revoked", "{d}");
@@ -487,10 +492,9 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
 
 /// A signed document package from the measurement system `G02` to `to`, with `pdf` attached.
 fn probe_package(signer: &egov_pki::KeySigner, number: usize, to: &str, pdf: &[u8]) -> Vec<u8> {
-    let seed = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../edxml/fuzz/corpus/read_package/canonical.xml"),
-    )
-    .expect("seed");
+    let seed =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../edxml/fuzz/corpus/read_package/canonical.xml"))
+            .expect("seed");
     let mut package = egov_edxml::read_package(&seed).expect("seed package").package;
     let from: egov_edxml::AgencyCode = "G02".parse().expect("code");
     package.header.from = egov_edxml::Organization::new(from.clone(), "Hệ thống đo kiểm");
@@ -500,7 +504,8 @@ fn probe_package(signer: &egov_pki::KeySigner, number: usize, to: &str, pdf: &[u
         egov_edxml::DocumentId::new(from.clone(), package.header.promulgation.date, &number, "DK").expect("id");
     package.header.code = egov_edxml::Code { number, notation: "DK".into() };
     package.header.response_for.clear();
-    package.trace.traces = vec![egov_edxml::TraceHeader { organ_id: from, timestamp: package.trace.traces[0].timestamp }];
+    package.trace.traces =
+        vec![egov_edxml::TraceHeader { organ_id: from, timestamp: package.trace.traces[0].timestamp }];
     package.attachments = vec![egov_edxml::Attachment {
         content_id: "1".into(),
         name: "cong-van.pdf".into(),
@@ -562,9 +567,14 @@ async fn latency_from_a_package_to_its_arrival_answer_across_two_hubs() {
     let mut sends = tokio::task::JoinSet::new();
     for (i, package) in packages.into_iter().enumerate() {
         ticker.tick().await;
-        let id = egov_edxml::DocumentId::new("G02".parse().expect("code"), egov_edxml::read_package(&package).expect("read").package.header.promulgation.date, &(i + 1).to_string(), "DK")
-            .expect("id")
-            .to_string();
+        let id = egov_edxml::DocumentId::new(
+            "G02".parse().expect("code"),
+            egov_edxml::read_package(&package).expect("read").package.header.promulgation.date,
+            &(i + 1).to_string(),
+            "DK",
+        )
+        .expect("id")
+        .to_string();
         sent_at.lock().expect("lock").insert(id, Instant::now());
         let client = client.clone();
         sends.spawn(async move { client.send(&package).await.expect("accepted") });

@@ -34,6 +34,27 @@ pub struct Pending {
     pub received_at: i64,
 }
 
+/// Splits a pending list into groups that may be handled at the same time: packages about the same
+/// document stay in one group, in their order (a revocation must not overtake its document); a package
+/// without a document id is a group of its own.
+pub fn group_by_document(pending: Vec<Pending>) -> Vec<Vec<Pending>> {
+    let mut groups: Vec<Vec<Pending>> = Vec::new();
+    let mut by_document: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for p in pending {
+        match p.document_id.clone() {
+            Some(d) => match by_document.get(&d) {
+                Some(&i) => groups[i].push(p),
+                None => {
+                    by_document.insert(d, groups.len());
+                    groups.push(vec![p]);
+                }
+            },
+            None => groups.push(vec![p]),
+        }
+    }
+    groups
+}
+
 /// One agency in a hub's directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryEntry {
@@ -111,6 +132,11 @@ impl HubClient {
     /// The hub's base URL.
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    /// The identifier code this client acts as.
+    pub fn system_code(&self) -> &str {
+        &self.code
     }
 
     async fn call(

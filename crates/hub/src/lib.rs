@@ -18,6 +18,7 @@ pub mod auth;
 pub mod client;
 mod db;
 mod http;
+pub mod pull;
 mod registry;
 mod workers;
 
@@ -27,7 +28,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
-pub use client::{ClientError, DirectoryEntry, HubClient, Pending, Sent};
+pub use client::{group_by_document, ClientError, DirectoryEntry, HubClient, Pending, Sent};
+pub use pull::pull;
 
 /// What a hub needs to run.
 #[derive(Clone)]

@@ -103,42 +103,18 @@ async fn forward_up(inner: Arc<Inner>) {
 
 async fn pull_upstream(inner: Arc<Inner>) {
     let Some(client) = inner.upstream.clone() else { return };
-    let mut failures: u32 = 0;
-    loop {
-        if *inner.shutdown.borrow() {
-            return;
-        }
-        let mut shutdown = inner.shutdown.subscribe();
-        let listed = tokio::select! {
-            r = client.pending(Duration::from_secs(25)) => r,
-            _ = shutdown.wait_for(|s| *s) => return,
-        };
-        let ok = match listed {
-            Ok(list) => {
-                let mut all_ok = true;
-                for p in list {
-                    if !take_one(&inner, &client, &p.id).await {
-                        all_ok = false;
-                        break;
-                    }
-                }
-                all_ok
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot list pending packages at the parent hub");
-                false
-            }
-        };
-        if ok {
-            failures = 0;
-        } else {
-            failures = failures.saturating_add(1);
-            let d = Duration::from_millis(backoff_ms(i64::from(failures.saturating_sub(1))).min(30_000) as u64);
-            if !pause(&inner, d).await {
-                return;
+    let shutdown = inner.shutdown.subscribe();
+    crate::pull(client, shutdown, move |client, p| {
+        let inner = inner.clone();
+        async move {
+            if take_one(&inner, &client, &p.id).await {
+                Ok(())
+            } else {
+                Err("the parent hub or this hub is unavailable".to_string())
             }
         }
-    }
+    })
+    .await;
 }
 
 /// Fetches one package from the parent, accepts it here, then acknowledges it there.

@@ -15,8 +15,8 @@ use egov_storage::Conn;
 use super::handling::person_name;
 use super::registry::take_number;
 use super::{
-    audit_doc, close_copy_items, conflict, deliver, event, finish, optional_text, out_of_reach, parse_deadline, reindex, require,
-    required_text, today, Upload,
+    audit_doc, close_copy_items, conflict, deliver, event, finish, optional_text, out_of_reach, parse_deadline,
+    reindex, require, required_text, today, Upload,
 };
 use crate::exchange::Purpose;
 use crate::signatures::signing::SealInput;
@@ -896,7 +896,6 @@ fn names_of(list: &[Resolved]) -> String {
 async fn next_round(c: &mut Conn, document_id: i64) -> AppResult<i64> {
     Ok(hdb::reviews_of(c, document_id).await?.iter().map(|r| r.round).max().unwrap_or(0) + 1)
 }
-
 
 fn already_decided() -> AppError {
     conflict(

@@ -21,8 +21,7 @@ pub mod worker;
 pub(crate) use package::Purpose;
 
 /// The hub's directory of agencies as last fetched, and when.
-pub(crate) type DirectoryCache =
-    Arc<tokio::sync::Mutex<Option<(std::time::Instant, Vec<egov_hub::DirectoryEntry>)>>>;
+pub(crate) type DirectoryCache = Arc<tokio::sync::Mutex<Option<(std::time::Instant, Vec<egov_hub::DirectoryEntry>)>>>;
 
 /// How long a fetched directory is used before it is fetched again.
 const DIRECTORY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
@@ -74,7 +73,6 @@ fn document_type_of(t: &EdType) -> DocumentType {
         })
         .unwrap_or(DocumentType::CongVan)
 }
-
 
 /// File in the PKI folder holding the key-encryption key of the agencies' exchange keys.
 pub const KEK_FILE: &str = "exchange.kek";
@@ -225,7 +223,8 @@ impl Services {
                 return Ok(entries.clone());
             }
         }
-        let agencies: Vec<i64> = caller.actor.grants.iter().map(|g| g.agency_id).chain([caller.actor.agency_id]).collect();
+        let agencies: Vec<i64> =
+            caller.actor.grants.iter().map(|g| g.agency_id).chain([caller.actor.agency_id]).collect();
         let mut c = self.store.read().await?;
         let mut client = None;
         for agency_id in agencies {

@@ -181,7 +181,9 @@ impl Services {
         let exchange_id = package.header.document_id.to_string();
         let d = db::document_by_exchange_id(&mut tx, agency_id, &exchange_id)
             .await?
-            .filter(|d| d.direction == "incoming" && d.sender_code.as_deref() == Some(package.header.from.organ_id.as_str()))
+            .filter(|d| {
+                d.direction == "incoming" && d.sender_code.as_deref() == Some(package.header.from.organ_id.as_str())
+            })
             .ok_or_else(|| {
                 AppError::invalid(
                     "package",

@@ -267,7 +267,11 @@ impl Services {
             })?;
         let reason = status.description.trim();
         let (answer, text, kind) = if d.status == "to_register" {
-            let why = if reason.is_empty() { "Cơ quan gửi lấy lại văn bản".to_string() } else { reason.to_string() };
+            let why = if reason.is_empty() {
+                "Cơ quan gửi lấy lại văn bản".to_string()
+            } else {
+                reason.to_string()
+            };
             db::revoke(&mut tx, d.id, &why, now).await?;
             crate::documents::close_copy_items(&mut tx, d.id, now).await?;
             (StatusCode::TakeBackAccepted, "Đồng ý cho lấy lại: văn bản chưa vào sổ", "taken_back")
@@ -323,7 +327,9 @@ impl Services {
             .await?
             .into_iter()
             .filter(|r| r.agency_id.is_none() && r.unit_id.is_none())
-            .filter(|r| ["queued", "sent", "arrived", "received", "assigned", "processing"].contains(&r.status.as_str()))
+            .filter(|r| {
+                ["queued", "sent", "arrived", "received", "assigned", "processing"].contains(&r.status.as_str())
+            })
             .collect();
         let (Some(exchange_id), true) = (d.exchange_id.clone(), d.direction == "outgoing" && d.status == "issued")
         else {
@@ -359,8 +365,18 @@ impl Services {
                 AgencyCode::parse(code).map_err(|_| internal(format!("addressee code {code}")))?,
                 r.name.clone(),
             );
-            self.queue_answer(&mut tx, caller, d.agency_id, Some(d.id), &about, &to, StatusCode::TakeBackRequested, reason, now)
-                .await?;
+            self.queue_answer(
+                &mut tx,
+                caller,
+                d.agency_id,
+                Some(d.id),
+                &about,
+                &to,
+                StatusCode::TakeBackRequested,
+                reason,
+                now,
+            )
+            .await?;
             db::set_recipient_status(&mut tx, r.id, "take_back_requested", None, Some(reason), now).await?;
         }
         crate::documents::event(&mut tx, caller, d.id, "take_back_requested", None, Some(reason), None).await?;

@@ -17,8 +17,6 @@ use tokio::task::JoinSet;
 use super::status::About;
 use crate::{now_ms, AppError, AppResult, Caller, Services};
 
-/// How long one pending-list call waits at the hub for something to arrive.
-const LONG_POLL: Duration = Duration::from_secs(20);
 /// Packages sent at once.
 const SEND_BATCH: i64 = 32;
 /// Longest wait between two tries of a package the hub could not take.
@@ -76,7 +74,7 @@ impl Worker {
             let sent = match self.send_due().await {
                 Ok(n) => n,
                 Err(e) => {
-                    tracing::warn!(error = %e, "exchange outbox: cannot read the outbox");
+                    tracing::warn!(error = ?e, "exchange outbox: cannot read the outbox");
                     0
                 }
             };
@@ -167,7 +165,9 @@ impl Worker {
             }
             Err(e) if e.is_permanent() => {
                 let reason = match &e {
-                    ClientError::Refused { message, code, .. } => format!("Trục liên thông từ chối ({code}): {message}"),
+                    ClientError::Refused { message, code, .. } => {
+                        format!("Trục liên thông từ chối ({code}): {message}")
+                    }
                     ClientError::Unavailable(m) => m.clone(),
                 };
                 tracing::warn!(outbox = item.id, to = %item.to_code, %reason, "exchange: package refused by the hub");
@@ -230,44 +230,29 @@ impl Worker {
         Ok(egov_storage::signatures::agencies_with_exchange_keys(&mut c).await?)
     }
 
-    /// Long-polls the hub for `agency_id` and handles what arrives, until shutdown.
+    /// Takes what the hub holds for `agency_id` as it comes ([`egov_hub::pull`]: several at a time, those
+    /// about one document in order), until shutdown.
     async fn receive_loop(self, agency_id: i64, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let mut failures = 0i64;
-        loop {
-            if stopped(&shutdown) {
-                return;
+        let client = loop {
+            match self.client(agency_id).await {
+                Ok(Some(c)) => break c,
+                Ok(None) => return,
+                Err(e) => tracing::warn!(agency = agency_id, error = ?e, "exchange: cannot open the agency's key"),
             }
-            let round = async {
-                let Some(client) = self.client(agency_id).await.map_err(|e| e.to_string())? else {
-                    return Err("no exchange key".to_string());
-                };
-                let pending = client.pending(LONG_POLL).await.map_err(|e| e.to_string())?;
-                for p in pending {
-                    let bytes = client.fetch(&p.id).await.map_err(|e| e.to_string())?;
-                    match self.handle(agency_id, &bytes).await {
-                        Ok(()) => client.ack(&p.id).await.map_err(|e| e.to_string())?,
-                        Err(e) => return Err(format!("package {}: {e}", p.id)),
-                    }
-                }
-                Ok::<(), String>(())
-            };
-            let outcome = tokio::select! {
-                r = round => r,
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(10)) => {}
                 _ = shutdown.changed() => return,
-            };
-            match outcome {
-                Ok(()) => failures = 0,
-                Err(e) => {
-                    failures += 1;
-                    tracing::warn!(agency = agency_id, error = %e, "exchange: receiving failed, will retry");
-                    let wait = Duration::from_millis(u64::try_from(backoff_ms(failures - 1).min(30_000)).unwrap_or(1000));
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = shutdown.changed() => return,
-                    }
-                }
             }
-        }
+        };
+        egov_hub::pull(client, shutdown, move |client, p| {
+            let worker = self.clone();
+            async move {
+                let bytes = client.fetch(&p.id).await.map_err(|e| e.to_string())?;
+                worker.handle(agency_id, &bytes).await.map_err(|e| e.to_string())?;
+                client.ack(&p.id).await.map_err(|e| e.to_string())
+            }
+        })
+        .await;
     }
 
     /// Handles one arrived package. `Ok` means it may be acknowledged: it was stored, or refused for good
