@@ -153,14 +153,27 @@ impl HubClient {
         let bytes = body.as_ref().map(|(b, _)| b.as_slice()).unwrap_or_default();
         let headers = auth::sign_request(self.signer.as_ref(), &self.code, method.as_str(), path_and_query, now, bytes)
             .map_err(|e| ClientError::Unavailable(format!("cannot sign the request: {e}")))?;
-        let mut req = self.http.request(method, format!("{}{}", self.base, path_and_query)).timeout(timeout);
-        for (name, value) in headers {
-            req = req.header(name, value);
-        }
-        if let Some((b, content_type)) = body {
-            req = req.header(reqwest::header::CONTENT_TYPE, content_type).body(b);
-        }
-        let res = req.send().await.map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        let body = body.map(|(b, content_type)| (bytes::Bytes::from(b), content_type));
+        let url = format!("{}{}", self.base, path_and_query);
+        // Every hub call is idempotent (a send is deduplicated by its bytes), so a request that failed on a
+        // pooled connection the hub had closed (e.g. after it refused an oversized body) is tried once more
+        // on a fresh one.
+        let mut attempt = 0;
+        let res = loop {
+            attempt += 1;
+            let mut req = self.http.request(method.clone(), &url).timeout(timeout);
+            for (name, value) in &headers {
+                req = req.header(*name, value.as_str());
+            }
+            if let Some((b, content_type)) = &body {
+                req = req.header(reqwest::header::CONTENT_TYPE, *content_type).body(b.clone());
+            }
+            match req.send().await {
+                Ok(res) => break res,
+                Err(e) if attempt == 1 && (e.is_request() || e.is_connect()) && !e.is_timeout() => continue,
+                Err(e) => return Err(ClientError::Unavailable(e.to_string())),
+            }
+        };
         let status = res.status();
         if status.is_success() {
             return Ok(res);
