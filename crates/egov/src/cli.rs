@@ -12,10 +12,6 @@ use egov_service::AppError;
 use crate::config::{Overrides, Settings};
 use crate::{admin, serve};
 
-/// Exit code of a command that is not available yet (none at the moment).
-
-pub const EXIT_UNAVAILABLE: u8 = 2;
-
 /// egov — Vietnamese e-government platform: organisation, accounts, documents and audit trail.
 #[derive(Debug, Parser)]
 #[command(name = "egov", version, propagate_version = true)]
@@ -213,8 +209,7 @@ pub fn main() -> ExitCode {
     run(cli)
 }
 
-/// Runs a parsed command line: 0 on success, 1 on failure (one line on stderr), 2 for
-/// commands that are not available yet.
+/// Runs a parsed command line: 0 on success, 1 on failure (one line on stderr).
 pub fn run(cli: Cli) -> ExitCode {
     let bind = match &cli.command {
         Command::Serve(args) => args.bind.clone(),
