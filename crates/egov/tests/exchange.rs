@@ -259,7 +259,7 @@ async fn an_arriving_document_is_answered_at_every_stage_of_its_handling() {
     package.header.code = egov_edxml::Code { number: "88".into(), notation: "BNV-VP".into() };
     package.header.response_for.clear();
     package.trace.traces =
-        vec![egov_edxml::TraceHeader { organ_id: ministry, timestamp: package.trace.traces[0].timestamp }];
+        vec![egov_edxml::TraceHeader { organ_id: ministry.clone(), timestamp: package.trace.traces[0].timestamp }];
     package.attachments = vec![egov_edxml::Attachment {
         content_id: "1".into(),
         name: "cong-van-88.pdf".into(),
@@ -331,4 +331,55 @@ async fn an_arriving_document_is_answered_at_every_stage_of_its_handling() {
         outbox.as_array().expect("outbox").iter().filter_map(|e| e["status_code"].as_str()).collect();
     assert_eq!(codes, ["01", "03", "04", "05", "06"], "{outbox}");
     assert!(outbox.as_array().expect("outbox").iter().all(|e| e["to_code"] == "G01.01"));
+
+    // The ministry asks for it back (13): it is registered and handled here, so the answer is 16 and it stays.
+    let office_org = egov_edxml::Organization::new("H41.01".parse().expect("code"), "Văn phòng UBND tỉnh");
+    let take_back = |package: &egov_edxml::Package| {
+        let status = egov_edxml::StatusPackage {
+            response_for: egov_edxml::ResponseFor {
+                organ_id: ministry.clone(),
+                code: format!("{}/{}", package.header.code.number, package.header.code.notation),
+                promulgation_date: Some(package.header.promulgation.date),
+                document_id: package.header.document_id.clone(),
+            },
+            from: egov_edxml::Organization::new(ministry.clone(), "Bộ Nội vụ"),
+            to: vec![office_org.clone()],
+            status_code: egov_edxml::StatusCode::TakeBackRequested,
+            description: "Gửi nhầm văn bản".into(),
+            timestamp: package.trace.traces[0].timestamp,
+            staff: egov_edxml::StaffInfo::default(),
+        };
+        let xml = String::from_utf8(egov_edxml::write_status(&status).expect("valid").bytes).expect("utf-8");
+        egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &signer)
+            .expect("signed")
+            .into_bytes()
+    };
+    let applied = app.services.apply_status(&system, office.id, &take_back(&package)).await.expect("applied");
+    assert_eq!(applied.document_id, doc);
+    let (_, d) = clerk.get(&format!("/api/v1/documents/{doc}")).await;
+    assert_eq!(d["document"]["status"], "done", "still on record and handled: {d}");
+    // A second package, still waiting in the "to register" queue, is given back (15) and withdrawn.
+    let mut second = package.clone();
+    second.header.code = egov_edxml::Code { number: "89".into(), notation: "BNV-VP".into() };
+    second.header.document_id =
+        egov_edxml::DocumentId::new(ministry.clone(), second.header.promulgation.date, "89", "BNV-VP").expect("id");
+    let xml = String::from_utf8(egov_edxml::write_package(&second).expect("valid").bytes).expect("utf-8");
+    let signed = egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &signer)
+        .expect("signed");
+    let waiting = app.services.receive_package(&system, office.id, signed.into_bytes()).await.expect("received");
+    app.services.apply_status(&system, office.id, &take_back(&second)).await.expect("applied");
+    let (_, d) = clerk.get(&format!("/api/v1/documents/{waiting}")).await;
+    assert_eq!(d["document"]["status"], "revoked", "withdrawn: {d}");
+    let (_, queue) = clerk.get("/api/v1/documents/to-register").await;
+    assert!(!queue.as_array().expect("queue").iter().any(|q| q["id"] == waiting), "it left the queue: {queue}");
+    let (_, outbox) = clerk.get(&format!("/api/v1/agencies/{}/outbox", office.id)).await;
+    let codes: Vec<&str> =
+        outbox.as_array().expect("outbox").iter().filter_map(|e| e["status_code"].as_str()).collect();
+    assert_eq!(codes, ["01", "03", "04", "05", "06", "16", "01", "15"], "{outbox}");
+    // A take-back for a document never received here is refused with its reason.
+    let mut unknown = second.clone();
+    unknown.header.document_id =
+        egov_edxml::DocumentId::new(ministry.clone(), second.header.promulgation.date, "90", "BNV-VP").expect("id");
+    let err = app.services.apply_status(&system, office.id, &take_back(&unknown)).await.expect_err("refused");
+    assert!(err.to_string().contains("unknown_document") || format!("{err:?}").contains("unknown_document"), "{err:?}");
 }

@@ -232,9 +232,17 @@ async fn ministry(app: &TestApp) {
 }
 
 /// Drafts, approves, signs and issues a document to outside agencies (`CODE|Name`); returns its id.
-async fn issue(specialist: &ApiUser, leader: &ApiUser, clerk: &ApiUser, subject: &str, to: &[&str]) -> i64 {
+async fn issue(
+    specialist: &ApiUser,
+    leader: &ApiUser,
+    clerk: &ApiUser,
+    subject: &str,
+    to: &[&str],
+    extra: &[(&str, &str)],
+) -> i64 {
     let mut fields = vec![("doc_type", "cong_van"), ("subject", subject), ("signer", "Vũ Văn Thành")];
     fields.extend(to.iter().map(|t| ("recipient_external", *t)));
+    fields.extend(extra.iter().copied());
     let (status, draft) = specialist
         .post_multipart("/api/v1/drafts", &fields, &[("cong-van.pdf", egov_files::sample_pdf(subject, 1))])
         .await;
@@ -408,7 +416,16 @@ async fn topology() -> Topology {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_hubs_exactly_once() {
     let Topology {
-        app, province, district, communes, national_hub, provincial_hub, nodes, mut commune_node, _dir, ..
+        app,
+        province,
+        district,
+        communes,
+        national_hub,
+        provincial_hub,
+        nodes,
+        mut commune_node,
+        probe: topology_probe,
+        _dir,
     } = topology().await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let ministry_worker =
@@ -420,7 +437,7 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
 
     // One document to two communes (one under a district, one directly under the province) and a department.
     let to = ["H41.90.01|UBND xã Châu Quang", "H41.501|UBND xã Hưng Nguyên", "H41.12|Sở Nội vụ tỉnh Nghệ An"];
-    let id = issue(&specialist, &leader, &clerk, "Hướng dẫn sắp xếp đơn vị hành chính cấp xã", &to).await;
+    let id = issue(&specialist, &leader, &clerk, "Hướng dẫn sắp xếp đơn vị hành chính cấp xã", &to, &[]).await;
     let d = wait_for_statuses(&clerk, id, "arrived", Duration::from_secs(60)).await;
     let statuses: Vec<&str> =
         d["recipients"].as_array().expect("recipients").iter().map(|r| r["status"].as_str().unwrap_or("")).collect();
@@ -437,7 +454,7 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     let mut ids = Vec::new();
     for i in 1..=10 {
         let subject = format!("Công văn số {i} về cải cách hành chính");
-        ids.push(issue(&specialist, &leader, &clerk, &subject, &["H41.501|UBND xã Hưng Nguyên"]).await);
+        ids.push(issue(&specialist, &leader, &clerk, &subject, &["H41.501|UBND xã Hưng Nguyên"], &[]).await);
         if i == 3 {
             // Kill as soon as one of these has landed (mid-delivery), not before.
             let started = Instant::now();
@@ -483,6 +500,48 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     assert_eq!(communes.query_i64(withdrawn).await, 2, "one taken back, one revoked");
     let answers = "SELECT COUNT(*) FROM exchange_outbox WHERE kind = 'status' AND status_code IN ('15', '03')";
     assert_eq!(communes.query_i64(answers).await, 2);
+
+    // It replaces a third (business type 3): the commune receives the new one, linked to its copy of the old
+    // one, which is marked replaced.
+    let replaced = ids[2].to_string();
+    let to = ["H41.501|UBND xã Hưng Nguyên"];
+    let extra = [("replaces_id", replaced.as_str())];
+    let new_id = issue(&specialist, &leader, &clerk, "Công văn thay thế công văn số 3", &to, &extra).await;
+    let d = wait_for_statuses(&clerk, new_id, "arrived", Duration::from_secs(30)).await;
+    assert_eq!(d["recipients"][0]["status"], "arrived", "{d}");
+    let (_, old) = clerk.get(&format!("/api/v1/documents/{}", ids[2])).await;
+    assert_eq!(old["document"]["status"], "replaced", "{old}");
+    let replaced_there = "SELECT COUNT(*) FROM documents WHERE direction = 'incoming' AND status = 'replaced'";
+    assert_eq!(communes.query_i64(replaced_there).await, 1);
+    let linked = "SELECT COUNT(*) FROM documents d JOIN documents o ON o.id = d.replaces_id \
+                  WHERE o.status = 'replaced' AND d.subject = 'Công văn thay thế công văn số 3'";
+    assert_eq!(communes.query_i64(linked).await, 1);
+
+    // A package the commune cannot take (its PDF is encrypted) is refused with a 02 answer saying why.
+    let probe = egov_hub::HubClient::new(national_hub.url.clone(), "G02", topology_probe.clone());
+    let bad = probe_package(&topology_probe, 7001, "H41.501", &egov_files::encrypted_sample_pdf("secret"));
+    probe.send(&bad).await.expect("the hubs carry it (they do not open attachments)");
+    let started = Instant::now();
+    let refusal = loop {
+        let pending = probe.pending(Duration::from_secs(5)).await.expect("pending");
+        let mut found = None;
+        for p in pending {
+            let bytes = probe.fetch(&p.id).await.expect("fetch");
+            probe.ack(&p.id).await.expect("ack");
+            let status = egov_edxml::read_status(&bytes).expect("a status").status;
+            if status.response_for.document_id.number() == "7001" {
+                found = Some(status);
+            }
+        }
+        if let Some(s) = found {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no answer to the refused package");
+    };
+    assert_eq!(refusal.status_code, egov_edxml::StatusCode::Refused);
+    assert!(refusal.description.contains("mật khẩu"), "{}", refusal.description);
+    let stored = "SELECT COUNT(*) FROM documents WHERE number_notation = '7001/DK'";
+    assert_eq!(communes.query_i64(stored).await, 0, "nothing half-made");
 
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), ministry_worker).await;
