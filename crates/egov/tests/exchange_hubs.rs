@@ -517,6 +517,16 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
                   WHERE o.status = 'replaced' AND d.subject = 'Công văn thay thế công văn số 3'";
     assert_eq!(communes.query_i64(linked).await, 1);
 
+    // It corrects a fourth (business type 2): the commune's copy takes the new subject and answers 15.
+    let body = json!({ "subject": "Công văn số 4 (đính chính trích yếu)", "reason": "Đính chính trích yếu" });
+    let (status, sent) = clerk.post(&format!("/api/v1/documents/{}/exchange-update", ids[3]), body).await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert_eq!(sent["sent"], 1);
+    let d = wait_for_statuses(&clerk, ids[3], "updated", Duration::from_secs(30)).await;
+    assert_eq!(d["recipients"][0]["status"], "updated", "{d}");
+    let corrected = "SELECT COUNT(*) FROM documents WHERE subject = 'Công văn số 4 (đính chính trích yếu)'";
+    assert_eq!(communes.query_i64(corrected).await, 1);
+
     // A package the commune cannot take (its PDF is encrypted) is refused with a 02 answer saying why.
     let probe = egov_hub::HubClient::new(national_hub.url.clone(), "G02", topology_probe.clone());
     let bad = probe_package(&topology_probe, 7001, "H41.501", &egov_files::encrypted_sample_pdf("secret"));

@@ -453,6 +453,17 @@ pub async fn update_draft(c: &mut AnyConnection, id: i64, d: &DraftChange<'_>, n
     .await?)
 }
 
+/// Sets a document's subject (a correction sent through the exchange) and bumps its version.
+pub async fn set_subject(c: &mut AnyConnection, id: i64, subject: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE documents SET subject = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(subject)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 /// Bumps a draft's version (a new file was attached) and returns it.
 pub async fn bump_version(c: &mut AnyConnection, id: i64, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(

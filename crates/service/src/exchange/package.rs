@@ -4,9 +4,9 @@
 use egov_domain::document::{DocumentType, Secrecy};
 use egov_domain::lang::Lang;
 use egov_edxml::{
-    AgencyCode, Attachment, Business, BusinessDocType, Code, DocumentId, DocumentType as EdType, MessageHeader,
-    Organization, OtherInfo, Package, PromulgationInfo, ReplacementInfo, SignerInfo, StaffInfo, SteeringType,
-    TraceHeader, TraceHeaderList, TypeCode,
+    AgencyCode, Attachment, Business, BusinessDocType, BusinessDocumentInfo, Code, DocumentId, DocumentType as EdType,
+    MessageHeader, Organization, OtherInfo, Package, PromulgationInfo, ReplacementInfo, SignerInfo, StaffInfo,
+    SteeringType, TraceHeader, TraceHeaderList, TypeCode,
 };
 use egov_storage::documents::{self as db, DocumentRow, RecipientRow};
 use egov_storage::exchange::{self as xdb, NewOutbox};
@@ -23,6 +23,7 @@ use crate::{AppError, AppResult, Caller, Scope, Services};
 pub(crate) enum Purpose {
     New,
     Revoke { reason: String },
+    Update { reason: String },
     Replace { replaced: DocumentId, reason: String },
 }
 
@@ -74,6 +75,12 @@ fn document_package(
             doc_type: BusinessDocType::Revoke,
             reason: reason.clone(),
             staff: StaffInfo::default(),
+            ..Business::default()
+        }),
+        Purpose::Update { reason } => Some(Business {
+            doc_type: BusinessDocType::Update,
+            reason: reason.clone(),
+            document_info: Some(BusinessDocumentInfo { document_info: true, ..BusinessDocumentInfo::default() }),
             ..Business::default()
         }),
         Purpose::Replace { replaced, reason } => Some(Business {
@@ -189,6 +196,7 @@ impl Services {
         let kind = match purpose {
             Purpose::New => "document",
             Purpose::Revoke { .. } => "revoke",
+            Purpose::Update { .. } => "update",
             Purpose::Replace { .. } => "replace",
         };
         for r in recipients {
@@ -208,8 +216,14 @@ impl Services {
                 now,
             )
             .await?;
-            if matches!(purpose, Purpose::New | Purpose::Replace { .. }) {
-                db::set_recipient_status(c, r.id, "queued", None, None, now).await?;
+            match purpose {
+                Purpose::New | Purpose::Replace { .. } => {
+                    db::set_recipient_status(c, r.id, "queued", None, None, now).await?;
+                }
+                Purpose::Update { reason } => {
+                    db::set_recipient_status(c, r.id, "update_requested", None, Some(reason), now).await?;
+                }
+                Purpose::Revoke { .. } => {}
             }
         }
         self.exchange_wake.notify_one();
@@ -270,5 +284,74 @@ impl Services {
         audit_doc(&mut tx, caller, "document.export_edxml", d.id, &detail).await?;
         crate::commit(tx).await?;
         Ok(signed.into_bytes())
+    }
+
+    /// Corrects an issued document that went out through the exchange (a new subject, the current files) and
+    /// sends the correction (business type 2, "cập nhật") to every outside addressee that has it; each answers
+    /// 15 (applied) or 16 (refused). Clerks of the issuing agency. Returns how many addressees were sent it.
+    pub async fn send_update(&self, caller: &Caller, id: i64, subject: Option<&str>, reason: &str) -> AppResult<usize> {
+        require(caller, Scope::DocumentsWrite)?;
+        let reason = egov_domain::text::normalize(reason.trim());
+        if reason.is_empty() {
+            return Err(AppError::invalid(
+                "reason",
+                "required",
+                "Vui lòng nêu nội dung cập nhật.",
+                "Say what the update changes.",
+            ));
+        }
+        let subject = subject.map(|s| egov_domain::text::normalize(s.trim())).filter(|s| !s.is_empty());
+        if subject.as_ref().is_some_and(|s| s.chars().count() > 500) {
+            return Err(AppError::invalid(
+                "subject",
+                "too_long",
+                "Trích yếu tối đa 500 ký tự.",
+                "The subject is at most 500 characters.",
+            ));
+        }
+        let now = crate::now_ms();
+        let mut tx = self.store.begin().await?;
+        let d = self.visible_document(&mut tx, caller, id).await?;
+        if !caller.actor.is_clerk_of(d.agency_id) {
+            return Err(AppError::Forbidden);
+        }
+        if d.direction != "outgoing" || d.status != "issued" || d.exchange_id.is_none() {
+            return Err(conflict(
+                "status",
+                "not_exchanged",
+                "Chỉ cập nhật được văn bản đã phát hành qua trục liên thông.",
+                "Only a document issued through the exchange can be updated.",
+            ));
+        }
+        let reached: Vec<RecipientRow> = db::recipients_of(&mut tx, d.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.agency_id.is_none() && r.unit_id.is_none())
+            .filter(|r| {
+                ["sent", "arrived", "received", "assigned", "processing", "completed", "updated", "update_requested"]
+                    .contains(&r.status.as_str())
+            })
+            .collect();
+        if reached.is_empty() {
+            return Err(conflict(
+                "status",
+                "nothing_to_update",
+                "Không có nơi nhận nào qua trục liên thông để gửi cập nhật.",
+                "No addressee reached through the exchange to send the update to.",
+            ));
+        }
+        if let Some(s) = &subject {
+            db::set_subject(&mut tx, d.id, s, now).await?;
+        }
+        let updated = db::get_document_unchecked(&mut tx, d.id).await?.ok_or(AppError::NotFound)?;
+        let sent = self
+            .queue_document_packages(&mut tx, &updated, &reached, &Purpose::Update { reason: reason.clone() }, now)
+            .await?;
+        crate::documents::event(&mut tx, caller, d.id, "updated", subject.as_deref(), Some(&reason), None).await?;
+        crate::documents::reindex(&mut tx, d.id).await?;
+        let detail = serde_json::json!({ "reason": reason, "subject": subject, "addressees": sent });
+        audit_doc(&mut tx, caller, "document.update_sent", d.id, &detail).await?;
+        crate::commit(tx).await?;
+        Ok(sent)
     }
 }

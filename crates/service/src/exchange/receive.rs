@@ -43,12 +43,7 @@ impl Services {
                 return self.receive_revocation(caller, agency_id, &package, &signature_note).await;
             }
             Some(BusinessDocType::Update) => {
-                return Err(AppError::invalid(
-                    "package",
-                    "update_not_supported",
-                    "Chưa hỗ trợ gói tin cập nhật văn bản (loại nghiệp vụ 2); đề nghị gửi văn bản thay thế.",
-                    "Update packages (business type 2) are not supported yet; send a replacement.",
-                ));
+                return self.receive_update(caller, agency_id, &package, &signature_note).await;
             }
             _ => {}
         }
@@ -211,6 +206,85 @@ impl Services {
             let detail = serde_json::json!({ "document_id": exchange_id, "reason": reason });
             audit_doc(&mut tx, caller, "document.revoked_by_sender", d.id, &detail).await?;
         }
+        crate::commit(tx).await?;
+        Ok(d.id)
+    }
+
+    /// An update (business type 2) of a document received before: its details are replaced by the package's,
+    /// its files added as a new version, the reason put on its timeline, and the sender hears 15; a revoked
+    /// copy is not updated (16); without such a copy the update is refused.
+    async fn receive_update(
+        &self,
+        caller: &Caller,
+        agency_id: i64,
+        package: &Package,
+        signature_note: &str,
+    ) -> AppResult<i64> {
+        let header = &package.header;
+        let reason = package.trace.business.as_ref().map(|b| b.reason.trim()).unwrap_or_default();
+        let uploads: Vec<Upload> =
+            package.attachments.iter().map(|a| Upload { name: a.name.clone(), bytes: a.data.clone() }).collect();
+        let files = self.intake(uploads, "package").await?;
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let (actor, by) = receiving_user(&mut tx, caller, agency_id).await?;
+        let exchange_id = header.document_id.to_string();
+        let d = db::document_by_exchange_id(&mut tx, agency_id, &exchange_id)
+            .await?
+            .filter(|d| d.direction == "incoming" && d.sender_code.as_deref() == Some(header.from.organ_id.as_str()))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "package",
+                    "unknown_document",
+                    "Cập nhật cho văn bản chưa từng nhận.",
+                    "An update of a document that was never received.",
+                )
+            })?;
+        if d.status == "revoked" || d.status == "replaced" {
+            self.queue_status(
+                &mut tx,
+                caller,
+                &d,
+                StatusCode::TakeBackRefused,
+                "Văn bản đã bị thu hồi hoặc thay thế",
+                now,
+            )
+            .await?;
+            crate::commit(tx).await?;
+            return Ok(d.id);
+        }
+        let version = db::update_draft(
+            &mut tx,
+            d.id,
+            &db::DraftChange {
+                doc_type: document_type_of(&header.document_type).as_str(),
+                subject: &header.subject,
+                urgency: urgency_of(header.other_info.priority).as_str(),
+                secrecy: &d.secrecy,
+                legal_normative: d.legal_normative,
+                signer: Some(header.signer.full_name.as_str()).filter(|s| !s.is_empty()),
+                recipients_text: d.recipients_text.as_deref(),
+                page_count: header.other_info.page_amount.map(i64::from),
+            },
+            now,
+        )
+        .await?;
+        self.attach_intake(&mut tx, d.id, &files, version, "main", by, now).await?;
+        let body = if reason.is_empty() { signature_note.to_string() } else { format!("{reason} ({signature_note})") };
+        let event = hdb::NewEvent {
+            document_id: d.id,
+            actor_id: actor,
+            actor_name: "",
+            kind: "updated",
+            target: Some(&header.from.organ_name),
+            body: Some(&body),
+            ..hdb::NewEvent::default()
+        };
+        hdb::insert_event(&mut tx, &event, now).await?;
+        reindex(&mut tx, d.id).await?;
+        self.queue_status(&mut tx, caller, &d, StatusCode::TakeBackAccepted, "Đã cập nhật văn bản", now).await?;
+        let detail = serde_json::json!({ "document_id": exchange_id, "reason": reason, "files": files.len() });
+        audit_doc(&mut tx, caller, "document.updated_by_sender", d.id, &detail).await?;
         crate::commit(tx).await?;
         Ok(d.id)
     }

@@ -29,9 +29,9 @@ pub(crate) fn recipient_status_of(code: StatusCode) -> (&'static str, u8) {
 
 fn rank_of(status: &str) -> u8 {
     match status {
-        "queued" | "not_sent" | "pending" => 0,
+        "queued" | "not_sent" | "pending" | "update_requested" => 0,
         "sent" | "send_failed" => 1,
-        "arrived" => 2,
+        "arrived" | "updated" | "update_refused" => 2,
         "received" => 3,
         "assigned" => 4,
         "processing" => 5,
@@ -202,11 +202,14 @@ impl Services {
             .into_iter()
             .find(|r| r.code.as_deref().and_then(|c| AgencyCode::parse(c).ok()).as_ref() == Some(author))
             .ok_or_else(unknown)?;
-        let (new_status, rank) = match (d.status.as_str(), status.status_code) {
+        let (new_status, rank) = match (d.status.as_str(), recipient.status.as_str(), status.status_code) {
             // For a revoked document, 03 and 02 answer the revocation.
-            ("revoked", StatusCode::Received) => ("revoked", 9),
-            ("revoked", StatusCode::Refused) => ("revoke_refused", 9),
-            (_, code) => recipient_status_of(code),
+            ("revoked", _, StatusCode::Received) => ("revoked", 9),
+            ("revoked", _, StatusCode::Refused) => ("revoke_refused", 9),
+            // After an update, 15 and 16 answer it.
+            (_, "update_requested", StatusCode::TakeBackAccepted) => ("updated", 2),
+            (_, "update_requested", StatusCode::TakeBackRefused) => ("update_refused", 2),
+            (_, _, code) => recipient_status_of(code),
         };
         let code_text = format!("{:02}", status.status_code.code());
         let applied = if rank >= rank_of(&recipient.status) && recipient.status != new_status {

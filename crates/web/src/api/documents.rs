@@ -939,6 +939,36 @@ pub(crate) async fn exchange_directory(State(st): State<AppState>, c: ApiCaller)
     Ok(axum::Json(list).into_response())
 }
 
+/// A correction of an issued document sent through the exchange (business type 2).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ExchangeUpdateBody {
+    /// The corrected subject, if it changes.
+    pub subject: Option<String>,
+    /// What the update changes (sent to the addressees and put on the timeline).
+    pub reason: String,
+}
+
+/// How many outside addressees were sent an update.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExchangeUpdateResult {
+    pub sent: usize,
+}
+
+/// Corrects an issued document and sends the correction (edXML business type 2) to the outside addressees
+/// that have it; each answers 15 (applied) or 16 (refused).
+#[utoipa::path(post, path = "/api/v1/documents/{id}/exchange-update", tag = "documents", params(("id" = i64, Path)),
+    request_body = ExchangeUpdateBody,
+    responses((status = 200, body = ExchangeUpdateResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn exchange_update(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<ExchangeUpdateBody>,
+) -> ApiResult<Response> {
+    let sent = st.services.send_update(&c.caller, id, b.subject.as_deref(), &b.reason).await.map_err(fail!(c))?;
+    Ok(axum::Json(ExchangeUpdateResult { sent }).into_response())
+}
+
 /// How many outside addressees were asked to give a document back.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TakeBackResult {

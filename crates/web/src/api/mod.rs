@@ -46,6 +46,7 @@ pub(crate) fn routes(_state: AppState) -> Router<AppState> {
         .route("/documents/{id}/refuse", post(documents::refuse_arrived))
         .route("/documents/{id}/revoke", post(documents::revoke))
         .route("/documents/{id}/take-back", post(documents::take_back))
+        .route("/documents/{id}/exchange-update", post(documents::exchange_update))
         .route("/exchange/directory", get(documents::exchange_directory))
         .route("/assignments/{id}/return", post(documents::return_assignment))
         .route("/assignments/{id}/progress", post(documents::progress))
@@ -118,7 +119,7 @@ impl Modify for Security {
         handlers::list_audit,
         documents::register_incoming, documents::to_register, documents::get_document, documents::present,
         documents::assign, documents::post_opinion, documents::register_arrived, documents::refuse_arrived,
-        documents::revoke, documents::take_back, documents::exchange_directory, documents::return_assignment, documents::progress, documents::finish_assignment,
+        documents::revoke, documents::take_back, documents::exchange_update, documents::exchange_directory, documents::return_assignment, documents::progress, documents::finish_assignment,
         documents::download, documents::create_draft, documents::revise_draft, documents::consult,
         documents::answer_consultation, documents::submit, documents::decide, documents::issue,
         documents::send_message, documents::inbox, documents::inbox_done, documents::search, documents::books,
