@@ -190,6 +190,37 @@ async fn a_signed_package_goes_from_the_province_to_a_ministry_and_lands_once() 
         egov_edxml::Message::Package(_) => panic!("expected a status package"),
     }
 
+    // From the document page, the issuing clerk sends a correction (business type 2) and then asks for the
+    // document back (13); a blank reason is asked for again and sends nothing.
+    let browser = app.client();
+    let csrf = support::sign_in(&app, &browser, "vanthu", common::DEMO_PASSWORD).await;
+    let html = support::page(&app, &browser, &format!("/documents/{id}")).await;
+    assert!(html.contains("id=\"exchange-update\"") && html.contains("id=\"take-back\""), "{html}");
+    let update = format!("/documents/{id}/exchange-update");
+    let res =
+        support::post_form(&app, &browser, &update, &csrf, &[("subject", "Báo cáo (đính chính)"), ("reason", " ")])
+            .await;
+    assert!(res.text().await.expect("page").contains("Vui lòng nêu nội dung cập nhật."));
+    let fields = [("subject", "Báo cáo kết quả cải cách hành chính năm 2026 (đính chính)"), ("reason", "Đính chính")];
+    let res = support::post_form(&app, &browser, &update, &csrf, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], format!("/documents/{id}?notice=update_sent"));
+    let take_back = format!("/documents/{id}/take-back");
+    let res = support::post_form(&app, &browser, &take_back, &csrf, &[("reason", "Gửi nhầm")]).await;
+    assert_eq!(res.headers()["location"], format!("/documents/{id}?notice=take_back_requested"));
+    let province = d["document"]["agency_id"].as_i64().expect("agency");
+    let (_, outbox) = clerk.get(&format!("/api/v1/agencies/{province}/outbox")).await;
+    let entries: Vec<(&str, &str)> = outbox
+        .as_array()
+        .expect("outbox")
+        .iter()
+        .filter(|e| e["document_id"] == id)
+        .map(|e| (e["kind"].as_str().unwrap_or(""), e["status_code"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(entries, [("document", ""), ("update", ""), ("status", "13")], "{outbox}");
+    let (_, after) = clerk.get(&format!("/api/v1/documents/{id}")).await;
+    assert_eq!(after["document"]["subject"], "Báo cáo kết quả cải cách hành chính năm 2026 (đính chính)");
+
     // The province's clerk cannot read the ministry's outbox.
     assert_eq!(clerk.get(&format!("/api/v1/agencies/{}/outbox", ministry.id)).await.0, StatusCode::FORBIDDEN);
 }

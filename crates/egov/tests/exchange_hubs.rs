@@ -274,6 +274,12 @@ async fn wait_for_statuses(clerk: &ApiUser, id: i64, status: &str, timeout: Dura
     }
 }
 
+/// A system's certificate (organisation kind, 30 days) from `ca`.
+fn system_certificate(ca: &egov_pki::Issued, name: &str, now: i64) -> egov_pki::Issued {
+    egov_pki::issue_certificate(ca, &egov_pki::Subject::new(name), egov_pki::CertificateKind::Seal, now - 60, 30, None)
+        .expect("system certificate")
+}
+
 /// The whole exchange on loopback: two hubs, three node processes, the ministry in this process.
 struct Topology {
     app: TestApp,
@@ -318,15 +324,7 @@ async fn topology() -> Topology {
             .expect("time");
     let hub_ca =
         egov_pki::create_root("Trục liên thông tỉnh Nghệ An CA", "UBND tỉnh Nghệ An", now - 60, 30).expect("CA");
-    let hub_cert = egov_pki::issue_certificate(
-        &hub_ca,
-        &egov_pki::Subject::new("Trục liên thông văn bản tỉnh Nghệ An"),
-        egov_pki::CertificateKind::Seal,
-        now - 60,
-        30,
-        None,
-    )
-    .expect("hub certificate");
+    let hub_cert = system_certificate(&hub_ca, "Trục liên thông văn bản tỉnh Nghệ An", now);
     let identity = egov_pki::Identity {
         private_key_pkcs8: hub_cert.key_pkcs8.clone(),
         chain: vec![hub_cert.certificate_der.clone(), hub_ca.certificate_der.clone()],
@@ -362,15 +360,7 @@ async fn topology() -> Topology {
     national.register("G01", "Bộ Nội vụ", &ministry_pem, "node");
     national.register("H41", "Trục liên thông tỉnh Nghệ An", &hub_pem, "hub");
     // A system for measurements (benchmarks send from it with their own client).
-    let probe_cert = egov_pki::issue_certificate(
-        &hub_ca,
-        &egov_pki::Subject::new("Hệ thống đo kiểm"),
-        egov_pki::CertificateKind::Seal,
-        now - 60,
-        30,
-        None,
-    )
-    .expect("probe certificate");
+    let probe_cert = system_certificate(&hub_ca, "Hệ thống đo kiểm", now);
     let probe_pem = certs.join("G02.pem");
     std::fs::write(&probe_pem, egov_pki::der_to_pem(&probe_cert.certificate_der, "CERTIFICATE")).expect("pem");
     national.register("G02", "Hệ thống đo kiểm", &probe_pem, "node");

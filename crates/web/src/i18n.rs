@@ -187,6 +187,14 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("rstatus.updated", "đã cập nhật (15)", "update applied (15)"),
     ("rstatus.update_refused", "từ chối cập nhật (16)", "update refused (16)"),
     ("rstatus.revoke_refused", "từ chối thu hồi (02)", "revocation refused (02)"),
+    ("doc.update_subject", "Trích yếu sau cập nhật", "Subject after the update"),
+    ("doc.update_reason", "Nội dung cập nhật", "What the update changes"),
+    ("doc.update_send", "Gửi cập nhật văn bản (liên thông)", "Send the update (exchange)"),
+    (
+        "notice.update_sent",
+        "Đã gửi cập nhật văn bản đến các nơi nhận qua trục liên thông.",
+        "The update was sent to the addressees.",
+    ),
     ("doc.take_back", "Đề nghị lấy lại văn bản (liên thông)", "Ask to take the document back (exchange)"),
     ("doc.take_back_reason", "Lý do lấy lại", "Reason for taking it back"),
     (

@@ -23,6 +23,37 @@ pub(crate) use package::Purpose;
 /// The hub's directory of agencies as last fetched, and when.
 pub(crate) type DirectoryCache = Arc<tokio::sync::Mutex<Option<(std::time::Instant, Vec<egov_hub::DirectoryEntry>)>>>;
 
+/// A step of the exchange for a document's timeline.
+pub(crate) struct Step<'a> {
+    /// The person acting here, if any (the exchange worker acts for nobody in person).
+    pub actor: Option<i64>,
+    /// The name of the person acting elsewhere (a status's staff), or empty.
+    pub actor_name: &'a str,
+    pub kind: &'a str,
+    pub target: &'a str,
+    pub body: &'a str,
+}
+
+/// Puts a step of the exchange on a document's timeline and refreshes its search entry.
+pub(crate) async fn record_step(c: &mut Conn, document_id: i64, step: Step<'_>, now: i64) -> AppResult<()> {
+    let event = egov_storage::handling::NewEvent {
+        document_id,
+        actor_id: step.actor,
+        actor_name: step.actor_name,
+        kind: step.kind,
+        target: Some(step.target),
+        body: Some(step.body),
+        ..egov_storage::handling::NewEvent::default()
+    };
+    egov_storage::handling::insert_event(c, &event, now).await?;
+    crate::documents::reindex(c, document_id).await
+}
+
+/// Addressee statuses of an outside addressee that has the document, or will: an update or a take-back
+/// request goes to these.
+pub(crate) const HELD_BY_ADDRESSEE: &[&str] =
+    &["queued", "sent", "arrived", "received", "assigned", "processing", "completed", "update_requested", "updated"];
+
 /// How long a fetched directory is used before it is fetched again.
 const DIRECTORY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
@@ -250,5 +281,29 @@ impl Services {
                 Ok(cache.as_ref().map(|(_, entries)| entries.clone()).unwrap_or_default())
             }
         }
+    }
+
+    /// Refuses a package not addressed to `agency_id` (none of `to` is its code); returns the agency's code.
+    pub(crate) async fn addressed_here(
+        &self,
+        agency_id: i64,
+        to: &[egov_edxml::Organization],
+    ) -> AppResult<Option<egov_edxml::AgencyCode>> {
+        let agency = {
+            let mut c = self.store.read().await?;
+            egov_storage::org::get_agency(&mut c, agency_id, &egov_storage::Visibility::All)
+                .await?
+                .ok_or(AppError::NotFound)?
+        };
+        let own = egov_edxml::AgencyCode::parse(&agency.code).ok();
+        if !to.iter().any(|t| Some(&t.organ_id) == own.as_ref()) {
+            return Err(AppError::invalid(
+                "package",
+                "wrong_addressee",
+                "Gói tin không gửi đến cơ quan này.",
+                "The package is not addressed to this agency.",
+            ));
+        }
+        Ok(own)
     }
 }

@@ -327,10 +327,7 @@ impl Services {
             .await?
             .into_iter()
             .filter(|r| r.agency_id.is_none() && r.unit_id.is_none())
-            .filter(|r| {
-                ["sent", "arrived", "received", "assigned", "processing", "completed", "updated", "update_requested"]
-                    .contains(&r.status.as_str())
-            })
+            .filter(|r| super::HELD_BY_ADDRESSEE.contains(&r.status.as_str()))
             .collect();
         if reached.is_empty() {
             return Err(conflict(

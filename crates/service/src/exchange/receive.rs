@@ -1,12 +1,12 @@
 //! Arriving edXML document packages: checked (well-formed and valid edXML, addressed to this agency, XML
 //! signature intact and trusted, PDF signatures checked at intake, never twice) and put in the clerks' "to
 //! register" queue, or, for a revocation, applied to the copy received before; answered with statuses.
-use egov_edxml::{AgencyCode, BusinessDocType, Package, StatusCode};
+use egov_edxml::{BusinessDocType, Package, StatusCode};
 use egov_storage::documents::{self as db, NewDocument};
 use egov_storage::handling as hdb;
 
-use super::{document_type_of, package_error, urgency_of};
-use crate::documents::{audit_doc, conflict, deliver, reindex, require, Upload};
+use super::{document_type_of, package_error, record_step, urgency_of, Step};
+use crate::documents::{audit_doc, conflict, deliver, require, Upload};
 use crate::{now_ms, AppError, AppResult, Caller, Scope, Services};
 
 impl Services {
@@ -19,21 +19,7 @@ impl Services {
         }
         let read = egov_edxml::read_package(&bytes).map_err(|e| package_error(&e))?;
         let package = read.package;
-        let agency = {
-            let mut c = self.store.read().await?;
-            egov_storage::org::get_agency(&mut c, agency_id, &egov_storage::Visibility::All)
-                .await?
-                .ok_or(AppError::NotFound)?
-        };
-        let own = AgencyCode::parse(&agency.code).ok();
-        if !package.header.to.iter().any(|t| Some(&t.organ_id) == own.as_ref()) {
-            return Err(AppError::invalid(
-                "package",
-                "wrong_addressee",
-                "Gói tin không gửi đến cơ quan này.",
-                "The package is not addressed to this agency.",
-            ));
-        }
+        let own = self.addressed_here(agency_id, &package.header.to).await?;
         let xml = std::str::from_utf8(&bytes).map_err(|_| {
             AppError::invalid("package", "bad_package", "Gói tin không phải UTF-8.", "The package is not UTF-8.")
         })?;
@@ -124,33 +110,21 @@ impl Services {
         for old in &replaces {
             db::set_status(&mut tx, old.id, "replaced", old.agency_wide, now).await?;
             let body = format!("Được thay thế bởi văn bản số {number_notation}");
-            let event = hdb::NewEvent {
-                document_id: old.id,
-                actor_id: actor,
-                actor_name: "",
-                kind: "replaced",
-                target: Some(&number_notation),
-                body: Some(&body),
-                ..hdb::NewEvent::default()
-            };
-            hdb::insert_event(&mut tx, &event, now).await?;
-            reindex(&mut tx, old.id).await?;
+            record_step(
+                &mut tx,
+                old.id,
+                Step { actor, actor_name: "", kind: "replaced", target: &number_notation, body: &body },
+                now,
+            )
+            .await?;
         }
-        hdb::insert_event(
+        record_step(
             &mut tx,
-            &hdb::NewEvent {
-                document_id: id,
-                actor_id: actor,
-                actor_name: "",
-                kind: "received",
-                target: Some(&header.from.organ_name),
-                body: Some(&signature_note),
-                ..hdb::NewEvent::default()
-            },
+            id,
+            Step { actor, actor_name: "", kind: "received", target: &header.from.organ_name, body: &signature_note },
             now,
         )
         .await?;
-        reindex(&mut tx, id).await?;
         let arrived = db::get_document_unchecked(&mut tx, id).await?.ok_or(AppError::NotFound)?;
         self.queue_status(&mut tx, caller, &arrived, StatusCode::Arrived, "Đã đến", now).await?;
         let detail = serde_json::json!({ "document_id": exchange_id, "from": sender_code, "files": files.len(), "signature": signature_note });
@@ -191,17 +165,13 @@ impl Services {
             db::revoke(&mut tx, d.id, reason, now).await?;
             crate::documents::close_copy_items(&mut tx, d.id, now).await?;
             let body = format!("{reason} ({signature_note})");
-            let event = hdb::NewEvent {
-                document_id: d.id,
-                actor_id: actor,
-                actor_name: "",
-                kind: "revoked",
-                target: Some(&package.header.from.organ_name),
-                body: Some(&body),
-                ..hdb::NewEvent::default()
-            };
-            hdb::insert_event(&mut tx, &event, now).await?;
-            reindex(&mut tx, d.id).await?;
+            record_step(
+                &mut tx,
+                d.id,
+                Step { actor, actor_name: "", kind: "revoked", target: &package.header.from.organ_name, body: &body },
+                now,
+            )
+            .await?;
             self.queue_status(&mut tx, caller, &d, StatusCode::Received, "Đã nhận thu hồi văn bản", now).await?;
             let detail = serde_json::json!({ "document_id": exchange_id, "reason": reason });
             audit_doc(&mut tx, caller, "document.revoked_by_sender", d.id, &detail).await?;
@@ -271,17 +241,13 @@ impl Services {
         .await?;
         self.attach_intake(&mut tx, d.id, &files, version, "main", by, now).await?;
         let body = if reason.is_empty() { signature_note.to_string() } else { format!("{reason} ({signature_note})") };
-        let event = hdb::NewEvent {
-            document_id: d.id,
-            actor_id: actor,
-            actor_name: "",
-            kind: "updated",
-            target: Some(&header.from.organ_name),
-            body: Some(&body),
-            ..hdb::NewEvent::default()
-        };
-        hdb::insert_event(&mut tx, &event, now).await?;
-        reindex(&mut tx, d.id).await?;
+        record_step(
+            &mut tx,
+            d.id,
+            Step { actor, actor_name: "", kind: "updated", target: &header.from.organ_name, body: &body },
+            now,
+        )
+        .await?;
         self.queue_status(&mut tx, caller, &d, StatusCode::TakeBackAccepted, "Đã cập nhật văn bản", now).await?;
         let detail = serde_json::json!({ "document_id": exchange_id, "reason": reason, "files": files.len() });
         audit_doc(&mut tx, caller, "document.updated_by_sender", d.id, &detail).await?;

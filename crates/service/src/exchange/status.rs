@@ -4,10 +4,9 @@
 use egov_edxml::{AgencyCode, DocumentId, Organization, ResponseFor, StaffInfo, StatusCode, StatusPackage};
 use egov_storage::documents::{self as db, DocumentRow};
 use egov_storage::exchange::{self as xdb, NewOutbox};
-use egov_storage::handling as hdb;
 use egov_storage::Conn;
 
-use super::{edxml_date, edxml_now, package_error, EDXML_NS};
+use super::{edxml_date, edxml_now, package_error, record_step, Step, EDXML_NS};
 use crate::documents::{audit_doc, reindex};
 use crate::{now_ms, AppError, AppResult, Caller, Services};
 
@@ -159,21 +158,7 @@ impl Services {
             return Err(AppError::Forbidden);
         }
         let status = egov_edxml::read_status(bytes).map_err(|e| package_error(&e))?.status;
-        let agency = {
-            let mut c = self.store.read().await?;
-            egov_storage::org::get_agency(&mut c, agency_id, &egov_storage::Visibility::All)
-                .await?
-                .ok_or(AppError::NotFound)?
-        };
-        let own = AgencyCode::parse(&agency.code).ok();
-        if !status.to.iter().any(|t| Some(&t.organ_id) == own.as_ref()) {
-            return Err(AppError::invalid(
-                "package",
-                "wrong_addressee",
-                "Gói tin trạng thái không gửi đến cơ quan này.",
-                "The status is not addressed to this agency.",
-            ));
-        }
+        self.addressed_here(agency_id, &status.to).await?;
         let xml = std::str::from_utf8(bytes).map_err(|_| {
             AppError::invalid("package", "bad_package", "Gói tin không phải UTF-8.", "The package is not UTF-8.")
         })?;
@@ -224,21 +209,19 @@ impl Services {
         } else {
             format!("{code_text}: {}", status.description.trim())
         };
-        hdb::insert_event(
+        record_step(
             &mut tx,
-            &hdb::NewEvent {
-                document_id: d.id,
-                actor_id: None,
+            d.id,
+            Step {
+                actor: None,
                 actor_name: &status.staff.staff,
                 kind: "exchange_status",
-                target: Some(&recipient.name),
-                body: Some(&body),
-                ..hdb::NewEvent::default()
+                target: &recipient.name,
+                body: &body,
             },
             now,
         )
         .await?;
-        reindex(&mut tx, d.id).await?;
         let detail = serde_json::json!({ "from": author.as_str(), "status": code_text, "recipient_status": applied });
         audit_doc(&mut tx, caller, "document.exchange_status", d.id, &detail).await?;
         crate::commit(tx).await?;
@@ -288,17 +271,13 @@ impl Services {
             )
         };
         let body = if reason.is_empty() { text.to_string() } else { format!("{reason} — {text}") };
-        let event = hdb::NewEvent {
-            document_id: d.id,
-            actor_id: None,
-            actor_name: &status.staff.staff,
-            kind,
-            target: Some(&status.from.organ_name),
-            body: Some(&body),
-            ..hdb::NewEvent::default()
-        };
-        hdb::insert_event(&mut tx, &event, now).await?;
-        reindex(&mut tx, d.id).await?;
+        record_step(
+            &mut tx,
+            d.id,
+            Step { actor: None, actor_name: &status.staff.staff, kind, target: &status.from.organ_name, body: &body },
+            now,
+        )
+        .await?;
         self.queue_status(&mut tx, caller, &d, answer, text, now).await?;
         let code_text = format!("{:02}", answer.code());
         let detail = serde_json::json!({ "from": status.from.organ_id.as_str(), "status": "13", "answer": code_text });
@@ -330,9 +309,7 @@ impl Services {
             .await?
             .into_iter()
             .filter(|r| r.agency_id.is_none() && r.unit_id.is_none())
-            .filter(|r| {
-                ["queued", "sent", "arrived", "received", "assigned", "processing"].contains(&r.status.as_str())
-            })
+            .filter(|r| super::HELD_BY_ADDRESSEE.contains(&r.status.as_str()))
             .collect();
         let (Some(exchange_id), true) = (d.exchange_id.clone(), d.direction == "outgoing" && d.status == "issued")
         else {

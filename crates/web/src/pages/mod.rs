@@ -227,6 +227,7 @@ pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
         ("password_reset", "notice.password_reset"),
         ("revoked", "notice.revoked"),
         ("take_back_requested", "notice.take_back_requested"),
+        ("update_sent", "notice.update_sent"),
         ("saved", "notice.saved"),
         ("sent", "notice.sent"),
         ("signed", "notice.signed"),

@@ -30,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/messages/new", get(new_message).post(send_message))
         .route("/documents/{id}/revoke", post(revoke))
         .route("/documents/{id}/take-back", post(take_back))
+        .route("/documents/{id}/exchange-update", post(exchange_update))
         .route("/documents/{id}/file", post(file_document))
         .route("/files/{id}/print", post(print_copy))
 }
@@ -305,6 +306,28 @@ async fn take_back(
     match st.services.request_take_back(&s.caller, id, &f.reason).await {
         Ok(_) => Ok(Redirect::to(&format!("/documents/{id}?notice=take_back_requested")).into_response()),
         Err(e) => super::documents::refused(&st, &s, id, e, &["reason", "status"]).await,
+    }
+}
+
+/// A correction of an issued document, sent to the outside addressees (business type 2).
+#[derive(Debug, serde::Deserialize)]
+struct UpdateForm {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The clerk sends a correction of the document through the exchange.
+async fn exchange_update(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<UpdateForm>,
+) -> Result<Response, PageError> {
+    match st.services.send_update(&s.caller, id, Some(&f.subject), &f.reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/documents/{id}?notice=update_sent")).into_response()),
+        Err(e) => super::documents::refused(&st, &s, id, e, &["subject", "reason", "status"]).await,
     }
 }
 
