@@ -195,6 +195,25 @@ async fn verify_audit(services: &Services) -> anyhow::Result<ExitCode> {
 /// The new password, from the first line of standard input (`--password-stdin`), else from
 /// `EGOV_NEW_PASSWORD`, else typed at a terminal prompt (twice, not echoed). Never a flag
 /// value, so it does not land in shell history or the process list.
+/// Environment variable holding a PKCS#12 file's password for `egov pki exchange-key`.
+pub const KEY_PASSWORD_ENV: &str = "EGOV_KEY_PASSWORD";
+
+/// A secret from the first line of standard input, the environment variable `env`, or a prompt.
+fn read_secret(from_stdin: bool, env: &str, prompt: &str) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    if let Ok(secret) = std::env::var(env) {
+        return Ok(secret);
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt).context("cannot read the password");
+    }
+    bail!("no password given: pipe it with --password-stdin or set {env}")
+}
+
 fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
     if from_stdin {
         let mut line = String::new();
@@ -266,6 +285,19 @@ pub async fn pki(settings: &Settings, command: crate::cli::PkiCommand) -> anyhow
             }
             std::fs::write(&path, all)?;
             println!("{} root certificate(s) added to {}", added.len(), path.display());
+        }
+        PkiCommand::ExchangeKey(args) => {
+            let pkcs12 =
+                std::fs::read(&args.pkcs12).with_context(|| format!("cannot read {}", args.pkcs12.display()))?;
+            let password = read_secret(args.password_stdin, KEY_PASSWORD_ENV, "PKCS#12 password: ")?;
+            let system = egov_service::Caller::system("cli");
+            let agency = agency_id(&services, &args.agency, "--agency").await?;
+            let import =
+                egov_service::signatures::keys::KeyImport { pkcs12, password, pin: String::new(), image: None };
+            let status = services
+                .import_key(&system, egov_service::signatures::keys::KeyOwner::Exchange(agency), import)
+                .await?;
+            println!("exchange key of {} imported: {}", args.agency, status.subject);
         }
         PkiCommand::ExchangeCertificate(args) => match services.exchange_certificate(&args.agency).await? {
             Some(der) => print!("{}", egov_pki::der_to_pem(&der, "CERTIFICATE")),

@@ -106,6 +106,22 @@ pub enum PkiCommand {
     Trust(TrustArgs),
     /// Print (PEM) the certificate of an agency's exchange key, to register the agency at its hub
     ExchangeCertificate(ExchangeCertificateArgs),
+    /// Import an agency's exchange key (PKCS#12; password from --password-stdin, EGOV_KEY_PASSWORD or a prompt)
+    ExchangeKey(ExchangeKeyArgs),
+}
+
+/// `egov pki exchange-key`.
+#[derive(Debug, Args)]
+pub struct ExchangeKeyArgs {
+    /// The agency's identifier code
+    #[arg(long, value_name = "CODE")]
+    pub agency: String,
+    /// The PKCS#12 file (.p12/.pfx) with the agency's organisation certificate and key
+    #[arg(long, value_name = "FILE")]
+    pub pkcs12: PathBuf,
+    /// Read the file's password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 /// `egov pki exchange-certificate`.

@@ -291,3 +291,56 @@ fn serve_demo_prints_logins_listens_and_stops_on_sigterm() {
         done_rx.recv_timeout(Duration::from_secs(30)).expect("egov serve stops within 30 s of SIGTERM").expect("wait");
     assert!(out.status.success(), "exit {:?}: {}", out.status, text(&out.stderr));
 }
+
+#[test]
+fn an_agency_exchange_key_is_imported_from_pkcs12_and_printed_for_its_hub() {
+    let dir = tempdir();
+    let db = sqlite_url(dir.path());
+    assert!(run(egov(dir.path()).args(["migrate", "--database-url", &db])).status.success());
+    let out = run(egov(dir.path()).args(["admin", "create-agency", "--database-url", &db]).args([
+        "--code",
+        "H41.12",
+        "--name",
+        "Sở Nội vụ",
+        "--level",
+        "province",
+    ]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(run(egov(dir.path()).args(["pki", "demo", "--database-url", &db])).status.success());
+
+    // The agency's organisation certificate, from the (trusted) demo root, in a PKCS#12 file.
+    let root = std::fs::read(dir.path().join("pki/demo-root.p12")).expect("demo root");
+    let root = egov_pki::read_pkcs12(&root, "egov-demo-root").expect("root");
+    let ca = egov_pki::Issued { certificate_der: root.certificate().to_vec(), key_pkcs8: root.private_key_pkcs8 };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    let now = i64::try_from(now).expect("time");
+    let subject = egov_pki::Subject::new("Sở Nội vụ – hệ thống liên thông");
+    let cert = egov_pki::issue_certificate(&ca, &subject, egov_pki::CertificateKind::Seal, now - 60, 30, None)
+        .expect("certificate");
+    let identity = egov_pki::Identity {
+        private_key_pkcs8: cert.key_pkcs8.clone(),
+        chain: vec![cert.certificate_der.clone(), ca.certificate_der.clone()],
+    };
+    let p12 = dir.path().join("snv.p12");
+    std::fs::write(&p12, egov_pki::write_pkcs12(&identity, "mat-khau-p12", "snv").expect("p12")).expect("write");
+
+    let import = |password: &str| {
+        run(egov(dir.path())
+            .env("EGOV_KEY_PASSWORD", password)
+            .args(["pki", "exchange-key", "--database-url", &db, "--agency", "H41.12", "--pkcs12"])
+            .arg(&p12))
+    };
+    let out = import("sai-mat-khau");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("pkcs12"), "{}", text(&out.stderr));
+    let out = import("mat-khau-p12");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("imported"), "{}", text(&out.stdout));
+
+    // The certificate to register at the hub is the imported one.
+    let out = run(egov(dir.path()).args(["pki", "exchange-certificate", "--database-url", &db, "--agency", "H41.12"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(egov_pki::pem_to_der_all(&text(&out.stdout)), vec![cert.certificate_der.clone()]);
+    let out = run(egov(dir.path()).args(["pki", "exchange-certificate", "--database-url", &db, "--agency", "H99"]));
+    assert_eq!(out.status.code(), Some(1));
+}

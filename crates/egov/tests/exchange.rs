@@ -321,6 +321,32 @@ async fn an_arriving_document_is_answered_at_every_stage_of_its_handling() {
     let signed = egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &signer)
         .expect("signed");
 
+    // The office's exchange key is replaced by an imported one (as `egov pki exchange-key` does): no PIN, and
+    // its answers are signed with it from then on.
+    let office_cert = egov_pki::issue_certificate(
+        &root,
+        &egov_pki::Subject::new("Văn phòng UBND tỉnh – hệ thống liên thông"),
+        egov_pki::CertificateKind::Seal,
+        now - 60,
+        30,
+        None,
+    )
+    .expect("office certificate");
+    let identity = egov_pki::Identity {
+        private_key_pkcs8: office_cert.key_pkcs8.clone(),
+        chain: vec![office_cert.certificate_der.clone(), root.certificate_der.clone()],
+    };
+    let import = egov_service::signatures::keys::KeyImport {
+        pkcs12: egov_pki::write_pkcs12(&identity, "p12-password", "office").expect("p12"),
+        password: "p12-password".into(),
+        pin: String::new(),
+        image: None,
+    };
+    app.services
+        .import_key(&system, egov_service::signatures::keys::KeyOwner::Exchange(office.id), import)
+        .await
+        .expect("exchange key imported");
+
     let res = app
         .client()
         .post(app.url(&format!("/api/v1/agencies/{}/edxml", office.id)))
@@ -362,6 +388,10 @@ async fn an_arriving_document_is_answered_at_every_stage_of_its_handling() {
         outbox.as_array().expect("outbox").iter().filter_map(|e| e["status_code"].as_str()).collect();
     assert_eq!(codes, ["01", "03", "04", "05", "06"], "{outbox}");
     assert!(outbox.as_array().expect("outbox").iter().all(|e| e["to_code"] == "G01.01"));
+    let first = &outbox.as_array().expect("outbox")[0];
+    let (_, xml) = clerk.get_bytes(&format!("/api/v1/outbox/{}", first["id"])).await;
+    let verified = egov_xmldsig::verify(std::str::from_utf8(&xml).expect("utf-8")).expect("the 01 answer verifies");
+    assert_eq!(verified.certificate, office_cert.certificate_der, "signed with the imported exchange key");
 
     // The ministry asks for it back (13): it is registered and handled here, so the answer is 16 and it stays.
     let office_org = egov_edxml::Organization::new("H41.01".parse().expect("code"), "Văn phòng UBND tỉnh");

@@ -103,14 +103,22 @@ impl Services {
             KeyOwner::Exchange(_) if caller.actor.is_system_admin() => {}
             _ => return Err(AppError::Forbidden),
         }
-        pin_rule(&import.pin)?;
+        // Personal and seal keys are sealed under their holder's PIN; an exchange key signs unattended, so it
+        // is sealed under the server's key-encryption key and needs no PIN.
+        let secret = match owner {
+            KeyOwner::Exchange(_) => crate::exchange::exchange_kek(&self.settings.pki_dir)?,
+            _ => {
+                pin_rule(&import.pin)?;
+                import.pin.clone()
+            }
+        };
         let image = match import.image {
             Some(upload) => Some(self.signature_image(upload).await?),
             None => None,
         };
         let trust = self.trust();
         let now_secs = now_ms() / 1000;
-        let (pkcs12, password, pin) = (import.pkcs12, import.password, import.pin);
+        let (pkcs12, password, pin) = (import.pkcs12, import.password, secret);
         let sealed = tokio::task::spawn_blocking(move || -> AppResult<_> {
             let identity = egov_pki::read_pkcs12(&pkcs12, &password).map_err(|e| pki_field("pkcs12", &e))?;
             let info = egov_pki::certificate_info(identity.certificate()).map_err(|e| pki_field("pkcs12", &e))?;
@@ -151,7 +159,14 @@ impl Services {
         .await
         .map_err(AppError::internal)??;
         let (info, chain, sealed_key) = sealed;
-        self.store_key(caller, owner, &info, &chain, &sealed_key, image.as_deref()).await
+        let stored = self.store_key(caller, owner, &info, &chain, &sealed_key, image.as_deref()).await?;
+        if let KeyOwner::Exchange(agency) = owner {
+            // The next package is signed with the new key, not the one kept open in memory.
+            if let Ok(mut open) = self.exchange_signers.lock() {
+                open.remove(&agency);
+            }
+        }
+        Ok(stored)
     }
 
     /// Stores a sealed key as its owner's active one, with its audit entry.
