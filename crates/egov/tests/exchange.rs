@@ -208,6 +208,11 @@ async fn a_signed_package_goes_from_the_province_to_a_ministry_and_lands_once() 
     let take_back = format!("/documents/{id}/take-back");
     let res = support::post_form(&app, &browser, &take_back, &csrf, &[("reason", "Gửi nhầm")]).await;
     assert_eq!(res.headers()["location"], format!("/documents/{id}?notice=take_back_requested"));
+    // A reason longer than a package carries is refused with its field.
+    let (status, err) =
+        clerk.post(&format!("/api/v1/documents/{id}/take-back"), json!({ "text": "x".repeat(501) })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "too_long");
     let province = d["document"]["agency_id"].as_i64().expect("agency");
     let (_, outbox) = clerk.get(&format!("/api/v1/agencies/{province}/outbox")).await;
     let entries: Vec<(&str, &str)> = outbox

@@ -23,6 +23,35 @@ pub(crate) use package::Purpose;
 /// The hub's directory of agencies as last fetched, and when.
 pub(crate) type DirectoryCache = Arc<tokio::sync::Mutex<Option<(std::time::Instant, Vec<egov_hub::DirectoryEntry>)>>>;
 
+/// Longest reason carried in a package (edXML `Description` / `BussinessDocReason`).
+const MAX_REASON_CHARS: usize = 500;
+
+/// A reason for the addressees, NFC-normalised and trimmed: required, at most 500 characters.
+pub(crate) fn exchange_reason(reason: &str, missing_vi: &str, missing_en: &str) -> AppResult<String> {
+    let reason = egov_domain::text::normalize(reason.trim());
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", "required", missing_vi, missing_en));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(AppError::invalid(
+            "reason",
+            "too_long",
+            "Lý do tối đa 500 ký tự.",
+            "The reason is at most 500 characters.",
+        ));
+    }
+    Ok(reason)
+}
+
+/// A package's number and notation as written on a document (`05/QĐ-UBND`, or the number alone).
+pub(crate) fn number_notation_of(code: &egov_edxml::Code) -> String {
+    if code.notation.is_empty() {
+        code.number.clone()
+    } else {
+        format!("{}/{}", code.number, code.notation)
+    }
+}
+
 /// A step of the exchange for a document's timeline.
 pub(crate) struct Step<'a> {
     /// The person acting here, if any (the exchange worker acts for nobody in person).

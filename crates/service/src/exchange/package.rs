@@ -291,15 +291,7 @@ impl Services {
     /// 15 (applied) or 16 (refused). Clerks of the issuing agency. Returns how many addressees were sent it.
     pub async fn send_update(&self, caller: &Caller, id: i64, subject: Option<&str>, reason: &str) -> AppResult<usize> {
         require(caller, Scope::DocumentsWrite)?;
-        let reason = egov_domain::text::normalize(reason.trim());
-        if reason.is_empty() {
-            return Err(AppError::invalid(
-                "reason",
-                "required",
-                "Vui lòng nêu nội dung cập nhật.",
-                "Say what the update changes.",
-            ));
-        }
+        let reason = super::exchange_reason(reason, "Vui lòng nêu nội dung cập nhật.", "Say what the update changes.")?;
         let subject = subject.map(|s| egov_domain::text::normalize(s.trim())).filter(|s| !s.is_empty());
         if subject.as_ref().is_some_and(|s| s.chars().count() > 500) {
             return Err(AppError::invalid(

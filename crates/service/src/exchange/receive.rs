@@ -38,11 +38,7 @@ impl Services {
             package.attachments.iter().map(|a| Upload { name: a.name.clone(), bytes: a.data.clone() }).collect();
         let files = self.intake(uploads, "package").await?;
         let doc_type = document_type_of(&header.document_type);
-        let number_notation = if header.code.notation.is_empty() {
-            header.code.number.clone()
-        } else {
-            format!("{}/{}", header.code.number, header.code.notation)
-        };
+        let number_notation = super::number_notation_of(&header.code);
         let issued_on = format!(
             "{:04}-{:02}-{:02}",
             header.promulgation.date.year(),

@@ -290,15 +290,12 @@ impl Services {
     /// back (status 13, "lấy lại"); each answers 15 (given back) or 16 (refused). Returns how many were asked.
     pub async fn request_take_back(&self, caller: &Caller, id: i64, reason: &str) -> AppResult<usize> {
         crate::documents::require(caller, crate::Scope::DocumentsWrite)?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(AppError::invalid(
-                "reason",
-                "required",
-                "Vui lòng nêu lý do lấy lại văn bản.",
-                "Give the reason for taking the document back.",
-            ));
-        }
+        let reason = super::exchange_reason(
+            reason,
+            "Vui lòng nêu lý do lấy lại văn bản.",
+            "Give the reason for taking the document back.",
+        )?;
+        let reason = reason.as_str();
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let d = self.visible_document(&mut tx, caller, id).await?;

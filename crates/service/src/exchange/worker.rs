@@ -11,10 +11,10 @@ use egov_edxml::{Message, StatusCode};
 use egov_hub::{ClientError, HubClient};
 use egov_storage::documents as db;
 use egov_storage::exchange as xdb;
-use egov_storage::handling as hdb;
 use tokio::task::JoinSet;
 
 use super::status::About;
+use super::{record_step, Step};
 use crate::{now_ms, AppError, AppResult, Caller, Services};
 
 /// Packages sent at once.
@@ -174,16 +174,9 @@ impl Worker {
                 xdb::mark_failed(&mut tx, item.id, &reason, None).await?;
                 if let (Some(r), Some(doc)) = (recipient, item.document_id) {
                     db::set_recipient_status(&mut tx, r.id, "send_failed", None, Some(&reason), now).await?;
-                    let event = hdb::NewEvent {
-                        document_id: doc,
-                        actor_id: None,
-                        actor_name: "",
-                        kind: "exchange_status",
-                        target: Some(&r.name),
-                        body: Some(&reason),
-                        ..hdb::NewEvent::default()
-                    };
-                    hdb::insert_event(&mut tx, &event, now).await?;
+                    let step =
+                        Step { actor: None, actor_name: "", kind: "exchange_status", target: &r.name, body: &reason };
+                    record_step(&mut tx, doc, step, now).await?;
                 }
             }
             Err(e) => {
@@ -248,21 +241,22 @@ impl Worker {
             let worker = self.clone();
             async move {
                 let bytes = client.fetch(&p.id).await.map_err(|e| e.to_string())?;
-                worker.handle(agency_id, &bytes).await.map_err(|e| e.to_string())?;
+                worker.handle(agency_id, &p.kind, &bytes).await.map_err(|e| e.to_string())?;
                 client.ack(&p.id).await.map_err(|e| e.to_string())
             }
         })
         .await;
     }
 
-    /// Handles one arrived package. `Ok` means it may be acknowledged: it was stored, or refused for good
-    /// (the sender hears 02 where the standard says so); `Err` means try again later.
-    async fn handle(&self, agency_id: i64, bytes: &[u8]) -> AppResult<()> {
+    /// Handles one arrived package of `kind` (as the hub classified it: `status` or `document`). `Ok` means it
+    /// may be acknowledged: it was stored, or refused for good (the sender hears 02 where the standard says
+    /// so); `Err` means try again later.
+    async fn handle(&self, agency_id: i64, kind: &str, bytes: &[u8]) -> AppResult<()> {
         let caller = Caller::system("exchange");
-        let message = egov_edxml::read_message(bytes);
-        let result = match &message {
-            Ok(Message::Status(_)) => self.services.apply_status(&caller, agency_id, bytes).await.map(|_| ()),
-            _ => self.services.receive_package(&caller, agency_id, bytes.to_vec()).await.map(|_| ()),
+        let result = if kind == "status" {
+            self.services.apply_status(&caller, agency_id, bytes).await.map(|_| ())
+        } else {
+            self.services.receive_package(&caller, agency_id, bytes.to_vec()).await.map(|_| ())
         };
         let Err(e) = result else { return Ok(()) };
         let Some(code) = permanent_reason(&e) else { return Err(e) };
@@ -270,17 +264,13 @@ impl Worker {
         if code == "duplicate_package" {
             return Ok(());
         }
-        // A document package that could be read: its sender hears 02 with the reason.
-        if let Ok(Message::Package(read)) = &message {
+        // A document package that can be read: its sender hears 02 with the reason.
+        if let Ok(Message::Package(read)) = egov_edxml::read_message(bytes) {
             let header = &read.package.header;
             let about = About {
                 document_id: header.document_id.clone(),
                 sender: header.from.clone(),
-                code: if header.code.notation.is_empty() {
-                    header.code.number.clone()
-                } else {
-                    format!("{}/{}", header.code.number, header.code.notation)
-                },
+                code: super::number_notation_of(&header.code),
                 promulgation_date: Some(header.promulgation.date),
             };
             let to = about.sender.clone();
