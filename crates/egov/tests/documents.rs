@@ -191,6 +191,24 @@ async fn an_incoming_document_goes_from_registration_down_to_a_specialist_and_ba
     assert!(csv.contains("Ngày đến,Số đến,Tác giả"), "{csv}");
     assert!(csv.contains("05/QĐ-STC") && csv.contains("06/QĐ-STC"));
     assert!(csv.contains("Trần Thị Bình"), "recipient column: {csv}");
+    // … and prints as a PDF whose Vietnamese text an independent reader gets back.
+    let (status, pdf) = clerk.get_bytes(&format!("/api/v1/books/{book}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF-"));
+    if let Some(text) = support::pdftotext(&pdf) {
+        for needle in [
+            "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN",
+            "Tên loại và trích yếu nội dung",
+            "05/QĐ-STC",
+            "06/QĐ-STC",
+            "Trần Thị Bình",
+            "Từ số 1 đến số",
+        ] {
+            assert!(text.contains(needle), "{needle:?} not in the printed book: {text}");
+        }
+    }
+    let (status, _) = outsider.get_bytes(&format!("/api/v1/books/{book}/pdf")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another agency's book is not printed");
 }
 
 #[tokio::test]

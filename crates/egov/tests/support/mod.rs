@@ -175,3 +175,19 @@ pub fn incoming_fields<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'
     }
     fields
 }
+
+/// The text of a PDF as poppler's `pdftotext` reads it, whitespace collapsed; fails when the
+/// tool is missing and `EGOV_REQUIRE_PDFSIG` is set (CI installs poppler-utils), else None.
+pub fn pdftotext(bytes: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("file.pdf");
+    std::fs::write(&path, bytes).expect("write");
+    match std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output() {
+        Ok(o) => {
+            assert!(o.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&o.stderr));
+            Some(String::from_utf8_lossy(&o.stdout).split_whitespace().collect::<Vec<_>>().join(" "))
+        }
+        Err(_) if std::env::var_os("EGOV_REQUIRE_PDFSIG").is_some() => panic!("pdftotext is required but missing"),
+        Err(_) => None,
+    }
+}

@@ -51,6 +51,14 @@ pub struct BookLine {
     pub recipients: String,
 }
 
+/// A register book as printed or exported: the book, the agency that keeps it, its lines.
+#[derive(Debug)]
+pub struct BookExtract {
+    pub book: BookRow,
+    pub agency: egov_storage::org::AgencyRow,
+    pub lines: Vec<BookLine>,
+}
+
 /// Checked values of an incoming registration.
 struct Checked {
     number: DocumentNumber,
@@ -435,8 +443,9 @@ impl Services {
         Ok(db::list_books(&mut conn, &scope.wide_agencies).await?)
     }
 
-    /// One book and its lines the caller may see, in number order (for printing and export).
-    pub async fn book(&self, caller: &Caller, book_id: i64) -> AppResult<(BookRow, Vec<BookLine>)> {
+    /// One book, its agency and the lines the caller may see, in number order (for printing and
+    /// export).
+    pub async fn book(&self, caller: &Caller, book_id: i64) -> AppResult<BookExtract> {
         let scope = scope_of(caller)?;
         let mut conn = self.store.read().await?;
         let book = db::get_book(&mut conn, book_id, &scope.wide_agencies).await?.ok_or(AppError::NotFound)?;
@@ -460,7 +469,10 @@ impl Services {
                 lines.push(BookLine { document: d, recipients });
             }
         }
-        Ok((book, lines))
+        let agency = egov_storage::org::get_agency(&mut conn, book.agency_id, &egov_storage::Visibility::All)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(BookExtract { book, agency, lines })
     }
 }
 

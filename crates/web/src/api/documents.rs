@@ -1205,17 +1205,44 @@ pub(crate) async fn books(State(st): State<AppState>, c: ApiCaller) -> ApiResult
 #[utoipa::path(get, path = "/api/v1/books/{id}/csv", tag = "documents", params(("id" = i64, Path)),
     responses((status = 200, description = "CSV (UTF-8 with BOM)"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn book_csv(State(st): State<AppState>, c: ApiCaller, Ids(id): Ids<i64>) -> ApiResult<Response> {
-    let (book, lines) = st.services.book(&c.caller, id).await.map_err(fail!(c))?;
-    let csv = crate::books::to_csv(&book, &lines);
-    let name = format!("so-{}-{}-{}.csv", book.direction, book.year, book.id);
-    Ok((
+    let extract = st.services.book(&c.caller, id).await.map_err(fail!(c))?;
+    let csv = crate::books::to_csv(&extract);
+    Ok(book_download(&extract, "csv", "text/csv; charset=utf-8", csv.into_bytes()))
+}
+
+/// A register book as a printable PDF (A4 landscape, the columns the clerical rules list, the
+/// heading repeated on every page, Vietnamese text in an embedded font).
+#[utoipa::path(get, path = "/api/v1/books/{id}/pdf", tag = "documents", params(("id" = i64, Path)),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn book_pdf(State(st): State<AppState>, c: ApiCaller, Ids(id): Ids<i64>) -> ApiResult<Response> {
+    let extract = st.services.book(&c.caller, id).await.map_err(fail!(c))?;
+    let printed_at = jiff::Timestamp::now().to_zoned(egov_service::documents::vietnam_tz());
+    let internal = |e: anyhow::Error| ApiError { err: egov_service::AppError::Internal(e), lang: c.lang };
+    let made =
+        tokio::task::spawn_blocking(move || crate::books::to_pdf(&extract, printed_at).map(|pdf| (extract, pdf)))
+            .await
+            .map_err(|e| internal(e.into()))?;
+    let (extract, pdf) = made.map_err(|e| internal(e.into()))?;
+    Ok(book_download(&extract, "pdf", "application/pdf", pdf))
+}
+
+/// A book file as a download named after the book.
+fn book_download(
+    extract: &egov_service::documents::registry::BookExtract,
+    ext: &str,
+    mime: &str,
+    body: Vec<u8>,
+) -> Response {
+    let book = &extract.book;
+    let name = format!("so-{}-{}-{}.{ext}", book.direction, book.year, book.id);
+    (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, mime.to_string()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
         ],
-        csv,
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// A new case file.

@@ -76,6 +76,7 @@ pub(crate) fn routes(_state: AppState) -> Router<AppState> {
         .route("/saved-searches/{id}", delete(documents::delete_saved_search))
         .route("/books", get(documents::books))
         .route("/books/{id}/csv", get(documents::book_csv))
+        .route("/books/{id}/pdf", get(documents::book_pdf))
         .route("/case-files", get(documents::case_files).post(documents::create_case_file))
         .route("/case-files/{id}", get(documents::case_file))
         .route("/case-files/{id}/documents", post(documents::add_to_case_file))
@@ -123,7 +124,7 @@ impl Modify for Security {
         documents::download, documents::create_draft, documents::revise_draft, documents::consult,
         documents::answer_consultation, documents::submit, documents::decide, documents::issue,
         documents::send_message, documents::inbox, documents::inbox_done, documents::search, documents::books,
-        documents::book_csv, documents::create_case_file, documents::case_files, documents::case_file,
+        documents::book_csv, documents::book_pdf, documents::create_case_file, documents::case_files, documents::case_file,
         documents::add_to_case_file, documents::case_file_status, documents::reachable,
         signatures::import_my_key, signatures::my_key, signatures::import_seal_key, signatures::sign_document,
         signatures::check_pdf, signatures::recheck_file, documents::saved_searches, documents::save_search,

@@ -872,8 +872,8 @@ struct BookPage {
 }
 
 async fn book(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let (book, lines) = st.services.book(&s.caller, id).await.map_err(fail(&s))?;
-    render(&BookPage { ctx: Ctx::signed_in(&s, "books.title"), book, lines }, s.ctx.lang)
+    let extract = st.services.book(&s.caller, id).await.map_err(fail(&s))?;
+    render(&BookPage { ctx: Ctx::signed_in(&s, "books.title"), book: extract.book, lines: extract.lines }, s.ctx.lang)
 }
 
 #[derive(Deserialize)]
