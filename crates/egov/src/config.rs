@@ -66,6 +66,7 @@ pub const KEYS: &[&str] = &[
     "hub_max_package_bytes",
     "hub_log_retention_days",
     "hub_stuck_after_seconds",
+    "hub_body_dir",
 ];
 
 /// How log lines are written to standard error.
@@ -153,6 +154,9 @@ pub struct Settings {
     pub hub_log_retention_days: u32,
     /// `egov hub`: a delivery pending longer than this is listed as stuck on the admin page.
     pub hub_stuck_after_seconds: u64,
+    /// `egov hub`: folder for package bytes (segment files); by default beside an SQLite hub
+    /// database, inside a PostgreSQL one.
+    pub hub_body_dir: Option<String>,
 }
 
 impl Default for Settings {
@@ -193,6 +197,7 @@ impl Default for Settings {
             hub_max_package_bytes: 60 * 1024 * 1024,
             hub_log_retention_days: 365,
             hub_stuck_after_seconds: 300,
+            hub_body_dir: None,
         }
     }
 }
@@ -234,6 +239,7 @@ impl fmt::Debug for Settings {
             .field("hub_max_package_bytes", &self.hub_max_package_bytes)
             .field("hub_log_retention_days", &self.hub_log_retention_days)
             .field("hub_stuck_after_seconds", &self.hub_stuck_after_seconds)
+            .field("hub_body_dir", &self.hub_body_dir)
             .finish()
     }
 }

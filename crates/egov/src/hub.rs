@@ -48,6 +48,7 @@ fn hub_settings(settings: &Settings) -> anyhow::Result<HubSettings> {
         log_retention_days: settings.hub_log_retention_days,
         admin_token,
         stuck_after_secs: settings.hub_stuck_after_seconds,
+        body_dir: settings.hub_body_dir.as_ref().map(std::path::PathBuf::from),
     })
 }
 

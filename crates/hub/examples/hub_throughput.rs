@@ -1,8 +1,9 @@
 //! Rough throughput of one hub on this machine: N signed document packages, each with a
 //! 100 KB attachment, sent by one node to another with C concurrent requests; prints
-//! packages per second. Run: `cargo run --release -p egov-hub --example hub_throughput -- [N] [C] [DB URL]`
-//! (default 2000, 64, a temporary SQLite file). The client runs in the same process and
-//! shares the CPU, so the figure is a lower bound.
+//! packages per second. Run: `cargo run --release -p egov-hub --example hub_throughput -- [N] [C] [DB URL] [BODY DIR]`
+//! (default 2000, 64, a temporary SQLite file with its bodies in segment files beside it; on
+//! PostgreSQL the bodies are in the database unless a body folder is given). The client runs in
+//! the same process and shares the CPU, so the figure is a lower bound.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -105,6 +106,7 @@ fn main() {
             own_code: "G00".into(),
             trust_roots_pem: egov_pki::der_to_pem(&root.certificate_der, "CERTIFICATE"),
             admin_token: "x".into(),
+            body_dir: args.get(4).map(std::path::PathBuf::from),
             ..HubSettings::default()
         })
         .await

@@ -6,7 +6,10 @@
 //! commit of its group, so a `202 Accepted` is only said after the data is durable, while one
 //! fsync serves many packages.
 
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -14,6 +17,8 @@ use sha2::{Digest, Sha256};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
+
+use crate::segments::{BodyRef, Segments};
 
 /// Target of deliveries forwarded to the parent hub.
 pub(crate) const UP: &str = "@up";
@@ -23,7 +28,14 @@ pub(crate) const UP: &str = "@up";
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "hub", include_str!("../migrations/0001_hub.sql")),
     (2, "bodies_external", include_str!("../migrations/0002_bodies_external.sql")),
+    (3, "body_files", include_str!("../migrations/0003_body_files.sql")),
 ];
+
+/// A package's bytes: inline (`hub_bodies`) or where they lie in a segment (`hub_body_files`);
+/// `d.message_id` names the package.
+const BODY_COLS: &str = "b.bytes, f.segment, f.byte_offset, f.byte_length";
+const BODY_JOINS: &str =
+    "LEFT JOIN hub_bodies b ON b.id = d.message_id LEFT JOIN hub_body_files f ON f.id = d.message_id";
 
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
      PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;";
@@ -34,12 +46,14 @@ pub(crate) enum Engine {
     Postgres,
 }
 
-/// Read pool and write pool (one connection on SQLite; the same pool on PostgreSQL).
+/// Read pool and write pool (one connection on SQLite; the same pool on PostgreSQL), and the
+/// segment files package bodies go to (none: bodies in `hub_bodies`).
 #[derive(Clone, Debug)]
 pub(crate) struct Db {
     pub read: AnyPool,
     pub write: AnyPool,
     pub engine: Engine,
+    pub segments: Option<Arc<Segments>>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -47,9 +61,12 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl Db {
-    pub async fn open(url: &str) -> anyhow::Result<Db> {
+    /// Opens the database at `url` and the body folder: `body_dir` if given, else beside an
+    /// SQLite file (`hub.db` → `hub-bodies/`), else (PostgreSQL) none.
+    pub async fn open(url: &str, body_dir: Option<&Path>) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
-        let db = if url.starts_with("sqlite:") {
+        let mut default_body_dir = None;
+        let mut db = if url.starts_with("sqlite:") {
             let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() || path == ":memory:" {
@@ -58,6 +75,8 @@ impl Db {
             if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
             }
+            let stem = Path::new(path).with_extension("");
+            default_body_dir = Some(PathBuf::from(format!("{}-bodies", stem.display())));
             let full = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
             let opts = AnyConnectOptions::from_str(&full)?;
             let pool = |n: u32| {
@@ -73,7 +92,7 @@ impl Db {
             let write = pool(1).connect_with(opts.clone()).await.context("open the hub database")?;
             sqlx::raw_sql("PRAGMA journal_mode = WAL").execute(&write).await?;
             let read = pool(4).connect_with(opts).await.context("open the hub database")?;
-            Db { read, write, engine: Engine::Sqlite }
+            Db { read, write, engine: Engine::Sqlite, segments: None }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = AnyConnectOptions::from_str(url)?;
             let pool = AnyPoolOptions::new()
@@ -82,11 +101,15 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .context("connect to the hub database")?;
-            Db { read: pool.clone(), write: pool, engine: Engine::Postgres }
+            Db { read: pool.clone(), write: pool, engine: Engine::Postgres, segments: None }
         } else {
             anyhow::bail!("the hub database URL must start with sqlite:// or postgres://");
         };
         db.migrate().await?;
+        if let Some(dir) = body_dir.map(Path::to_path_buf).or(default_body_dir) {
+            let segments = Segments::open(&dir).with_context(|| format!("package body folder {}", dir.display()))?;
+            db.segments = Some(Arc::new(segments));
+        }
         Ok(db)
     }
 
@@ -170,29 +193,44 @@ impl Db {
 
     /// The bytes of `id` if `target` has a delivery of it; `(bytes, first fetch)`.
     pub async fn body_for(&self, target: &str, id: &str) -> anyhow::Result<Option<(Vec<u8>, bool)>> {
-        let row = sqlx::query(
-            "SELECT b.bytes, d.fetched_at FROM hub_deliveries d JOIN hub_bodies b ON b.id = d.message_id \
-             WHERE d.target = $1 AND d.message_id = $2",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {BODY_COLS}, d.fetched_at FROM hub_deliveries d {BODY_JOINS} \
+             WHERE d.target = $1 AND d.message_id = $2"
+        ))
         .bind(target)
         .bind(id)
         .fetch_optional(&self.read)
         .await?;
+        let Some(r) = row else { return Ok(None) };
+        let fetched: Option<i64> = r.try_get(4)?;
+        Ok(self.body_of_row(&r).await?.map(|b| (b, fetched.is_none())))
+    }
+
+    pub async fn body(&self, id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let row = sqlx::query(&format!("SELECT {BODY_COLS} FROM (SELECT $1 AS message_id) d {BODY_JOINS}"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         match row {
-            Some(r) => {
-                let fetched: Option<i64> = r.try_get(1)?;
-                Ok(Some((r.try_get(0)?, fetched.is_none())))
-            }
+            Some(r) => self.body_of_row(&r).await,
             None => Ok(None),
         }
     }
 
-    pub async fn body(&self, id: &str) -> anyhow::Result<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT bytes FROM hub_bodies WHERE id = $1").bind(id).fetch_optional(&self.read).await?;
-        Ok(match row {
-            Some(r) => Some(r.try_get(0)?),
-            None => None,
-        })
+    /// The bytes a row of [`BODY_COLS`] names: inline, or read from a segment.
+    async fn body_of_row(&self, r: &sqlx::any::AnyRow) -> anyhow::Result<Option<Vec<u8>>> {
+        if let Some(bytes) = r.try_get::<Option<Vec<u8>>, _>(0)? {
+            return Ok(Some(bytes));
+        }
+        let (Some(segment), Some(position), Some(length)) =
+            (r.try_get::<Option<i64>, _>(1)?, r.try_get::<Option<i64>, _>(2)?, r.try_get::<Option<i64>, _>(3)?)
+        else {
+            return Ok(None);
+        };
+        let segments = self.segments.clone().context("a body is in segment files but no body folder is set")?;
+        let at = BodyRef { segment, position, length };
+        let bytes = tokio::task::spawn_blocking(move || segments.read(&at)).await??;
+        Ok(Some(bytes))
     }
 
     // ----- forwarding up -----
@@ -349,12 +387,15 @@ impl Db {
         let mut tx = self.write.begin().await?;
         let cond = "m.received_at < $1 AND m.body_deleted_at IS NULL AND NOT EXISTS \
              (SELECT 1 FROM hub_deliveries d WHERE d.message_id = m.id AND d.acked_at IS NULL)";
-        let done =
-            sqlx::query(&format!("DELETE FROM hub_bodies WHERE id IN (SELECT m.id FROM hub_messages m WHERE {cond})"))
-                .bind(before)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        let mut done = 0;
+        for table in ["hub_bodies", "hub_body_files"] {
+            done +=
+                sqlx::query(&format!("DELETE FROM {table} WHERE id IN (SELECT m.id FROM hub_messages m WHERE {cond})"))
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+        }
         sqlx::query(&format!(
             "UPDATE hub_messages SET body_deleted_at = $2 WHERE id IN (SELECT m.id FROM hub_messages m WHERE {cond})"
         ))
@@ -363,6 +404,18 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        if let Some(segments) = self.segments.clone() {
+            let in_use: HashSet<i64> = sqlx::query("SELECT DISTINCT segment FROM hub_body_files")
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64, _>(0))
+                .collect::<Result<_, _>>()?;
+            let removed = tokio::task::spawn_blocking(move || segments.remove_unused(&in_use)).await??;
+            if removed > 0 {
+                tracing::info!(removed, "package body segments removed");
+            }
+        }
         Ok(done)
     }
 }
@@ -597,7 +650,7 @@ async fn commit_group(db: &Db, ops: &[WriteOp]) -> anyhow::Result<(Vec<bool>, Co
     let now = now_ms();
     let mut tx = db.write.begin().await?;
     let mut committed = Committed::default();
-    let inserted = insert_messages(&mut tx, ops, now, &mut committed).await?;
+    let inserted = insert_messages(&mut tx, db.segments.as_ref(), ops, now, &mut committed).await?;
     let mut results = Vec::with_capacity(ops.len());
     for (i, op) in ops.iter().enumerate() {
         let r = match op {
@@ -662,6 +715,7 @@ async fn commit_group(db: &Db, ops: &[WriteOp]) -> anyhow::Result<(Vec<bool>, Co
 /// trip per table, not per package); returns the indexes in `ops` of those that were new.
 async fn insert_messages(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    segments: Option<&Arc<Segments>>,
     ops: &[WriteOp],
     now: i64,
     committed: &mut Committed,
@@ -714,12 +768,30 @@ async fn insert_messages(
     if fresh.is_empty() {
         return Ok(new);
     }
-    let sql = format!("INSERT INTO hub_bodies (id, bytes) VALUES {}", rows(fresh.len(), 2));
-    let mut q = sqlx::query(&sql);
-    for (_, m) in &fresh {
-        q = q.bind(&m.id).bind(&m.bytes[..]);
+    if let Some(segments) = segments {
+        // Bodies to the segment, synced, before the commit that points at them.
+        let segments = segments.clone();
+        let bodies: Vec<bytes::Bytes> = fresh.iter().map(|(_, m)| m.bytes.clone()).collect();
+        let refs =
+            tokio::task::spawn_blocking(move || segments.append(&bodies.iter().map(|b| &b[..]).collect::<Vec<_>>()))
+                .await??;
+        let sql = format!(
+            "INSERT INTO hub_body_files (id, segment, byte_offset, byte_length) VALUES {}",
+            rows(fresh.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((_, m), at) in fresh.iter().zip(refs) {
+            q = q.bind(&m.id).bind(at.segment).bind(at.position).bind(at.length);
+        }
+        q.execute(&mut **tx).await?;
+    } else {
+        let sql = format!("INSERT INTO hub_bodies (id, bytes) VALUES {}", rows(fresh.len(), 2));
+        let mut q = sqlx::query(&sql);
+        for (_, m) in &fresh {
+            q = q.bind(&m.id).bind(&m.bytes[..]);
+        }
+        q.execute(&mut **tx).await?;
     }
-    q.execute(&mut **tx).await?;
     let deliveries: Vec<(&str, &str, &str)> = fresh
         .iter()
         .flat_map(|(_, m)| m.deliveries.iter().map(|(t, r)| (m.id.as_str(), t.as_str(), r.as_str())))
@@ -741,4 +813,68 @@ async fn insert_messages(
         committed.targets.extend(m.deliveries.iter().map(|(t, _)| t.clone()));
     }
     Ok(new)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn message(id: &str) -> NewMessage {
+        NewMessage {
+            id: id.into(),
+            kind: "package",
+            from_code: "G09".into(),
+            document_id: Some(format!("doc-{id}")),
+            status_code: None,
+            business: None,
+            bytes: bytes::Bytes::from(format!("<package {id}/>")),
+            received_from: "G09".into(),
+            signer_subject: None,
+            deliveries: vec![("G10".into(), "G10".into())],
+        }
+    }
+
+    async fn accept(db: &Db, id: &str) {
+        let (tx, _rx) = oneshot::channel();
+        let (results, _) = commit_group(db, &[WriteOp::Accept(Box::new(message(id)), tx)]).await.unwrap();
+        assert_eq!(results, vec![true]);
+    }
+
+    async fn ack(db: &Db, id: &str) {
+        let (tx, _rx) = oneshot::channel();
+        commit_group(db, &[WriteOp::Ack("G10".into(), id.into(), tx)]).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn retention_deletes_delivered_bytes_and_their_segment_but_keeps_pending_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/hub.db", dir.path().display());
+        let db = Db::open(&url, None).await.unwrap();
+        assert!(dir.path().join("hub-bodies").is_dir(), "bodies go beside an SQLite database");
+        accept(&db, "a").await;
+        accept(&db, "b").await;
+        assert_eq!(db.body("a").await.unwrap().unwrap(), b"<package a/>");
+        assert_eq!(db.body_for("G10", "b").await.unwrap().unwrap(), (b"<package b/>".to_vec(), true));
+        assert_eq!(db.body_for("G11", "b").await.unwrap(), None, "no delivery to that system");
+        ack(&db, "a").await;
+        db.close().await;
+
+        // After a restart new bodies go to segment 2; segment 1 holds a (delivered) and b (pending).
+        let db = Db::open(&url, None).await.unwrap();
+        accept(&db, "c").await;
+        let segments = || std::fs::read_dir(dir.path().join("hub-bodies")).unwrap().count();
+        assert_eq!(segments(), 2);
+        let future = now_ms() + 1;
+        assert_eq!(db.purge_bodies(future).await.unwrap(), 1, "only the delivered package's bytes");
+        assert_eq!(db.body("a").await.unwrap(), None);
+        assert_eq!(db.body("b").await.unwrap().unwrap(), b"<package b/>", "pending bytes stay");
+        assert_eq!(segments(), 2, "segment 1 still holds b");
+        ack(&db, "b").await;
+        assert_eq!(db.purge_bodies(future).await.unwrap(), 1);
+        assert_eq!(segments(), 1, "segment 1 is removed once nothing points into it");
+        assert_eq!(db.body("c").await.unwrap().unwrap(), b"<package c/>", "the current segment stays");
+        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hub_messages").fetch_one(&db.read).await.unwrap();
+        assert_eq!(kept, 3, "the log rows stay");
+    }
 }

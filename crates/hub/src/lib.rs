@@ -20,6 +20,7 @@ mod db;
 mod http;
 pub mod pull;
 mod registry;
+mod segments;
 mod workers;
 
 use std::future::Future;
@@ -55,6 +56,10 @@ pub struct HubSettings {
     pub admin_token: String,
     /// A delivery pending longer than this is listed as stuck on the admin page.
     pub stuck_after_secs: u64,
+    /// Folder for package bytes (append-only segment files, written once and synced per group).
+    /// None: beside an SQLite database file (`hub.db` → `hub-bodies/`); inside a PostgreSQL
+    /// database (table `hub_bodies`), which several hub processes can share.
+    pub body_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for HubSettings {
@@ -69,6 +74,7 @@ impl std::fmt::Debug for HubSettings {
             .field("log_retention_days", &self.log_retention_days)
             .field("admin_token", &"<redacted>")
             .field("stuck_after_secs", &self.stuck_after_secs)
+            .field("body_dir", &self.body_dir)
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +92,7 @@ impl Default for HubSettings {
             log_retention_days: 0,
             admin_token: String::new(),
             stuck_after_secs: 300,
+            body_dir: None,
         }
     }
 }
@@ -175,7 +182,7 @@ impl Hub {
         if trust.is_empty() {
             anyhow::bail!("no trusted root certificate in trust_roots_pem");
         }
-        let db = db::Db::open(&settings.database_url).await?;
+        let db = db::Db::open(&settings.database_url, settings.body_dir.as_deref()).await?;
         let inner = accept::Inner::new(settings, trust, db).await?;
         Ok(Hub { inner: Arc::new(inner) })
     }
