@@ -94,6 +94,10 @@ pub struct RegisterArgs {
     /// Parent agency code in the directory
     #[arg(long, value_name = "CODE")]
     pub parent: Option<String>,
+    /// Push delivery: the hub POSTs this node's packages to this URL as they arrive (an egov node:
+    /// `http(s)://HOST/api/v1/exchange/push/CODE`); without it the node pulls
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
 }
 
 /// `egov pki …`.

@@ -96,7 +96,7 @@ async fn register(hub: &Hub, args: &RegisterArgs) -> anyhow::Result<()> {
         certificate_der: der,
         level: args.level.clone(),
         parent: args.parent.clone(),
-        endpoint: None,
+        endpoint: args.endpoint.clone(),
     })
     .await
 }

@@ -9,7 +9,7 @@ mod support;
 use common::TestApp;
 use egov_service::signatures::demo::DEMO_PIN;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 use support::ApiUser;
 
 #[tokio::test]
@@ -282,49 +282,8 @@ async fn an_arriving_document_is_answered_at_every_stage_of_its_handling() {
         .expect("office");
 
     // The ministry's package, signed by a certificate of the demo root.
-    let seed = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../edxml/fuzz/corpus/read_package/canonical.xml"),
-    )
-    .expect("seed");
-    let mut package = egov_edxml::read_package(&seed).expect("seed package").package;
-    let ministry: egov_edxml::AgencyCode = "G01.01".parse().expect("code");
-    package.header.from = egov_edxml::Organization::new(ministry.clone(), "Bộ Nội vụ");
-    package.header.to = vec![egov_edxml::Organization::new("H41.01".parse().expect("code"), "Văn phòng UBND tỉnh")];
-    package.header.document_id =
-        egov_edxml::DocumentId::new(ministry.clone(), package.header.promulgation.date, "88", "BNV-VP").expect("id");
-    package.header.code = egov_edxml::Code { number: "88".into(), notation: "BNV-VP".into() };
-    package.header.response_for.clear();
-    package.trace.traces =
-        vec![egov_edxml::TraceHeader { organ_id: ministry.clone(), timestamp: package.trace.traces[0].timestamp }];
-    package.attachments = vec![egov_edxml::Attachment {
-        content_id: "1".into(),
-        name: "cong-van-88.pdf".into(),
-        description: String::new(),
-        content_type: "application/pdf".into(),
-        data: egov_files::sample_pdf("Cong van 88", 1),
-    }];
-    let xml = String::from_utf8(egov_edxml::write_package(&package).expect("valid").bytes).expect("utf-8");
-    let root = egov_pki::read_pkcs12(
-        &std::fs::read(app.services.settings.pki_dir.join("demo-root.p12")).expect("root"),
-        "egov-demo-root",
-    )
-    .expect("root");
-    let root = egov_pki::Issued { certificate_der: root.certificate().to_vec(), key_pkcs8: root.private_key_pkcs8 };
+    let MinistryPackage { xml: signed, package, root, signer, ministry } = ministry_package(&app, "88");
     let now = jiff::Timestamp::now().as_second();
-    let cert = egov_pki::issue_certificate(
-        &root,
-        &egov_pki::Subject::new("Bộ Nội vụ - hệ thống liên thông"),
-        egov_pki::CertificateKind::Seal,
-        now - 60,
-        30,
-        None,
-    )
-    .expect("cert");
-    let signer =
-        egov_pki::KeySigner::from_pkcs8(&cert.key_pkcs8, vec![cert.certificate_der, root.certificate_der.clone()])
-            .expect("signer");
-    let signed = egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &signer)
-        .expect("signed");
 
     // The office's exchange key is replaced by an imported one (as `egov pki exchange-key` does): no PIN, and
     // its answers are signed with it from then on.
@@ -448,4 +407,112 @@ async fn an_arriving_document_is_answered_at_every_stage_of_its_handling() {
         egov_edxml::DocumentId::new(ministry.clone(), second.header.promulgation.date, "90", "BNV-VP").expect("id");
     let err = app.services.apply_status(&system, office.id, &take_back(&unknown)).await.expect_err("refused");
     assert!(err.to_string().contains("unknown_document") || format!("{err:?}").contains("unknown_document"), "{err:?}");
+}
+
+/// A signed package of the Ministry of Home Affairs, with what made it.
+struct MinistryPackage {
+    xml: String,
+    package: egov_edxml::Package,
+    root: egov_pki::Issued,
+    signer: egov_pki::KeySigner,
+    ministry: egov_edxml::AgencyCode,
+}
+
+/// A document package from the Ministry of Home Affairs (G01.01) to the demo office (H41.01) with
+/// number `number`, a one-page PDF, signed by a certificate of the demo root.
+fn ministry_package(app: &TestApp, number: &str) -> MinistryPackage {
+    let seed = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../edxml/fuzz/corpus/read_package/canonical.xml"),
+    )
+    .expect("seed");
+    let mut package = egov_edxml::read_package(&seed).expect("seed package").package;
+    let ministry: egov_edxml::AgencyCode = "G01.01".parse().expect("code");
+    package.header.from = egov_edxml::Organization::new(ministry.clone(), "Bộ Nội vụ");
+    package.header.to = vec![egov_edxml::Organization::new("H41.01".parse().expect("code"), "Văn phòng UBND tỉnh")];
+    package.header.document_id =
+        egov_edxml::DocumentId::new(ministry.clone(), package.header.promulgation.date, number, "BNV-VP").expect("id");
+    package.header.code = egov_edxml::Code { number: number.into(), notation: "BNV-VP".into() };
+    package.header.response_for.clear();
+    package.trace.traces =
+        vec![egov_edxml::TraceHeader { organ_id: ministry.clone(), timestamp: package.trace.traces[0].timestamp }];
+    package.attachments = vec![egov_edxml::Attachment {
+        content_id: "1".into(),
+        name: format!("cong-van-{number}.pdf"),
+        description: String::new(),
+        content_type: "application/pdf".into(),
+        data: egov_files::sample_pdf(&format!("Cong van {number}"), 1),
+    }];
+    let xml = String::from_utf8(egov_edxml::write_package(&package).expect("valid").bytes).expect("utf-8");
+    let root = egov_pki::read_pkcs12(
+        &std::fs::read(app.services.settings.pki_dir.join("demo-root.p12")).expect("root"),
+        "egov-demo-root",
+    )
+    .expect("root");
+    let root = egov_pki::Issued { certificate_der: root.certificate().to_vec(), key_pkcs8: root.private_key_pkcs8 };
+    let now = jiff::Timestamp::now().as_second();
+    let cert = egov_pki::issue_certificate(
+        &root,
+        &egov_pki::Subject::new("Bộ Nội vụ - hệ thống liên thông"),
+        egov_pki::CertificateKind::Seal,
+        now - 60,
+        30,
+        None,
+    )
+    .expect("cert");
+    let signer =
+        egov_pki::KeySigner::from_pkcs8(&cert.key_pkcs8, vec![cert.certificate_der, root.certificate_der.clone()])
+            .expect("signer");
+    let xml = egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &signer)
+        .expect("signed");
+    MinistryPackage { xml, package, root, signer, ministry }
+}
+
+#[tokio::test]
+async fn a_package_pushed_by_the_hub_is_taken_like_a_pulled_one_and_bad_pushes_are_refused() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let system = egov_service::Caller::system("test");
+    let agencies = app.services.agencies(&system, None, 50).await.expect("agencies");
+    let office = agencies.iter().find(|a| a.code == "H41.01").expect("office").id;
+    let package = ministry_package(&app, "91").xml;
+    let http = reqwest::Client::new();
+    let push = |code: &str, body: Vec<u8>| {
+        http.post(app.url(&format!("/api/v1/exchange/push/{code}")))
+            .header("content-type", "application/xml")
+            .header("x-egov-package-kind", "document")
+            .body(body)
+            .send()
+    };
+
+    // No login is needed: the package is trusted by its signature and lands in the clerks' queue, answered 01.
+    let answer = push("H41.01", package.clone().into_bytes()).await.expect("push");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(answer.json::<Value>().await.expect("json"), json!({ "taken": true, "refused": null }));
+    let (_, queue) = clerk.get("/api/v1/documents/to-register").await;
+    let arrived: Vec<&Value> =
+        queue.as_array().expect("queue").iter().filter(|d| d["number_notation"] == "91/BNV-VP").collect();
+    assert_eq!(arrived.len(), 1, "{queue}");
+    let (_, outbox) = clerk.get(&format!("/api/v1/agencies/{office}/outbox")).await;
+    assert_eq!(outbox[0]["status_code"], "01", "{outbox}");
+
+    // A second push of it is taken as a duplicate and stored once.
+    let answer = push("H41.01", package.clone().into_bytes()).await.expect("push");
+    assert_eq!(answer.json::<Value>().await.expect("json")["refused"], "duplicate_package");
+    let (_, queue) = clerk.get("/api/v1/documents/to-register").await;
+    assert_eq!(queue.as_array().expect("queue").iter().filter(|d| d["number_notation"] == "91/BNV-VP").count(), 1);
+
+    // A changed package is refused for good (the hub stops retrying it); so is one for another agency here.
+    let forged = package.replace("Cong van 91", "Cong van 92").replace("BNV-VP", "BNV-TC");
+    let answer = push("H41.01", forged.into_bytes()).await.expect("push");
+    assert_eq!(answer.json::<Value>().await.expect("json")["refused"], "bad_signature");
+    let answer = push("H41.12", ministry_package(&app, "93").xml.into_bytes()).await.expect("push");
+    assert_eq!(answer.json::<Value>().await.expect("json")["refused"], "wrong_addressee");
+    let answer = push("H41.01", b"<not-edxml/>".to_vec()).await.expect("push");
+    assert_eq!(answer.json::<Value>().await.expect("json")["refused"], "bad_package");
+    // A code no agency here has: 404, and the hub keeps it for a retry.
+    assert_eq!(push("G99.99", package.into_bytes()).await.expect("push").status(), StatusCode::NOT_FOUND);
+    let (_, queue) = clerk.get("/api/v1/documents/to-register").await;
+    assert_eq!(queue.as_array().expect("queue").len(), 1, "nothing else was stored: {queue}");
 }

@@ -90,6 +90,8 @@ fn start(mut cmd: Command) -> Running {
 struct NodeDir {
     dir: PathBuf,
     agencies: Vec<(&'static str, &'static str, &'static str)>,
+    /// Where `egov serve` listens (a fixed port when the hub pushes to it).
+    bind: String,
 }
 
 impl NodeDir {
@@ -101,7 +103,7 @@ impl NodeDir {
     fn create(base: &Path, name: &str, agencies: Vec<(&'static str, &'static str, &'static str)>) -> NodeDir {
         let dir = base.join(name);
         std::fs::create_dir_all(&dir).expect("node dir");
-        let node = NodeDir { dir, agencies };
+        let node = NodeDir { dir, agencies, bind: "127.0.0.1:0".into() };
         let db = node.db_url();
         ok(egov(&node.dir).args(["migrate", "--database-url", &db]));
         for (code, agency_name, level) in &node.agencies {
@@ -140,7 +142,7 @@ impl NodeDir {
 
     fn start(&self, hub_url: &str) -> Running {
         let mut cmd = egov(&self.dir);
-        cmd.env("EGOV_HUB_URL", hub_url).args(["serve", "--database-url", &self.db_url(), "--bind", "127.0.0.1:0"]);
+        cmd.env("EGOV_HUB_URL", hub_url).args(["serve", "--database-url", &self.db_url(), "--bind", &self.bind]);
         start(cmd)
     }
 
@@ -184,11 +186,19 @@ impl HubDir {
     }
 
     fn register(&self, code: &str, name: &str, certificate: &Path, kind: &str) {
-        ok(self
-            .command()
-            .args(["hub", "register", "--code", code, "--name", name, "--kind", kind])
+        self.register_pushed(code, name, certificate, kind, None);
+    }
+
+    /// Registers a system; with `endpoint`, the hub pushes its packages there.
+    fn register_pushed(&self, code: &str, name: &str, certificate: &Path, kind: &str, endpoint: Option<&str>) {
+        let mut cmd = self.command();
+        cmd.args(["hub", "register", "--code", code, "--name", name, "--kind", kind])
             .arg("--certificate")
-            .arg(certificate));
+            .arg(certificate);
+        if let Some(url) = endpoint {
+            cmd.args(["--endpoint", url]);
+        }
+        ok(&mut cmd);
     }
 
     fn start(&self) -> Running {
@@ -379,9 +389,18 @@ async fn topology() -> Topology {
             ("EGOV_HUB_KEY_PASSWORD", HUB_KEY_PASSWORD.to_string()),
         ],
     );
+    // The province's node takes its packages by push (and still pulls: whichever comes first is
+    // stored, the other recognised); the others pull.
+    let mut province = province;
+    province.bind = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        free.local_addr().expect("address").to_string()
+    };
     for n in [&province, &district, &communes] {
         for (code, name, _) in &n.agencies {
-            provincial.register(code, name, &n.certificate(code, &certs), "node");
+            let endpoint =
+                (n.dir == province.dir).then(|| format!("http://{}/api/v1/exchange/push/{code}", province.bind));
+            provincial.register_pushed(code, name, &n.certificate(code, &certs), "node", endpoint.as_deref());
         }
     }
     let provincial_hub = provincial.start();

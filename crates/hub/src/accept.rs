@@ -107,6 +107,8 @@ struct Checked {
 pub(crate) struct Waiters {
     by_code: Mutex<HashMap<String, Arc<Notify>>>,
     pub up: Notify,
+    /// Told of every commit that made deliveries (the push worker).
+    pub push: Notify,
 }
 
 impl Waiters {
@@ -144,6 +146,9 @@ impl Inner {
         let (tx, rx) = mpsc::channel(4096);
         let w = waiters.clone();
         let writer_task = tokio::spawn(db::writer(db.clone(), rx, move |c| {
+            if !c.targets.is_empty() {
+                w.push.notify_one();
+            }
             for t in c.targets {
                 w.wake(&t);
             }
@@ -245,6 +250,12 @@ impl Inner {
             anyhow::bail!("certificate of {}: {}", code.as_str(), problem);
         }
         let norm = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        if let Some(endpoint) = norm(&s.endpoint) {
+            let url = reqwest::Url::parse(&endpoint).map_err(|e| anyhow::anyhow!("endpoint {endpoint}: {e}"))?;
+            if !matches!(url.scheme(), "http" | "https") || s.kind != SystemKind::Node {
+                anyhow::bail!("endpoint {endpoint}: push delivery goes to a node's http(s) URL");
+            }
+        }
         self.db
             .upsert_system(&db::SystemRow {
                 code: code.as_str().to_string(),

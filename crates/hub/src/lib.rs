@@ -152,7 +152,8 @@ pub struct NewSystem {
     pub level: Option<String>,
     /// Parent agency code, for the directory.
     pub parent: Option<String>,
-    /// Push endpoint (reserved: push delivery is not implemented yet).
+    /// Push endpoint: packages for this node are POSTed there as they arrive (see the README);
+    /// none: the node pulls.
     pub endpoint: Option<String>,
 }
 

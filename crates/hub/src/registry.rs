@@ -27,6 +27,8 @@ pub(crate) struct System {
     pub algorithm: Option<&'static str>,
     pub level: Option<String>,
     pub parent: Option<String>,
+    /// Where packages for this system are pushed, if it asked for push delivery.
+    pub endpoint: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -56,6 +58,7 @@ impl Snapshot {
                 algorithm,
                 level: row.level,
                 parent: row.parent,
+                endpoint: row.endpoint,
             });
             if kind == SystemKind::Hub {
                 snap.hubs.push(sys.clone());

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::accept::{Inner, Origin};
-use crate::db::{now_ms, DirectoryRow, UP};
+use crate::db::{now_ms, DirectoryRow, WriteOp, UP};
 use crate::ClientError;
 
 /// First retry delay of a failed forward; doubles up to [`MAX_BACKOFF_MS`].
@@ -18,7 +18,7 @@ const DIRECTORY_EVERY: Duration = Duration::from_secs(300);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
 
 pub(crate) fn spawn(inner: Arc<Inner>) -> Vec<JoinHandle<()>> {
-    let mut handles = vec![tokio::spawn(housekeeping(inner.clone()))];
+    let mut handles = vec![tokio::spawn(housekeeping(inner.clone())), tokio::spawn(push(inner.clone()))];
     if inner.upstream.is_some() {
         handles.push(tokio::spawn(forward_up(inner.clone())));
         handles.push(tokio::spawn(pull_upstream(inner.clone())));
@@ -99,6 +99,122 @@ async fn forward_up(inner: Arc<Inner>) {
         }
         while set.join_next().await.is_some() {}
     }
+}
+
+/// Push delivery: what is pending for a node registered with an endpoint is POSTed there as it
+/// is committed, in order, and acknowledged when the node answers 2xx; a node that fails waits
+/// (1 s doubling to 5 min) and can still pull meanwhile.
+async fn push(inner: Arc<Inner>) {
+    let http = match reqwest::Client::builder().timeout(Duration::from_secs(60)).build() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "push delivery disabled: no HTTP client");
+            return;
+        }
+    };
+    // Per node: (earliest next attempt, failures in a row).
+    let mut waiting: std::collections::HashMap<String, (i64, i64)> = std::collections::HashMap::new();
+    loop {
+        if *inner.shutdown.borrow() {
+            return;
+        }
+        let snapshot = match inner.registry.snapshot(&inner.db).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "push: cannot read the registry");
+                if !pause(&inner, Duration::from_secs(5)).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        let now = now_ms();
+        let mut next_attempt: Option<i64> = None;
+        let mut set = tokio::task::JoinSet::new();
+        for s in snapshot.by_code.values().filter(|s| s.kind == crate::SystemKind::Node) {
+            let Some(endpoint) = s.endpoint.clone() else { continue };
+            let code = s.code.as_str().to_string();
+            if let Some(&(at, _)) = waiting.get(&code).filter(|(at, _)| *at > now) {
+                next_attempt = Some(next_attempt.map_or(at, |n| n.min(at)));
+                continue;
+            }
+            let (inner, http) = (inner.clone(), http.clone());
+            set.spawn(async move {
+                let result = push_pending(&inner, &http, &code, &endpoint).await;
+                (code, result)
+            });
+        }
+        let mut pushed = 0;
+        while let Some(done) = set.join_next().await {
+            let Ok((code, result)) = done else { continue };
+            match result {
+                Ok(n) => {
+                    pushed += n;
+                    waiting.remove(&code);
+                }
+                Err(e) => {
+                    let failures = waiting.get(&code).map_or(0, |w| w.1) + 1;
+                    let at = now_ms() + backoff_ms(failures - 1);
+                    tracing::warn!(system = %code, error = %e, failures, "push delivery failed; will retry");
+                    waiting.insert(code, (at, failures));
+                    next_attempt = Some(next_attempt.map_or(at, |n| n.min(at)));
+                }
+            }
+        }
+        if pushed > 0 {
+            continue;
+        }
+        let wait = next_attempt
+            .map_or(Duration::from_secs(60), |at| Duration::from_millis((at - now_ms()).clamp(10, 60_000) as u64));
+        let mut shutdown = inner.shutdown.subscribe();
+        tokio::select! {
+            _ = inner.waiters.push.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// POSTs what is pending for `code` to `endpoint`, oldest first, acknowledging each on a 2xx
+/// answer; stops at the first failure. Returns how many were delivered.
+async fn push_pending(inner: &Inner, http: &reqwest::Client, code: &str, endpoint: &str) -> Result<usize, String> {
+    let pending = inner.db.pending(code, 32).await.map_err(|e| format!("{e:#}"))?;
+    let path = reqwest::Url::parse(endpoint).map_err(|e| format!("endpoint {endpoint}: {e}"))?;
+    let path_and_query = match path.query() {
+        Some(q) => format!("{}?{q}", path.path()),
+        None => path.path().to_string(),
+    };
+    let mut delivered = 0;
+    for p in pending {
+        let Some((bytes, _)) = inner.db.body_for(code, &p.id).await.map_err(|e| format!("{e:#}"))? else { continue };
+        let mut request = http
+            .post(endpoint)
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .header("X-Egov-Package-Id", &p.id)
+            .header("X-Egov-Package-Kind", &p.kind);
+        if let Some(signer) = &inner.settings.signer {
+            let headers = crate::auth::sign_request(
+                signer.as_ref(),
+                &inner.settings.own_code,
+                "POST",
+                &path_and_query,
+                now_ms() / 1000,
+                &bytes,
+            )
+            .map_err(|e| format!("cannot sign the push: {e}"))?;
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+        }
+        let answer = request.body(bytes).send().await.map_err(|e| format!("{endpoint}: {e}"))?;
+        if !answer.status().is_success() {
+            return Err(format!("{endpoint} answered {}", answer.status()));
+        }
+        let id = p.id.clone();
+        inner.write(|tx| WriteOp::Ack(code.to_string(), id, tx)).await.map_err(|r| r.message_en.clone())?;
+        delivered += 1;
+    }
+    Ok(delivered)
 }
 
 async fn pull_upstream(inner: Arc<Inner>) {

@@ -411,3 +411,75 @@ async fn a_stuck_up_delivery_shows_in_metrics_and_admin_and_the_retry_button_del
     national.stop().await;
     provincial.stop().await;
 }
+
+/// What a push endpoint was sent: package id header, kind header, body.
+type Pushed = (String, String, Vec<u8>);
+
+/// A node's push endpoint for tests: records what it is sent; answers 503 to the first request.
+#[derive(Clone, Default)]
+struct PushEndpoint {
+    received: std::sync::Arc<std::sync::Mutex<Vec<Pushed>>>,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl PushEndpoint {
+    async fn serve(&self) -> String {
+        let me = self.clone();
+        let app = axum::Router::new().route(
+            "/push/G10",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let me = me.clone();
+                async move {
+                    if me.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                    me.received.lock().unwrap().push((h("x-egov-package-id"), h("x-egov-package-kind"), body.to_vec()));
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/push/G10")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_with_an_endpoint_gets_its_packages_pushed_and_a_failed_push_is_retried() {
+    let pki = Pki::new();
+    let (a, b) = (pki.identity("Bộ A"), pki.identity("Bộ B"));
+    let endpoint = PushEndpoint::default();
+    let url = endpoint.serve().await;
+    let mut pushed_node = node("G10", "Bộ B", &b);
+    pushed_node.endpoint = Some(url);
+    let db = TestDb::create().await;
+    let hub = TestHub::start(&db.url, &pki, "G00", None, |_| {}, &[node("G09", "Bộ A", &a), pushed_node]).await;
+
+    // Push goes to nodes' http(s) URLs only.
+    let mut bad = node("G11", "Bộ C", &pki.identity("Bộ C"));
+    bad.endpoint = Some("ftp://example.org/in".into());
+    assert!(hub.hub.register_system(&bad).await.is_err());
+
+    let package = signed_document("G09", &["G10"], 1, &a);
+    let sent = hub.client("G09", &a).send(&package).await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while endpoint.received.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the package was not pushed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(endpoint.calls.load(std::sync::atomic::Ordering::SeqCst) >= 2, "the first push failed and was retried");
+    let received = endpoint.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1, "delivered once");
+    assert_eq!(received[0], (sent.id.clone(), "document".to_string(), package));
+    // A 2xx answer acknowledges it: nothing is left to pull.
+    let cb = hub.client("G10", &b);
+    let deadline = std::time::Instant::now() + WAIT;
+    while !cb.pending(Duration::ZERO).await.unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the push was not acknowledged");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(metric(&hub.metrics().await, "egov_hub_delivered_total"), 1.0);
+    hub.stop().await;
+}

@@ -232,8 +232,12 @@ impl<S: Send + Sync> FromRequestParts<S> for HalfSignedIn {
 
 /// Language of an API response: English when the client asks for it first, else Vietnamese.
 pub(crate) fn api_lang(parts: &Parts) -> Lang {
-    parts
-        .headers
+    lang_of_headers(&parts.headers)
+}
+
+/// The language an API client asks for in `Accept-Language` (English if it starts with `en`, else Vietnamese).
+pub(crate) fn lang_of_headers(headers: &axum::http::HeaderMap) -> Lang {
+    headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .map(|v| if v.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Vi })

@@ -248,21 +248,32 @@ impl Worker {
         .await;
     }
 
-    /// Handles one arrived package of `kind` (as the hub classified it: `status` or `document`). `Ok` means it
-    /// may be acknowledged: it was stored, or refused for good (the sender hears 02 where the standard says
-    /// so); `Err` means try again later.
     async fn handle(&self, agency_id: i64, kind: &str, bytes: &[u8]) -> AppResult<()> {
+        self.services.take_arrived(agency_id, kind, bytes).await.map(|_| ())
+    }
+}
+
+impl Services {
+    /// Takes one arrived package of `kind` (as the hub classified it: `status` or `document`). `Ok` means it
+    /// may be acknowledged: it was stored (`None`), or refused for good (the reason code; the sender hears 02
+    /// where the standard says so); `Err` means try again later.
+    pub(crate) async fn take_arrived(
+        &self,
+        agency_id: i64,
+        kind: &str,
+        bytes: &[u8],
+    ) -> AppResult<Option<&'static str>> {
         let caller = Caller::system("exchange");
         let result = if kind == "status" {
-            self.services.apply_status(&caller, agency_id, bytes).await.map(|_| ())
+            self.apply_status(&caller, agency_id, bytes).await.map(|_| ())
         } else {
-            self.services.receive_package(&caller, agency_id, bytes.to_vec()).await.map(|_| ())
+            self.receive_package(&caller, agency_id, bytes.to_vec()).await.map(|_| ())
         };
-        let Err(e) = result else { return Ok(()) };
+        let Err(e) = result else { return Ok(None) };
         let Some(code) = permanent_reason(&e) else { return Err(e) };
         tracing::warn!(agency = agency_id, reason = code, error = %e, "exchange: arrived package refused");
         if code == "duplicate_package" {
-            return Ok(());
+            return Ok(Some(code));
         }
         // A document package that can be read: its sender hears 02 with the reason.
         if let Ok(Message::Package(read)) = egov_edxml::read_message(bytes) {
@@ -274,14 +285,38 @@ impl Worker {
                 promulgation_date: Some(header.promulgation.date),
             };
             let to = about.sender.clone();
-            let mut tx = self.services.store.begin().await?;
+            let mut tx = self.store.begin().await?;
             let reason = reason_vi(&e);
-            self.services
-                .queue_answer(&mut tx, &caller, agency_id, None, &about, &to, StatusCode::Refused, &reason, now_ms())
+            self.queue_answer(&mut tx, &caller, agency_id, None, &about, &to, StatusCode::Refused, &reason, now_ms())
                 .await?;
             crate::commit(tx).await?;
         }
-        Ok(())
+        Ok(Some(code))
+    }
+
+    /// A package the hub pushed to this node for the agency with identifier code `code` (push
+    /// delivery: the node is registered at the hub with this node's push URL as its endpoint).
+    /// Taken exactly as a pulled one — trusted by its own XML signature, checked to be addressed
+    /// to that agency, answered 01/02, a second arrival recognised — so the push URL needs no
+    /// login. `NotFound` when no agency here has that code and an exchange key.
+    pub async fn take_pushed(&self, code: &str, kind: Option<&str>, bytes: Vec<u8>) -> AppResult<Option<&'static str>> {
+        let agency_id = {
+            let mut c = self.store.read().await?;
+            let agency = egov_storage::org::get_agency_by_code(&mut c, code).await?.ok_or(AppError::NotFound)?;
+            let keyed = egov_storage::signatures::agencies_with_exchange_keys(&mut c).await?;
+            if !keyed.contains(&agency.id) {
+                return Err(AppError::NotFound);
+            }
+            agency.id
+        };
+        let kind = match kind {
+            Some(k @ ("status" | "document")) => k,
+            _ => match egov_edxml::read_message(&bytes) {
+                Ok(Message::Status(_)) => "status",
+                _ => "document",
+            },
+        };
+        self.take_arrived(agency_id, kind, &bytes).await
     }
 }
 

@@ -1482,6 +1482,34 @@ pub(crate) async fn import_package(
     Ok(created(NewId { id: new }))
 }
 
+/// The node's answer to a pushed package.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushAnswer {
+    /// The package is taken: stored, or refused for good (then the sender hears 02 where the standard says so).
+    pub taken: bool,
+    /// Why it was refused (`bad_package`, `wrong_addressee`, `bad_signature`, `duplicate_package`, …), if it was.
+    pub refused: Option<String>,
+}
+
+/// Push delivery: the exchange hub POSTs here a package for this node's agency `code` (when the node is
+/// registered at the hub with this URL as its endpoint). No login: the package is trusted by its own
+/// XML signature, as a pulled one is, must be addressed to that agency, and a second arrival is
+/// recognised. 200 once taken (the hub then acknowledges it); any other answer makes the hub retry.
+#[utoipa::path(post, path = "/api/v1/exchange/push/{code}", tag = "exchange", params(("code" = String, Path)),
+    request_body(content_type = "application/xml", description = "an edXML document or status package"),
+    responses((status = 200, body = PushAnswer), (status = 404, body = ErrorBody)))]
+pub(crate) async fn exchange_push(
+    State(st): State<AppState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<PushAnswer>> {
+    let kind = headers.get("x-egov-package-kind").and_then(|v| v.to_str().ok());
+    let lang = crate::session::lang_of_headers(&headers);
+    let refused = st.services.take_pushed(&code, kind, body.to_vec()).await.map_err(|err| ApiError { err, lang })?;
+    Ok(Json(PushAnswer { taken: true, refused: refused.map(str::to_string) }))
+}
+
 /// A package in an agency's exchange outbox.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutboxEntry {

@@ -71,6 +71,7 @@ pub(crate) fn routes(_state: AppState) -> Router<AppState> {
         .route("/saved-searches", get(documents::saved_searches).post(documents::save_search))
         .route("/documents/{id}/edxml", post(documents::export_package))
         .route("/agencies/{id}/edxml", post(documents::import_package))
+        .route("/exchange/push/{code}", post(documents::exchange_push))
         .route("/agencies/{id}/outbox", get(documents::outbox))
         .route("/outbox/{id}", get(documents::outbox_package))
         .route("/saved-searches/{id}", delete(documents::delete_saved_search))
@@ -128,7 +129,7 @@ impl Modify for Security {
         documents::add_to_case_file, documents::case_file_status, documents::reachable,
         signatures::import_my_key, signatures::my_key, signatures::import_seal_key, signatures::sign_document,
         signatures::check_pdf, signatures::recheck_file, documents::saved_searches, documents::save_search,
-        documents::delete_saved_search, documents::export_package, documents::import_package,
+        documents::delete_saved_search, documents::export_package, documents::import_package, documents::exchange_push,
         documents::outbox, documents::outbox_package,
     ),
     modifiers(&Security),
