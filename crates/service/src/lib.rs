@@ -155,7 +155,7 @@ impl Caller {
 
 /// Commits a write transaction.
 pub(crate) async fn commit(tx: egov_storage::Tx) -> AppResult<()> {
-    tx.commit().await.map_err(egov_storage::StorageError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -21,6 +21,7 @@ pub mod org;
 mod query;
 pub mod saved_searches;
 pub mod signatures;
+mod tx;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -39,8 +40,7 @@ pub use sqlx::AnyConnection as Conn;
 /// Result of a storage call.
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
-/// A write transaction. Commit it with `tx.commit().await`; dropping it rolls back.
-pub type Tx = sqlx::Transaction<'static, Any>;
+pub use tx::Tx;
 
 /// Which database engine a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,12 +77,15 @@ impl Engine {
 ///
 /// On SQLite all writes go through a single connection so that write transactions in this
 /// process never contend (SQLite allows one writer at a time) while readers proceed in
-/// parallel under WAL. On PostgreSQL both pools are the same pool.
+/// parallel under WAL; transactions waiting for it commit in groups (one fsync for many, see
+/// [`Tx`]). On PostgreSQL both pools are the same pool.
 #[derive(Clone, Debug)]
 pub struct Store {
     read: AnyPool,
     write: AnyPool,
     engine: Engine,
+    /// SQLite: the shared write transaction transactions commit in groups through.
+    group: Option<std::sync::Arc<tx::Group>>,
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
@@ -107,7 +110,7 @@ impl Store {
                     .connect_with(opts)
                     .await
                     .map_err(StorageError::unavailable)?;
-                Store { read: pool.clone(), write: pool, engine }
+                Store { read: pool.clone(), write: pool, engine, group: None }
             }
         };
         if migrate {
@@ -146,7 +149,8 @@ impl Store {
         // WAL is a property of the file: set it once, on the writer.
         sqlx::raw_sql("PRAGMA journal_mode = WAL").execute(&write).await?;
         let read = pool(max_connections.max(2)).connect_with(opts).await.map_err(StorageError::unavailable)?;
-        Ok(Store { read, write, engine: Engine::Sqlite })
+        let group = Some(tx::Group::new(write.clone()));
+        Ok(Store { read, write, engine: Engine::Sqlite, group })
     }
 
     /// The engine behind this store.
@@ -154,9 +158,12 @@ impl Store {
         self.engine
     }
 
-    /// Starts a write transaction.
+    /// Starts a write transaction (on SQLite, a member of a group that commits together: see [`Tx`]).
     pub async fn begin(&self) -> Result<Tx> {
-        self.write.begin().await.map_err(StorageError::from)
+        match &self.group {
+            Some(group) => group.begin().await,
+            None => Tx::plain(&self.write).await,
+        }
     }
 
     /// A connection for reads outside a transaction.

@@ -59,7 +59,7 @@ pub struct CachedCrl {
 
 /// Whether a file may hold PDF signatures (cheap test before parsing).
 pub fn may_be_signed(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"%PDF") && bytes.windows(10).any(|w| w == b"/ByteRange")
+    bytes.starts_with(b"%PDF") && memchr::memmem::find(bytes, b"/ByteRange").is_some()
 }
 
 /// The time of a signature's time-stamp when the token is over this signature, its authority's signature is
