@@ -1,7 +1,10 @@
 //! Content-addressed file storage on local disk.
 //!
 //! Every file is stored once under the lowercase hex SHA-256 of its bytes, at
-//! `root/<first 2 hex>/<next 2 hex>/<full sha>`. Storing the same bytes twice is a no-op (dedup).
+//! `root/<first 2 hex>/<full sha>` (256 folders, made when the store is opened: a new file then
+//! never needs a new folder and its fsyncs). Files written by earlier versions at
+//! `root/<first 2 hex>/<next 2 hex>/<full sha>` are still found there. Storing the same bytes twice
+//! is a no-op (dedup).
 //!
 //! Writes are durable before [`FileStore::put`] returns: the bytes go to a temporary file in the
 //! target folder, the file is fsynced, renamed into place, and the folder is fsynced. A write the
@@ -48,6 +51,17 @@ impl FileStore {
                 sync_dir(parent)?;
             }
         }
+        let mut made = false;
+        for prefix in 0..=255u8 {
+            let dir = root.join(hex::encode([prefix]));
+            if !dir.is_dir() {
+                fs::create_dir(&dir).or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })?;
+                made = true;
+            }
+        }
+        if made {
+            sync_dir(&root)?;
+        }
         Ok(FileStore { root })
     }
 
@@ -76,9 +90,11 @@ impl FileStore {
 
         // Already stored (same name, same size): nothing to write. The folder is still synced so that a
         // concurrent writer's rename that we observed is durable before we report success too.
-        if let Ok(meta) = fs::metadata(&final_path) {
-            if meta.is_file() && meta.len() == bytes.len() as u64 {
-                return sync_dir(dir);
+        for (path, at) in [(&final_path, dir), (&self.legacy_path(sha), dir)] {
+            if let Ok(meta) = fs::metadata(path) {
+                if meta.is_file() && meta.len() == bytes.len() as u64 {
+                    return sync_dir(path.parent().unwrap_or(at));
+                }
             }
         }
 
@@ -107,12 +123,16 @@ impl FileStore {
     /// Errors: [`io::ErrorKind::InvalidInput`] when `sha` is not 64 lowercase hex characters,
     /// [`io::ErrorKind::NotFound`] when no such file is stored.
     pub fn get(&self, sha: &str) -> io::Result<Vec<u8>> {
-        fs::read(self.path_for(sha)?)
+        match fs::read(self.path_for(sha)?) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => fs::read(self.legacy_path(sha)),
+            other => other,
+        }
     }
 
     /// The path of the file stored under `sha`, or `None` when `sha` is malformed or no such file is stored.
     pub fn path(&self, sha: &str) -> Option<PathBuf> {
-        self.path_for(sha).ok().filter(|p| p.is_file())
+        let path = self.path_for(sha).ok()?;
+        [path, self.legacy_path(sha)].into_iter().find(|p| p.is_file())
     }
 
     /// True when a file is stored under `sha` (false for a malformed `sha`).
@@ -125,7 +145,12 @@ impl FileStore {
         if !is_sha256_hex(sha) {
             return Err(invalid_input("not a SHA-256 hex digest (64 lowercase hex characters)"));
         }
-        Ok(self.root.join(&sha[..2]).join(&sha[2..4]).join(sha))
+        Ok(self.root.join(&sha[..2]).join(sha))
+    }
+
+    /// Where earlier versions stored `sha` (two folder levels); only for a well-formed `sha`.
+    fn legacy_path(&self, sha: &str) -> PathBuf {
+        self.root.join(&sha[..2]).join(&sha[2..4]).join(sha)
     }
 }
 
@@ -217,11 +242,28 @@ mod tests {
         assert_eq!(sha, sha256_hex(&bytes));
         assert_eq!(store.get(&sha).unwrap(), bytes);
         let path = store.path(&sha).unwrap();
-        assert_eq!(path, tmp.0.join(&sha[..2]).join(&sha[2..4]).join(&sha));
+        assert_eq!(path, tmp.0.join(&sha[..2]).join(&sha));
         assert!(store.exists(&sha));
         // Empty content is a valid file too.
         let empty = store.put(b"").unwrap();
         assert_eq!(store.get(&empty).unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn files_in_the_earlier_two_level_layout_are_still_found() {
+        let tmp = TempDir::new("legacy");
+        let store = FileStore::open(&tmp.0).unwrap();
+        let bytes = b"written by an earlier version".to_vec();
+        let sha = sha256_hex(&bytes);
+        let legacy = tmp.0.join(&sha[..2]).join(&sha[2..4]).join(&sha);
+        fs::create_dir_all(legacy.parent().unwrap()).unwrap();
+        fs::write(&legacy, &bytes).unwrap();
+        assert_eq!(store.get(&sha).unwrap(), bytes);
+        assert_eq!(store.path(&sha).unwrap(), legacy);
+        assert!(store.exists(&sha));
+        // Storing the same bytes again finds them there and writes no second copy.
+        store.put(&bytes).unwrap();
+        assert_eq!(files_under(&tmp.0), vec![legacy]);
     }
 
     #[test]
