@@ -22,8 +22,9 @@ use crate::{Result, StorageError};
 
 /// At most this many transactions share one commit.
 const MAX_GROUP: usize = 64;
-/// A transaction whose group was left open by a member that rolled back commits it itself after this.
-const ORPHAN_WAIT: Duration = Duration::from_millis(5);
+/// A member waiting this long for its group's commit checks that the group is not left open (a
+/// safety net: every path that ends a group ends it explicitly).
+const ORPHAN_WAIT: Duration = Duration::from_millis(100);
 
 /// A write transaction. Use it as a connection (`&mut *tx`); commit it with [`Tx::commit`];
 /// dropping it rolls back.
@@ -124,16 +125,23 @@ impl Group {
     }
 
     /// Starts a transaction: waits for the writer, opens the shared transaction if needed, and
-    /// sets a savepoint.
+    /// sets a savepoint. Runs as its own task, so a caller that gives up waiting (a request
+    /// cancelled) leaves neither the queue count nor the writer in doubt: the transaction it would
+    /// have got is dropped, which rolls it back.
     pub async fn begin(self: &Arc<Group>) -> Result<Tx> {
-        self.queued.fetch_add(1, Ordering::SeqCst);
-        let mut state = self.state.clone().lock_owned().await;
-        self.queued.fetch_sub(1, Ordering::SeqCst);
-        if let Err(e) = self.prepare(&mut state).await {
-            self.abort(&mut state, &e).await;
-            return Err(e);
-        }
-        Ok(Tx(Inner::Grouped(Member { group: self.clone(), state: Some(state) })))
+        let group = self.clone();
+        tokio::spawn(async move {
+            group.queued.fetch_add(1, Ordering::SeqCst);
+            let mut state = group.state.clone().lock_owned().await;
+            group.queued.fetch_sub(1, Ordering::SeqCst);
+            if let Err(e) = group.prepare(&mut state).await {
+                group.abort(&mut state, &e).await;
+                return Err(e);
+            }
+            Ok(Tx(Inner::Grouped(Member { group, state: Some(state) })))
+        })
+        .await
+        .map_err(|e| StorageError::Config(format!("the writer task failed: {e}")))?
     }
 
     async fn prepare(&self, state: &mut State) -> Result<()> {
@@ -222,7 +230,15 @@ impl Member {
         self.state.as_mut().and_then(|s| s.conn.as_deref_mut()).expect(NOT_OPEN)
     }
 
-    async fn commit(mut self) -> Result<()> {
+    /// Releases the savepoint and waits for the group's commit (or commits it, as the last in
+    /// line). Runs as its own task: a caller cancelled half-way cannot leave a commit half-sent.
+    async fn commit(self) -> Result<()> {
+        tokio::spawn(self.commit_here())
+            .await
+            .map_err(|e| StorageError::Config(format!("the writer task failed: {e}")))?
+    }
+
+    async fn commit_here(mut self) -> Result<()> {
         let group = self.group.clone();
         let Some(mut state) = self.state.take() else { return Err(StorageError::Config(NOT_OPEN.into())) };
         let released = match state.conn.as_mut() {
@@ -354,6 +370,28 @@ mod tests {
         let commits = store.group.as_ref().unwrap().state.lock().await.generation;
         assert!(commits < 300, "transactions shared commits: {commits} commits for 301 transactions");
         // Nothing is left open: the store closes.
+        tokio::time::timeout(std::time::Duration::from_secs(10), store.close()).await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_that_gives_up_waiting_for_the_writer_leaves_nothing_in_doubt() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}/c.db", dir.path().display()), 4, false).await.unwrap();
+        let mut holder = store.begin().await.unwrap();
+        sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY)").execute(&mut *holder).await.unwrap();
+        sqlx::query("INSERT INTO t (id) VALUES (1)").execute(&mut *holder).await.unwrap();
+        // Another request waits for the writer and is cancelled while it waits.
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(50), store.begin()).await;
+        assert!(waited.is_err(), "the writer was busy");
+        // The holder's commit is not left waiting for the one that gave up.
+        tokio::time::timeout(std::time::Duration::from_secs(5), holder.commit()).await.unwrap().unwrap();
+        let mut next = store.begin().await.unwrap();
+        sqlx::query("INSERT INTO t (id) VALUES (2)").execute(&mut *next).await.unwrap();
+        next.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM t ORDER BY id").fetch_all(&mut *conn).await.unwrap();
+        assert_eq!(ids, [1, 2]);
+        drop(conn);
         tokio::time::timeout(std::time::Duration::from_secs(10), store.close()).await.unwrap();
     }
 }
