@@ -107,8 +107,6 @@ struct Checked {
 pub(crate) struct Waiters {
     by_code: Mutex<HashMap<String, Arc<Notify>>>,
     pub up: Notify,
-    /// Told of every commit that made deliveries (the push worker).
-    pub push: Notify,
 }
 
 impl Waiters {
@@ -146,9 +144,6 @@ impl Inner {
         let (tx, rx) = mpsc::channel(4096);
         let w = waiters.clone();
         let writer_task = tokio::spawn(db::writer(db.clone(), rx, move |c| {
-            if !c.targets.is_empty() {
-                w.push.notify_one();
-            }
             for t in c.targets {
                 w.wake(&t);
             }

@@ -101,9 +101,8 @@ async fn forward_up(inner: Arc<Inner>) {
     }
 }
 
-/// Push delivery: what is pending for a node registered with an endpoint is POSTed there as it
-/// is committed, in order, and acknowledged when the node answers 2xx; a node that fails waits
-/// (1 s doubling to 5 min) and can still pull meanwhile.
+/// Push delivery: one loop per node registered with an endpoint (looked for again every minute),
+/// so a slow or unreachable node delays no other; see [`push_to`].
 async fn push(inner: Arc<Inner>) {
     let http = match reqwest::Client::builder().timeout(Duration::from_secs(60)).build() {
         Ok(c) => c,
@@ -112,65 +111,80 @@ async fn push(inner: Arc<Inner>) {
             return;
         }
     };
-    // Per node: (earliest next attempt, failures in a row).
-    let mut waiting: std::collections::HashMap<String, (i64, i64)> = std::collections::HashMap::new();
+    let mut running: std::collections::HashMap<String, (String, JoinHandle<()>)> = std::collections::HashMap::new();
+    loop {
+        match inner.registry.snapshot(&inner.db).await {
+            Ok(snapshot) => {
+                let wanted: std::collections::HashMap<String, String> = snapshot
+                    .by_code
+                    .values()
+                    .filter(|s| s.kind == crate::SystemKind::Node)
+                    .filter_map(|s| s.endpoint.clone().map(|e| (s.code.as_str().to_string(), e)))
+                    .collect();
+                running.retain(|code, (endpoint, task)| {
+                    let keep = wanted.get(code) == Some(endpoint) && !task.is_finished();
+                    if !keep {
+                        task.abort();
+                    }
+                    keep
+                });
+                for (code, endpoint) in wanted {
+                    if !running.contains_key(&code) {
+                        let task = tokio::spawn(push_to(inner.clone(), http.clone(), code.clone(), endpoint.clone()));
+                        running.insert(code, (endpoint, task));
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "push: cannot read the registry"),
+        }
+        if !pause(&inner, Duration::from_secs(60)).await {
+            break;
+        }
+    }
+    for (_, (_, task)) in running {
+        task.abort();
+    }
+}
+
+/// Pushes to one node: what is pending, as soon as a commit adds to it, in order; after a failure
+/// it waits 1 s doubling to 5 min (the node can pull meanwhile).
+async fn push_to(inner: Arc<Inner>, http: reqwest::Client, code: String, endpoint: String) {
+    let notify = inner.waiters.get(&code);
+    let mut failures: i64 = 0;
     loop {
         if *inner.shutdown.borrow() {
             return;
         }
-        let snapshot = match inner.registry.snapshot(&inner.db).await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "push: cannot read the registry");
-                if !pause(&inner, Duration::from_secs(5)).await {
-                    return;
-                }
+        // Listen before looking, so a commit in between is not missed.
+        let notified = notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let wait = match push_pending(&inner, &http, &code, &endpoint).await {
+            Ok(0) => {
+                failures = 0;
+                None
+            }
+            Ok(_) => {
+                failures = 0;
                 continue;
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(system = %code, error = %e, failures, "push delivery failed; will retry");
+                Some(Duration::from_millis(backoff_ms(failures - 1) as u64))
             }
         };
-        let now = now_ms();
-        let mut next_attempt: Option<i64> = None;
-        let mut set = tokio::task::JoinSet::new();
-        for s in snapshot.by_code.values().filter(|s| s.kind == crate::SystemKind::Node) {
-            let Some(endpoint) = s.endpoint.clone() else { continue };
-            let code = s.code.as_str().to_string();
-            if let Some(&(at, _)) = waiting.get(&code).filter(|(at, _)| *at > now) {
-                next_attempt = Some(next_attempt.map_or(at, |n| n.min(at)));
-                continue;
-            }
-            let (inner, http) = (inner.clone(), http.clone());
-            set.spawn(async move {
-                let result = push_pending(&inner, &http, &code, &endpoint).await;
-                (code, result)
-            });
-        }
-        let mut pushed = 0;
-        while let Some(done) = set.join_next().await {
-            let Ok((code, result)) = done else { continue };
-            match result {
-                Ok(n) => {
-                    pushed += n;
-                    waiting.remove(&code);
-                }
-                Err(e) => {
-                    let failures = waiting.get(&code).map_or(0, |w| w.1) + 1;
-                    let at = now_ms() + backoff_ms(failures - 1);
-                    tracing::warn!(system = %code, error = %e, failures, "push delivery failed; will retry");
-                    waiting.insert(code, (at, failures));
-                    next_attempt = Some(next_attempt.map_or(at, |n| n.min(at)));
-                }
-            }
-        }
-        if pushed > 0 {
-            continue;
-        }
-        let wait = next_attempt
-            .map_or(Duration::from_secs(60), |at| Duration::from_millis((at - now_ms()).clamp(10, 60_000) as u64));
         let mut shutdown = inner.shutdown.subscribe();
-        tokio::select! {
-            _ = inner.waiters.push.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.wait_for(|s| *s) => return,
+        match wait {
+            None => tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            },
+            Some(d) => tokio::select! {
+                _ = tokio::time::sleep(d) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            },
         }
     }
 }
