@@ -129,9 +129,10 @@ async fn push(inner: Arc<Inner>) {
                     keep
                 });
                 for (code, endpoint) in wanted {
-                    if !running.contains_key(&code) {
-                        let task = tokio::spawn(push_to(inner.clone(), http.clone(), code.clone(), endpoint.clone()));
-                        running.insert(code, (endpoint, task));
+                    if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(code) {
+                        let task =
+                            tokio::spawn(push_to(inner.clone(), http.clone(), slot.key().clone(), endpoint.clone()));
+                        slot.insert((endpoint, task));
                     }
                 }
             }
