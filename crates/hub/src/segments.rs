@@ -2,8 +2,8 @@
 //! current segment and syncs it once before the database commit that records where each one
 //! lies, so a package is written to disk once (not to the WAL and again to the database file).
 //!
-//! A segment is `NNNNNNNNNNNN.seg` in the folder; each start of the hub begins a new one (a torn
-//! tail from a crash is never appended to), and a segment is closed at 256 MiB. Bytes appended
+//! A segment is `NNNNNNNNNNNN.seg` in the folder; each start of the hub begins a new one at its
+//! first write (a torn tail from a crash is never appended to), and a segment is closed at 256 MiB. Bytes appended
 //! whose commit then failed are never referenced and go with their segment. Housekeeping removes
 //! a segment once no row points into it.
 
@@ -36,7 +36,14 @@ struct Current {
 #[derive(Debug)]
 pub(crate) struct Segments {
     dir: PathBuf,
-    current: Mutex<Current>,
+    writing: Mutex<Writing>,
+}
+
+/// The segment being appended to, once there is one, and the number the next one gets.
+#[derive(Debug)]
+struct Writing {
+    current: Option<Current>,
+    next_id: i64,
 }
 
 fn segment_ids(dir: &Path) -> std::io::Result<Vec<i64>> {
@@ -55,12 +62,11 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 impl Segments {
-    /// Opens (creating) the folder and starts a new segment after the highest there.
+    /// Opens (creating) the folder; the first write starts a segment after the highest there.
     pub fn open(dir: &Path) -> std::io::Result<Segments> {
         std::fs::create_dir_all(dir)?;
-        let next = segment_ids(dir)?.into_iter().max().unwrap_or(0) + 1;
-        let current = Self::create(dir, next)?;
-        Ok(Segments { dir: dir.to_path_buf(), current: Mutex::new(current) })
+        let next_id = segment_ids(dir)?.into_iter().max().unwrap_or(0) + 1;
+        Ok(Segments { dir: dir.to_path_buf(), writing: Mutex::new(Writing { current: None, next_id }) })
     }
 
     fn path(dir: &Path, id: i64) -> PathBuf {
@@ -75,12 +81,16 @@ impl Segments {
 
     /// Appends `bodies` and syncs them to disk; returns where each went. Called by the one writer.
     pub fn append(&self, bodies: &[&[u8]]) -> std::io::Result<Vec<BodyRef>> {
-        let mut cur = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        if cur.len >= SEGMENT_BYTES {
-            let next = Self::create(&self.dir, cur.id + 1)?;
-            cur.file.sync_all()?;
-            *cur = next;
+        let mut writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let full = writing.current.as_ref().is_none_or(|c| c.len >= SEGMENT_BYTES);
+        if full {
+            let next = Self::create(&self.dir, writing.next_id)?;
+            writing.next_id += 1;
+            if let Some(old) = writing.current.replace(next) {
+                old.file.sync_all()?;
+            }
         }
+        let Some(cur) = writing.current.as_mut() else { return Err(std::io::Error::other("no segment open")) };
         let mut refs = Vec::with_capacity(bodies.len());
         let mut at = cur.len;
         for b in bodies {
@@ -94,9 +104,8 @@ impl Segments {
             cur.file.sync_data()
         })();
         if let Err(e) = written {
-            // The file's end is unknown now: continue in a fresh segment.
-            let next = cur.id + 1;
-            *cur = Self::create(&self.dir, next)?;
+            // The file's end is unknown now: the next write starts a fresh segment.
+            writing.current = None;
             return Err(e);
         }
         cur.len = at;
@@ -113,10 +122,11 @@ impl Segments {
 
     /// Deletes every closed segment not in `in_use`; returns how many.
     pub fn remove_unused(&self, in_use: &HashSet<i64>) -> std::io::Result<usize> {
-        let current = self.current.lock().unwrap_or_else(|e| e.into_inner()).id;
+        let writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let current = writing.current.as_ref().map(|c| c.id);
         let mut removed = 0;
         for id in segment_ids(&self.dir)? {
-            if id < current && !in_use.contains(&id) {
+            if Some(id) != current && !in_use.contains(&id) {
                 std::fs::remove_file(Self::path(&self.dir, id))?;
                 removed += 1;
             }
@@ -137,11 +147,15 @@ mod tests {
     fn bodies_read_back_across_restarts_and_unused_segments_go() {
         let dir = tempfile::tempdir().unwrap();
         let s = Segments::open(dir.path()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no segment before the first write");
         let refs = s.append(&[b"first", b"second body"]).unwrap();
         assert_eq!(refs[1], BodyRef { segment: 1, position: 5, length: 11 });
         assert_eq!(s.read(&refs[1]).unwrap(), b"second body");
         drop(s);
-        // A restart begins segment 2; segment 1 still reads.
+        // Opening without writing (as `egov hub register` does) leaves no empty segment behind.
+        drop(Segments::open(dir.path()).unwrap());
+        assert_eq!(segment_ids(dir.path()).unwrap(), [1]);
+        // A restart begins segment 2 at its first write; segment 1 still reads.
         let s = Segments::open(dir.path()).unwrap();
         let later = s.append(&[b"third"]).unwrap();
         assert_eq!(later[0].segment, 2);
