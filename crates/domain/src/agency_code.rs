@@ -203,6 +203,42 @@ impl AgencyCode {
         }
     }
 
+    /// One spelling shared by both forms, for comparing codes: the significant groups top down,
+    /// joined by dots. `000.00.13.H41` and `H41.13` are both `H41.13`.
+    pub fn canonical(&self) -> String {
+        self.significant_groups().join(".")
+    }
+
+    /// Every way this code can be written: its canonical (current-form) spelling, and the legacy
+    /// spelling when the groups fit the legacy widths (`H41.13` → `000.00.13.H41`). Uniqueness
+    /// compares codes through these, so one agency cannot be registered twice under two forms.
+    pub fn spellings(&self) -> Vec<String> {
+        let groups = self.significant_groups();
+        let mut out = vec![groups.join(".")];
+        let digits = |g: Option<&&str>, width: usize, zero: &'static str| match g {
+            None => Some(zero.to_string()),
+            Some(g) if all_digits(g, width) => Some((*g).to_string()),
+            Some(_) => None,
+        };
+        if groups.len() <= 4 {
+            if let (Some(l2), Some(l3), Some(l4)) =
+                (digits(groups.get(1), 2, "00"), digits(groups.get(2), 2, "00"), digits(groups.get(3), 3, "000"))
+            {
+                out.push(format!("{l4}.{l3}.{l2}.{}", groups[0]));
+            }
+        }
+        out
+    }
+
+    /// `true` if this code lies strictly below `parent` (its significant groups extend the
+    /// parent's), whichever form either is written in: `H41.12.77` and `000.77.12.H41` extend
+    /// `H41.12`; `H42.01` and `H41` itself do not extend `H41`.
+    pub fn extends(&self, parent: &AgencyCode) -> bool {
+        let mine = self.significant_groups();
+        let theirs = parent.significant_groups();
+        theirs.len() < mine.len() && mine.iter().zip(&theirs).all(|(a, b)| a == b)
+    }
+
     /// `true` if this code is `ancestor` itself or lies below it in the hierarchy
     /// (the ancestor's top-down groups are a prefix of this code's).
     ///
@@ -282,6 +318,29 @@ mod tests {
         assert_eq!(c.groups_top_down(), vec!["H41", "12A"]);
         assert_eq!(c.to_current(), Some(c.clone()));
         assert_eq!(c.to_string(), "H41.12A");
+    }
+
+    #[test]
+    fn canonical_spellings_and_extension_across_forms() {
+        assert_eq!(code("000.00.13.H41").canonical(), "H41.13");
+        assert_eq!(code("H41.13").canonical(), "H41.13");
+        assert_eq!(code("H41.13").spellings(), vec!["H41.13", "000.00.13.H41"]);
+        assert_eq!(code("000.00.13.H41").spellings(), vec!["H41.13", "000.00.13.H41"]);
+        assert_eq!(code("H41").spellings(), vec!["H41", "000.00.00.H41"]);
+        assert_eq!(code("H41.12.77.001").spellings(), vec!["H41.12.77.001", "001.77.12.H41"]);
+        // Groups that do not fit the legacy widths have only the current spelling.
+        assert_eq!(code("H55.242").spellings(), vec!["H55.242"]);
+        assert_eq!(code("H41.1.2.3.4").spellings(), vec!["H41.1.2.3.4"]);
+
+        let parent = code("H41.12");
+        assert!(code("H41.12.77").extends(&parent));
+        assert!(code("000.77.12.H41").extends(&parent));
+        assert!(code("H41.12.77").extends(&code("000.00.12.H41")));
+        assert!(!code("H41.12").extends(&parent), "a code does not extend itself");
+        assert!(!code("000.00.12.H41").extends(&parent), "nor its other spelling");
+        assert!(!code("H42.01").extends(&code("H41")));
+        assert!(!code("H41.13.01").extends(&parent));
+        assert!(!code("H41.120").extends(&parent), "groups compare whole, not as text prefixes");
     }
 
     #[test]

@@ -171,6 +171,25 @@ impl Actor {
         self.can_admin_agency(agency_path)
     }
 
+    /// May give `role` in the agency at `agency_path` to the person `target_user_id`: as
+    /// [`Actor::can_grant`], and a role that opens documents or administration
+    /// ([`Role::is_sensitive`]) never to oneself — a second administrator or a system
+    /// administrator gives it, so no administrator reads documents on their own say-so.
+    pub fn can_grant_to(&self, role: Role, agency_path: &str, target_user_id: i64) -> bool {
+        if target_user_id == self.user_id && role.is_sensitive() {
+            return false;
+        }
+        self.can_grant(role, agency_path)
+    }
+
+    /// May set a temporary password for a person who holds `grants` (and a leadership position
+    /// when `leads`): system administrators for anyone; an agency administrator only for people
+    /// without a sensitive role or a leadership position, so an administrator cannot sign in
+    /// as a leader or a clerk (or another administrator) and read what they read.
+    pub fn can_reset_password(&self, grants: &[Grant], leads: bool) -> bool {
+        self.is_system_admin() || (!leads && grants.iter().all(|g| !g.role.is_sensitive()))
+    }
+
     /// May manage the account of a person whose home agency is at `home_path` and who holds
     /// `grants`: the home agency is in reach, and every role they hold could have been given
     /// by this actor (an agency administrator cannot take over a system administrator).
@@ -257,6 +276,26 @@ mod tests {
         assert!(a.can_manage_user("/1/2/", &clerk));
         let outside = [Grant { role: Role::Clerk, agency_id: 3, agency_path: "/3/".into() }];
         assert!(!a.can_manage_user("/1/2/", &outside));
+    }
+
+    #[test]
+    fn sensitive_roles_are_not_self_granted_and_their_passwords_are_reset_by_system_admins() {
+        let admin = actor(&[(Role::AgencyAdmin, "/1/2/")]);
+        for role in [Role::Leader, Role::Clerk, Role::AgencyAdmin] {
+            assert!(!admin.can_grant_to(role, "/1/2/", admin.user_id), "{role:?} to oneself");
+            assert!(admin.can_grant_to(role, "/1/2/", admin.user_id + 1), "{role:?} to another");
+        }
+        assert!(admin.can_grant_to(Role::Specialist, "/1/2/", admin.user_id));
+        let system = actor(&[(Role::SystemAdmin, "/1/")]);
+        assert!(!system.can_grant_to(Role::Leader, "/1/2/", system.user_id));
+        assert!(system.can_grant_to(Role::Leader, "/1/2/", system.user_id + 1));
+
+        let leader = vec![Grant { role: Role::Leader, agency_id: 2, agency_path: "/1/2/".into() }];
+        let specialist = vec![Grant { role: Role::Specialist, agency_id: 2, agency_path: "/1/2/".into() }];
+        assert!(!admin.can_reset_password(&leader, false));
+        assert!(!admin.can_reset_password(&specialist, true), "a head or deputy by position");
+        assert!(admin.can_reset_password(&specialist, false));
+        assert!(system.can_reset_password(&leader, true));
     }
 
     #[test]

@@ -110,6 +110,13 @@ vocabulary!(Role {
 });
 
 impl Role {
+    /// `true` for roles that open an agency's documents or its administration (leader and clerk
+    /// see the agency's documents; an agency administrator manages accounts). Nobody gives such a
+    /// role to themselves, and only a system administrator resets the password of its holder.
+    pub fn is_sensitive(self) -> bool {
+        matches!(self, Role::SystemAdmin | Role::AgencyAdmin | Role::Leader | Role::Clerk)
+    }
+
     /// `true` only for the system administrator, whose role is not tied to one agency.
     pub fn is_global(self) -> bool {
         matches!(self, Role::SystemAdmin)

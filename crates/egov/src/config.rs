@@ -54,6 +54,7 @@ pub const KEYS: &[&str] = &[
     "argon2_parallelism",
     "totp_issuer",
     "shutdown_grace_seconds",
+    "metrics_token",
     "hub_url",
     "hub_bind",
     "hub_database_url",
@@ -146,6 +147,9 @@ pub struct Settings {
     pub hub_key_password: Option<String>,
     /// `egov hub`: PEM file of the roots agency certificates must chain to; defaults to `trusted-roots.pem` in `pki_dir`.
     pub hub_trust_roots: Option<String>,
+    /// `egov serve`: token `/metrics` asks for (`Authorization: Bearer …`, ≥ 16 characters);
+    /// without it `/metrics` is not served (secret).
+    pub metrics_token: Option<String>,
     /// `egov hub`: token for `/metrics` (Bearer) and the admin page (Basic, user `admin`) (secret).
     pub hub_admin_token: Option<String>,
     /// `egov hub`: largest package accepted, in bytes.
@@ -194,6 +198,7 @@ impl Default for Settings {
             hub_key_password: None,
             hub_trust_roots: None,
             hub_admin_token: None,
+            metrics_token: None,
             hub_max_package_bytes: 60 * 1024 * 1024,
             hub_log_retention_days: 365,
             hub_stuck_after_seconds: 300,
@@ -236,6 +241,7 @@ impl fmt::Debug for Settings {
             .field("hub_key_password", &self.hub_key_password.as_ref().map(|_| "***"))
             .field("hub_trust_roots", &self.hub_trust_roots)
             .field("hub_admin_token", &self.hub_admin_token.as_ref().map(|_| "***"))
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("hub_max_package_bytes", &self.hub_max_package_bytes)
             .field("hub_log_retention_days", &self.hub_log_retention_days)
             .field("hub_stuck_after_seconds", &self.hub_stuck_after_seconds)
@@ -302,6 +308,9 @@ impl Settings {
         }
         if self.bind.trim().is_empty() {
             bail!("configuration: bind must be HOST:PORT, e.g. 127.0.0.1:8080");
+        }
+        if self.metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
+            bail!("configuration: metrics_token must have at least 16 characters");
         }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -399,6 +408,7 @@ impl Settings {
             secure_cookies: self.secure_cookies.unwrap_or(public_url.starts_with("https://")),
             max_body_bytes: self.max_body_bytes,
             public_url,
+            metrics_token: self.metrics_token.clone(),
         }
     }
 
@@ -416,6 +426,7 @@ impl Settings {
         secrets.extend(url_secrets(&self.hub_database_url));
         secrets.extend(self.hub_key_password.iter().cloned());
         secrets.extend(self.hub_admin_token.iter().cloned());
+        secrets.extend(self.metrics_token.iter().cloned());
         for secret in secrets {
             if secret.len() >= 3 {
                 out = out.replace(&secret, "***");
@@ -431,6 +442,7 @@ impl Settings {
         shown.hub_database_url = redact_url(&self.hub_database_url);
         shown.hub_key_password = self.hub_key_password.as_ref().map(|_| "***".to_string());
         shown.hub_admin_token = self.hub_admin_token.as_ref().map(|_| "***".to_string());
+        shown.metrics_token = self.metrics_token.as_ref().map(|_| "***".to_string());
         toml::to_string(&shown).context("cannot render the configuration")
     }
 }

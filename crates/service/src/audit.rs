@@ -58,6 +58,69 @@ fn to_json<T: Serialize>(v: Option<&T>) -> AppResult<Option<String>> {
     v.map(serde_json::to_string).transpose().map_err(AppError::internal)
 }
 
+/// Keys the audit detail of a document (or its file, or a case file) may carry: identifiers,
+/// numbers, counts, codes and states. Never its subject, title, file names, reasons or
+/// messages: the audit reader (a system administrator) may have no right to see the document,
+/// secret ones above all, and chained entries cannot be redacted later. The content of each
+/// step stays on the document's own timeline, behind its access rules.
+const DOCUMENT_DETAIL_KEYS: &[&str] = &[
+    "addressees",
+    "answer",
+    "approvers",
+    "arrival_number",
+    "assignment",
+    "assignments",
+    "book_id",
+    "bytes",
+    "code",
+    "deadline",
+    "decision",
+    "delivered",
+    "document_id",
+    "failures",
+    "file_id",
+    "files",
+    "from",
+    "leaders",
+    "length",
+    "message",
+    "number",
+    "number_notation",
+    "parent",
+    "progress",
+    "queued",
+    "recipient",
+    "recipient_status",
+    "result_document_id",
+    "reviewers",
+    "secrecy",
+    "state",
+    "status",
+    "step",
+    "to",
+    "version",
+];
+
+/// Object types whose audit details follow [`DOCUMENT_DETAIL_KEYS`].
+const DOCUMENT_OBJECTS: &[&str] = &["document", "file", "case_file"];
+
+/// `detail` with only the keys a document's audit entry may carry (see [`DOCUMENT_DETAIL_KEYS`]).
+pub(crate) fn document_detail(detail: &serde_json::Value) -> serde_json::Value {
+    match detail {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.iter().filter(|(k, _)| DOCUMENT_DETAIL_KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        ),
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// The stored JSON `text` of a document entry with only the allowed keys (entries written
+/// before the rule may hold more; they are shown redacted, the chain is left as it is).
+fn redact_stored(text: Option<String>) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text.as_deref()?).ok()?;
+    serde_json::to_string(&document_detail(&value)).ok()
+}
+
 /// No before/after payload.
 pub const NONE: Option<&()> = None;
 
@@ -77,7 +140,14 @@ impl Services {
             return Err(AppError::Forbidden);
         }
         let mut c = self.store.read().await?;
-        Ok(egov_storage::audit::list(&mut c, filter).await?)
+        let mut entries = egov_storage::audit::list(&mut c, filter).await?;
+        for e in &mut entries {
+            if DOCUMENT_OBJECTS.contains(&e.record.object_type.as_str()) {
+                e.record.before = redact_stored(e.record.before.take());
+                e.record.after = redact_stored(e.record.after.take());
+            }
+        }
+        Ok(entries)
     }
 
     /// Re-computes every hash in storage order and compares with the recorded head.

@@ -111,6 +111,9 @@ fn wrong_code() -> AppError {
     )
 }
 
+/// Wrong second-factor codes in a lockout window before the second factor locks.
+const TOTP_FAILURE_LIMIT: i64 = 5;
+
 /// Returns the time step whose code equals `code` (±1 step of clock drift), if any.
 fn matching_step(totp: &TOTP, code: &str, now_ms: i64) -> Option<i64> {
     let code = code.trim().replace(' ', "");
@@ -343,8 +346,10 @@ impl Services {
             return Err(AppError::Unauthenticated);
         }
         let now = now_ms();
-        let user_key = format!("user:{}", s.username);
-        self.ensure_unlocked(&[user_key.as_str()], now).await?;
+        // Second-factor failures have a counter of their own: a correct password (which clears
+        // the sign-in counter) never clears it, so knowing the password buys no more guesses.
+        let factor_key = format!("totp:{}", s.username);
+        self.ensure_unlocked(&[factor_key.as_str()], now).await?;
         let mut tx = self.store.begin().await?;
         let creds = db::credentials_by_id(&mut tx, s.user_id).await?.ok_or(AppError::Unauthenticated)?;
         let secret = creds.totp_secret.ok_or(AppError::Unauthenticated)?;
@@ -356,13 +361,17 @@ impl Services {
             None => false,
         };
         if !fresh {
-            self.count_failure(&mut tx, &user_key, i64::from(self.settings.lockout_threshold), now).await?;
-            record(&mut tx, &who, "session.totp_failed", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
+            let locked = self.count_failure(&mut tx, &factor_key, TOTP_FAILURE_LIMIT, now).await?;
+            let id = Some(s.user_id.to_string());
+            record(&mut tx, &who, "session.totp_failed", "user", id.clone(), NONE, NONE).await?;
+            if locked {
+                record(&mut tx, &who, "session.totp_locked_out", "user", id, NONE, NONE).await?;
+            }
             commit(tx).await?;
             return Err(wrong_code());
         }
         db::set_session_stage(&mut tx, s.id, Stage::Full.as_str()).await?;
-        db::clear_throttle(&mut tx, &user_key).await?;
+        db::clear_throttle(&mut tx, &factor_key).await?;
         record(&mut tx, &who, "session.totp_verified", "user", Some(s.user_id.to_string()), NONE, NONE).await?;
         commit(tx).await?;
         Ok(())
@@ -451,25 +460,61 @@ impl Services {
         Ok(())
     }
 
+    /// Checks the caller's current password (before a password change or turning the second
+    /// factor off) under the sign-in throttle: the same per-username counter and lockout, so it
+    /// is no faster an oracle than the sign-in form; each failure is audited.
     async fn check_current_password(&self, caller: &Caller, password: &str) -> AppResult<()> {
+        let now = now_ms();
+        let user_key = format!("user:{}", caller.actor.username);
+        self.ensure_unlocked(&[user_key.as_str()], now).await?;
         let creds = {
             let mut c = self.store.read().await?;
             db::credentials_by_id(&mut c, caller.actor.user_id).await?.ok_or(AppError::Unauthenticated)?
         };
         if self.hasher.verify(password, Some(&creds.password_hash)).await {
-            Ok(())
-        } else {
-            Err(AppError::invalid(
-                "current_password",
-                "wrong_password",
-                "Mật khẩu hiện tại không đúng.",
-                "The current password is wrong.",
-            ))
+            return Ok(());
         }
+        let mut tx = self.store.begin().await?;
+        let locked =
+            self.count_failure(&mut tx, &user_key, i64::from(self.settings.lockout_threshold), now).await?;
+        let who = Who::caller(caller);
+        let id = Some(caller.actor.user_id.to_string());
+        record(&mut tx, &who, "user.password_check_failed", "user", id.clone(), NONE, NONE).await?;
+        if locked {
+            record(&mut tx, &who, "session.locked_out", "user", id, NONE, NONE).await?;
+        }
+        commit(tx).await?;
+        Err(AppError::invalid(
+            "current_password",
+            "wrong_password",
+            "Mật khẩu hiện tại không đúng.",
+            "The current password is wrong.",
+        ))
     }
 
-    /// Changes the caller's own password and ends their other sessions.
-    pub async fn change_password(&self, caller: &Caller, current: &str, new: &str) -> AppResult<()> {
+    /// Who set the caller's current temporary password and when (from the audit trail), while
+    /// the password they were given is still to be changed: the person is told their password
+    /// was reset, and by whom.
+    pub async fn password_reset_notice(&self, caller: &Caller) -> AppResult<Option<(String, i64)>> {
+        let mut c = self.store.read().await?;
+        let id = caller.actor.user_id.to_string();
+        let filter = egov_storage::audit::AuditFilter {
+            object_type: Some("user"),
+            object_id: Some(&id),
+            action: Some("user.password_reset"),
+            limit: 1,
+            ..Default::default()
+        };
+        let entry = egov_storage::audit::list(&mut c, &filter).await?.into_iter().next();
+        Ok(entry.map(|e| (e.record.actor, e.record.at_ms)))
+    }
+
+    /// Changes the caller's own password and ends their other sessions. With `everywhere`,
+    /// this session and every API token of theirs end too ("sign out everywhere").
+    pub async fn change_password(&self, caller: &Caller, current: &str, new: &str, everywhere: bool) -> AppResult<()> {
+        if caller.token_id.is_some() {
+            return Err(AppError::Forbidden);
+        }
         let mut check = Check::new();
         check.take(check_password(new, &caller.actor.username).map_err(|e| e.with_field("new_password")));
         if current == new {
@@ -483,10 +528,13 @@ impl Services {
         check.finish()?;
         self.check_current_password(caller, current).await?;
         let hash = self.hasher.hash(new).await?;
+        let now = now_ms();
         let mut tx = self.store.begin().await?;
-        db::set_password(&mut tx, caller.actor.user_id, &hash, false, now_ms()).await?;
-        let ended = db::delete_sessions_of(&mut tx, caller.actor.user_id, caller.session_id).await?;
-        let detail = serde_json::json!({ "other_sessions_ended": ended });
+        db::set_password(&mut tx, caller.actor.user_id, &hash, false, now).await?;
+        let keep = if everywhere { None } else { caller.session_id };
+        let ended = db::delete_sessions_of(&mut tx, caller.actor.user_id, keep).await?;
+        let revoked = if everywhere { db::revoke_tokens_of(&mut tx, caller.actor.user_id, now).await? } else { 0 };
+        let detail = serde_json::json!({ "sessions_ended": ended, "tokens_revoked": revoked, "everywhere": everywhere });
         record(
             &mut tx,
             &Who::caller(caller),
@@ -604,13 +652,26 @@ impl Services {
             db::token_by_hash(&mut c, &sha256_hex(secret), now).await?.ok_or(AppError::Unauthenticated)?
         };
         let scopes = token.scopes.split_whitespace().filter_map(Scope::parse).collect();
-        let actor = self.actor(token.user_id, Some(scopes)).await?;
-        let active = {
+        let (actor, user) = {
             let mut c = self.store.read().await?;
-            db::get_user(&mut c, token.user_id, &egov_domain::authz::Visibility::All).await?.is_some_and(|u| u.active)
+            let user = db::get_user(&mut c, token.user_id, &egov_domain::authz::Visibility::All)
+                .await?
+                .filter(|u| u.active)
+                .ok_or(AppError::Unauthenticated)?;
+            let grants = self.grants(&mut c, token.user_id).await?;
+            let actor = Actor {
+                user_id: token.user_id,
+                username: user.username.clone(),
+                agency_id: user.agency_id,
+                grants,
+                scopes: Some(scopes),
+            };
+            (actor, user)
         };
-        if !active {
-            return Err(AppError::Unauthenticated);
+        // A password change that is due blocks tokens as well as sessions (only a session can
+        // make the change).
+        if user.must_change_password {
+            return Err(AppError::PasswordChangeRequired);
         }
         if token.last_used_at.is_none_or(|t| now - t > 60_000) {
             let mut tx = self.store.begin().await?;

@@ -18,6 +18,9 @@ pub enum AppError {
     /// Signed in, but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// Signed in, but the password must be changed before anything else.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// Not signed in, or the session or token is no longer valid.
     #[error("authentication required")]
     Unauthenticated,

@@ -144,13 +144,29 @@ impl Services {
                 ));
             }
         }
+        if let (Some(code), Some(p)) = (&code, &parent) {
+            let parent_code = AgencyCode::parse(&p.code, "parent_id").map_err(AppError::field)?;
+            if !code.extends(&parent_code) {
+                check.push(FieldError::new(
+                    "code",
+                    "outside_parent",
+                    format!("Mã định danh phải nằm trong mã của cơ quan cấp trên ({}), ví dụ {}.01.", p.code, p.code),
+                    format!("The code must extend the parent agency's code ({}), e.g. {}.01.", p.code, p.code),
+                ));
+            }
+        }
         if let Some(code) = &code {
-            if db::get_agency_by_code(&mut tx, code.as_str()).await?.is_some() {
+            // Both forms of a code name one agency: `000.00.13.H41` is taken when `H41.13` is.
+            let mut taken = false;
+            for spelling in code.spellings() {
+                taken |= db::get_agency_by_code(&mut tx, &spelling).await?.is_some();
+            }
+            if taken {
                 check.push(FieldError::new(
                     "code",
                     "duplicate",
-                    "Mã định danh này đã được dùng cho cơ quan khác.",
-                    "This identifier code is already used by another agency.",
+                    "Mã định danh này (ở dạng mới hoặc dạng cũ) đã được dùng cho cơ quan khác.",
+                    "This identifier code (in its current or legacy form) is already used by another agency.",
                 ));
             }
         }

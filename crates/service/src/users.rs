@@ -319,12 +319,38 @@ impl Services {
         require(caller, Scope::OrgWrite)?;
         let mut tx = self.store.begin().await?;
         let (user, _) = self.managed_user(&mut tx, caller, user_id).await?;
+        let grants = to_grants(&db::grants_of(&mut tx, user_id).await?);
+        let leads = orgdb::positions_of(&mut tx, user_id)
+            .await?
+            .iter()
+            .any(|p| Position::parse(&p.position).is_some_and(Position::is_agency_level));
+        if !caller.actor.can_reset_password(&grants, leads) {
+            return Err(AppError::invalid(
+                "user",
+                "reset_needs_system_admin",
+                "Chỉ quản trị hệ thống được đặt lại mật khẩu của lãnh đạo, văn thư và quản trị viên.",
+                "Only a system administrator may reset the password of a leader, a clerk or an administrator.",
+            ));
+        }
         check_password(new_password, &user.username).map_err(AppError::field)?;
         let hash = self.hasher.hash(new_password).await?;
-        db::set_password(&mut tx, user_id, &hash, true, now_ms()).await?;
-        db::delete_sessions_of(&mut tx, user_id, None).await?;
-        record(&mut tx, &Who::caller(caller), "user.password_reset", "user", Some(user_id.to_string()), NONE, NONE)
-            .await?;
+        let now = now_ms();
+        db::set_password(&mut tx, user_id, &hash, true, now).await?;
+        // A reset is for a person who lost their password or an account taken over: every way in
+        // ends with it, sessions and API tokens alike.
+        let sessions = db::delete_sessions_of(&mut tx, user_id, None).await?;
+        let tokens = db::revoke_tokens_of(&mut tx, user_id, now).await?;
+        let detail = serde_json::json!({ "sessions_ended": sessions, "tokens_revoked": tokens });
+        record(
+            &mut tx,
+            &Who::caller(caller),
+            "user.password_reset",
+            "user",
+            Some(user_id.to_string()),
+            NONE,
+            Some(&detail),
+        )
+        .await?;
         commit(tx).await
     }
 
@@ -452,7 +478,15 @@ impl Services {
                     "You do not administer this agency.",
                 )
             })?;
-        if !caller.actor.can_grant(role, &agency.path) {
+        if user_id == caller.actor.user_id && role.is_sensitive() {
+            return Err(AppError::invalid(
+                "role",
+                "self_grant",
+                "Bạn không thể tự cấp cho mình vai trò này; hãy nhờ một quản trị viên khác hoặc quản trị hệ thống.",
+                "You cannot give yourself this role; ask another administrator or a system administrator.",
+            ));
+        }
+        if !caller.actor.can_grant_to(role, &agency.path, user_id) {
             return Err(AppError::Forbidden);
         }
         let id = db::insert_grant(&mut tx, user_id, role.as_str(), agency_id, now_ms()).await?;

@@ -499,6 +499,16 @@ pub async fn revoke_token(c: &mut AnyConnection, id: i64, user_id: i64, now: i64
     Ok(done.rows_affected() == 1)
 }
 
+/// Revokes every live token of a user; returns how many.
+pub async fn revoke_tokens_of(c: &mut AnyConnection, user_id: i64, now: i64) -> Result<u64> {
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Notes that a token was used (at most once a minute, to keep reads cheap).
 pub async fn touch_token(c: &mut AnyConnection, id: i64, now: i64) -> Result<()> {
     sqlx::query(

@@ -107,6 +107,7 @@ pub struct AuditFilter<'a> {
     pub object_type: Option<&'a str>,
     pub object_id: Option<&'a str>,
     pub actor_user_id: Option<i64>,
+    pub action: Option<&'a str>,
     /// Keyset: entries with a smaller seq (newest first).
     pub before_seq: Option<i64>,
     pub limit: u32,
@@ -123,6 +124,9 @@ pub async fn list(c: &mut AnyConnection, f: &AuditFilter<'_>) -> Result<Vec<Stor
     }
     if let Some(a) = f.actor_user_id {
         q.push(" AND actor_user_id = ").int(a);
+    }
+    if let Some(a) = f.action {
+        q.push(" AND action = ").text(a);
     }
     if let Some(b) = f.before_seq {
         q.push(" AND seq < ").int(b);

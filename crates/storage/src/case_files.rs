@@ -28,10 +28,28 @@ pub struct CaseFileRow {
     pub document_count: i64,
 }
 
-const SELECT: &str = "SELECT f.id, f.agency_id, f.year, f.notation, f.code, f.title, f.retention_years, f.unit_id, \
-     f.owner_id, u.full_name AS owner_name, f.status, f.created_at, f.updated_at, f.closed_at, f.archived_at, \
-     (SELECT COUNT(*) FROM case_file_documents cd WHERE cd.case_file_id = f.id) AS document_count \
-     FROM case_files f JOIN users u ON u.id = f.owner_id";
+/// The case-file columns, with `document_count` counting only the documents `scope` reaches;
+/// the query continues after `FROM`/`JOIN` with a `WHERE`.
+fn select(scope: &DocumentScope) -> Sql {
+    let mut q = Sql::new(
+        "SELECT f.id, f.agency_id, f.year, f.notation, f.code, f.title, f.retention_years, f.unit_id, \
+         f.owner_id, u.full_name AS owner_name, f.status, f.created_at, f.updated_at, f.closed_at, f.archived_at, \
+         (SELECT COUNT(*) FROM case_file_documents cd JOIN documents d ON d.id = cd.document_id \
+         WHERE cd.case_file_id = f.id",
+    );
+    q.doc_visible(scope).push(") AS document_count FROM case_files f JOIN users u ON u.id = f.owner_id WHERE ");
+    q
+}
+
+/// Limits a case-file query to files `scope` may know of: its own files, and files holding at
+/// least one document it reaches. A file's title and size say what it is about, so a file
+/// made only of documents out of reach is not shown (as search hides such documents).
+fn visible_file(q: &mut Sql, scope: &DocumentScope) {
+    q.push(" AND (f.owner_id = ").int(scope.user_id);
+    q.push(" OR EXISTS (SELECT 1 FROM case_file_documents cd JOIN documents d ON d.id = cd.document_id \
+         WHERE cd.case_file_id = f.id");
+    q.doc_visible(scope).push("))");
+}
 
 /// Values for a new case file.
 #[derive(Clone, Debug)]
@@ -65,20 +83,33 @@ pub async fn insert_case_file(c: &mut AnyConnection, f: &NewCaseFile<'_>, now: i
     .await?)
 }
 
-/// One case file of one of `agencies`.
-pub async fn get_case_file(c: &mut AnyConnection, id: i64, agencies: &[i64]) -> Result<Option<CaseFileRow>> {
-    let mut q = Sql::new(&format!("{SELECT} WHERE f.id = "));
-    q.int(id).push(" AND f.agency_id").in_ints(agencies);
+/// One case file of one of `agencies` that `scope` may know of.
+pub async fn get_case_file(
+    c: &mut AnyConnection,
+    id: i64,
+    agencies: &[i64],
+    scope: &DocumentScope,
+) -> Result<Option<CaseFileRow>> {
+    let mut q = select(scope);
+    q.push("f.id = ").int(id).push(" AND f.agency_id").in_ints(agencies);
+    visible_file(&mut q, scope);
     q.fetch_optional(c).await
 }
 
-/// The file list of `agencies` for `year` (or every year), by code.
-pub async fn list_case_files(c: &mut AnyConnection, agencies: &[i64], year: Option<i64>) -> Result<Vec<CaseFileRow>> {
-    let mut q = Sql::new(&format!("{SELECT} WHERE f.agency_id"));
-    q.in_ints(agencies);
+/// The file list of `agencies` for `year` (or every year), by code: the files `scope` may
+/// know of, each counting only the documents it reaches.
+pub async fn list_case_files(
+    c: &mut AnyConnection,
+    agencies: &[i64],
+    year: Option<i64>,
+    scope: &DocumentScope,
+) -> Result<Vec<CaseFileRow>> {
+    let mut q = select(scope);
+    q.push("f.agency_id").in_ints(agencies);
     if let Some(y) = year {
         q.push(" AND f.year = ").int(y);
     }
+    visible_file(&mut q, scope);
     q.push(" ORDER BY f.year DESC, f.code LIMIT 1000");
     q.fetch_all(c).await
 }

@@ -17,6 +17,7 @@ fn classify(e: &AppError) -> (StatusCode, &'static str) {
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
         AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+        AppError::PasswordChangeRequired => (StatusCode::FORBIDDEN, "password_change_required"),
         AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
         AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
         AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
@@ -71,7 +72,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine code: invalid_input, conflict, not_found, forbidden, unauthenticated,
-    /// bad_credentials, too_many_attempts, unavailable, internal.
+    /// bad_credentials, too_many_attempts, unavailable, internal, password_change_required.
     pub code: String,
     /// Human message in the requested language (Vietnamese unless `Accept-Language: en`).
     pub message: String,

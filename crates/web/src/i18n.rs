@@ -348,6 +348,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Some input is not valid; check the marked fields.",
     ),
     ("error.not_found", "Không tìm thấy nội dung yêu cầu.", "Not found."),
+    ("error.password_change_required", "Bạn cần đổi mật khẩu trước khi tiếp tục.", "You must change your password first."),
     ("error.title", "Lỗi", "Error"),
     (
         "error.too_many_attempts",
@@ -397,6 +398,17 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("notice.totp_disabled", "Đã tắt xác thực hai lớp.", "Two-factor sign-in turned off."),
     ("notice.totp_enabled", "Đã bật xác thực hai lớp.", "Two-factor sign-in turned on."),
     ("password.current", "Mật khẩu hiện tại", "Current password"),
+    ("password.everywhere", "Đăng xuất ở mọi nơi, kể cả các mã API", "Sign out everywhere, API tokens included"),
+    (
+        "password.everywhere_hint",
+        "Các phiên đăng nhập khác luôn kết thúc. Chọn mục này để kết thúc cả phiên này và thu hồi mọi mã API của bạn (khi nghi tài khoản bị lộ).",
+        "Your other sessions always end. Tick this to end this one too and revoke every API token of yours (if you think your account was exposed).",
+    ),
+    (
+        "password.reset_by",
+        "Mật khẩu của bạn đã được {who} đặt lại lúc {at}. Nếu bạn không yêu cầu việc này, hãy báo ngay cho bộ phận công nghệ thông tin.",
+        "Your password was reset by {who} at {at}. If you did not ask for this, tell your IT department at once.",
+    ),
     ("password.forced", "Bạn cần đặt mật khẩu mới trước khi tiếp tục.", "Set a new password before you continue."),
     (
         "password.hint",

@@ -22,7 +22,7 @@ use axum::Router;
 use egov_service::Services;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use api::openapi_json;
+pub use api::{openapi_json, route_table, Access, RouteInfo};
 
 /// Settings of the web layer.
 #[derive(Clone, Debug)]
@@ -33,6 +33,8 @@ pub struct WebSettings {
     pub max_body_bytes: usize,
     /// Address users reach the server at, for links.
     pub public_url: String,
+    /// Bearer token `/metrics` asks for; `None`: metrics are not served.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebSettings {
@@ -41,6 +43,7 @@ impl Default for WebSettings {
             secure_cookies: false,
             max_body_bytes: 110 * 1024 * 1024,
             public_url: "http://127.0.0.1:8080".into(),
+            metrics_token: None,
         }
     }
 }

@@ -60,8 +60,21 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
     resp
 }
 
-/// `GET /metrics` in the OpenMetrics text format.
-pub(crate) async fn render(State(state): State<AppState>) -> Response {
+/// `GET /metrics` in the OpenMetrics text format, for the holder of `metrics_token` only
+/// (without the setting, not served at all): route names, status counts and latencies tell
+/// an outsider more than they should.
+pub(crate) async fn render(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(expected) = state.settings.metrics_token.as_deref() else {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !crate::session::same_secret(sent.trim(), expected.trim()) {
+        return (axum::http::StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")]).into_response();
+    }
     let mut out = String::new();
     if prometheus_client::encoding::text::encode(&mut out, &state.metrics.registry).is_err() {
         return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();

@@ -263,29 +263,73 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiLang {
     }
 }
 
-impl FromRequestParts<AppState> for ApiCaller {
+impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let lang = api_lang(parts);
-        let fail = |err| ApiError { err, lang };
-        let ip = client_ip(&parts.extensions);
-        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
-            let value = auth.to_str().map_err(|_| fail(AppError::Unauthenticated))?;
-            let token = value.strip_prefix("Bearer ").ok_or(fail(AppError::Unauthenticated))?;
-            let caller = state.services.token_caller(token.trim(), ip).await.map_err(fail)?;
-            return Ok(ApiCaller { caller, lang });
-        }
-        let jar = CookieJar::from_headers(&parts.headers);
-        let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).ok_or(fail(AppError::Unauthenticated))?;
-        let session = state.services.session(&token).await.map_err(fail)?.ok_or(fail(AppError::Unauthenticated))?;
-        if !matches!(parts.method, Method::GET | Method::HEAD) {
-            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if !same_secret(sent, &session.csrf_token) {
-                return Err(fail(AppError::Forbidden));
-            }
-        }
-        let caller = state.services.session_caller(&session, ip).await.map_err(fail)?;
-        Ok(ApiCaller { caller, lang })
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // Put there by `api_guard`, which every API route declares with its access; a route
+        // without a declaration has no caller (fails closed).
+        parts.extensions.get::<ApiCaller>().cloned().ok_or(ApiError {
+            err: AppError::internal(anyhow::anyhow!("API route without an access declaration")),
+            lang: api_lang(parts),
+        })
     }
+}
+
+/// The access check of every API route, declared once per route (`api::Access`): resolves
+/// the caller from the bearer token or the session cookie (with `X-CSRF-Token` on writes),
+/// refuses tokens on session-only routes and tokens lacking the route's scope, and refuses
+/// everything but the password change while a password change is due.
+pub(crate) async fn api_guard(
+    State(state): State<AppState>,
+    access: crate::api::Access,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    use crate::api::Access;
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let caller = match authenticate(&mut parts, &state, access).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    req = Request::from_parts(parts, body);
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+async fn authenticate(parts: &mut Parts, state: &AppState, access: crate::api::Access) -> Result<ApiCaller, ApiError> {
+    use crate::api::Access;
+    let lang = api_lang(parts);
+    let fail = |err| ApiError { err, lang };
+    let ip = client_ip(&parts.extensions);
+    if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+        let value = auth.to_str().map_err(|_| fail(AppError::Unauthenticated))?;
+        let token = value.strip_prefix("Bearer ").ok_or(fail(AppError::Unauthenticated))?;
+        let caller = state.services.token_caller(token.trim(), ip).await.map_err(fail)?;
+        let allowed = match access {
+            Access::Scope(scope) => caller.actor.allows(scope),
+            Access::Session | Access::OwnPassword | Access::Public => false,
+        };
+        if !allowed {
+            return Err(fail(AppError::Forbidden));
+        }
+        return Ok(ApiCaller { caller, lang });
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).ok_or(fail(AppError::Unauthenticated))?;
+    let session = state.services.session(&token).await.map_err(fail)?.ok_or(fail(AppError::Unauthenticated))?;
+    if !matches!(parts.method, Method::GET | Method::HEAD) {
+        let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !same_secret(sent, &session.csrf_token) {
+            return Err(fail(AppError::Forbidden));
+        }
+    }
+    if session.must_change_password && access != Access::OwnPassword {
+        return Err(fail(AppError::PasswordChangeRequired));
+    }
+    let caller = state.services.session_caller(&session, ip).await.map_err(fail)?;
+    Ok(ApiCaller { caller, lang })
 }

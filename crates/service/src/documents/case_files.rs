@@ -97,7 +97,7 @@ impl Services {
             now,
         )
         .await?;
-        let detail = serde_json::json!({ "code": code, "title": title });
+        let detail = serde_json::json!({ "code": code });
         record(
             &mut tx,
             &Who::caller(caller),
@@ -113,16 +113,17 @@ impl Services {
 
     /// The file list of the caller's agencies.
     pub async fn case_files(&self, caller: &Caller, year: Option<i64>) -> AppResult<Vec<CaseFileRow>> {
-        require(caller, Scope::DocumentsRead)?;
+        let scope = scope_of(caller)?;
         let mut conn = self.store.read().await?;
-        Ok(db::list_case_files(&mut conn, &Self::home_agencies(caller), year).await?)
+        Ok(db::list_case_files(&mut conn, &Self::home_agencies(caller), year, &scope).await?)
     }
 
     /// One case file with the documents the caller may see.
     pub async fn case_file(&self, caller: &Caller, id: i64) -> AppResult<CaseFileDetail> {
         let scope = scope_of(caller)?;
         let mut conn = self.store.read().await?;
-        let file = db::get_case_file(&mut conn, id, &Self::home_agencies(caller)).await?.ok_or(AppError::NotFound)?;
+        let file =
+            db::get_case_file(&mut conn, id, &Self::home_agencies(caller), &scope).await?.ok_or(AppError::NotFound)?;
         let documents = db::documents_of(&mut conn, id, &scope).await?;
         Ok(CaseFileDetail { file, documents })
     }
@@ -132,7 +133,9 @@ impl Services {
         require(caller, Scope::DocumentsWrite)?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
-        let file = db::get_case_file(&mut tx, id, &Self::home_agencies(caller)).await?.ok_or(AppError::NotFound)?;
+        let scope = caller.actor.document_scope();
+        let file =
+            db::get_case_file(&mut tx, id, &Self::home_agencies(caller), &scope).await?.ok_or(AppError::NotFound)?;
         if file.status != "open" {
             return Err(super::conflict("status", "file_closed", "Hồ sơ đã đóng.", "The case file is closed."));
         }
@@ -151,7 +154,9 @@ impl Services {
         require(caller, Scope::DocumentsWrite)?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
-        let file = db::get_case_file(&mut tx, id, &Self::home_agencies(caller)).await?.ok_or(AppError::NotFound)?;
+        let scope = caller.actor.document_scope();
+        let file =
+            db::get_case_file(&mut tx, id, &Self::home_agencies(caller), &scope).await?.ok_or(AppError::NotFound)?;
         let clerk = caller.actor.is_clerk_of(file.agency_id);
         let from = match to {
             "closed" if clerk || file.owner_id == caller.actor.user_id => "open",

@@ -275,7 +275,7 @@ impl Services {
         if secret || unread {
             let mut tx = self.store.begin().await?;
             if secret {
-                let detail = serde_json::json!({ "secrecy": document.secrecy, "subject": document.subject });
+                let detail = serde_json::json!({ "secrecy": document.secrecy, "book_id": document.book_id, "number_notation": document.number_notation });
                 record(
                     &mut tx,
                     &Who::caller(caller),
@@ -321,7 +321,7 @@ impl Services {
         if let Some((doc_id, secrecy)) = &doc {
             if Secrecy::parse(secrecy).is_some_and(Secrecy::is_secret) {
                 let mut tx = self.store.begin().await?;
-                let detail = serde_json::json!({ "document_id": doc_id, "file": file.file_name });
+                let detail = serde_json::json!({ "document_id": doc_id, "secrecy": secrecy });
                 record(
                     &mut tx,
                     &Who::caller(caller),
@@ -575,7 +575,8 @@ pub(crate) async fn audit_doc(
     document_id: i64,
     detail: &serde_json::Value,
 ) -> AppResult<()> {
-    record(c, &Who::caller(caller), action, "document", Some(document_id.to_string()), NONE, Some(detail)).await
+    let detail = crate::audit::document_detail(detail);
+    record(c, &Who::caller(caller), action, "document", Some(document_id.to_string()), NONE, Some(&detail)).await
 }
 
 /// Longest free text accepted (an opinion, a reason, a directive, a message).

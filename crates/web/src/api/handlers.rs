@@ -122,14 +122,16 @@ pub(crate) async fn update_me(
     Ok(no_content())
 }
 
-/// Changes the caller's password; their other sessions end.
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = PasswordChange, responses((status = 204), (status = 422, body = ErrorBody)))]
+/// Changes the caller's password (browser sessions only; tokens are refused); their other
+/// sessions end, and with `everywhere` this session and all their API tokens too. Wrong
+/// current passwords count towards the sign-in lockout.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = PasswordChange, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub(crate) async fn change_password(
     State(st): State<AppState>,
     c: ApiCaller,
     Body(b): Body<PasswordChange>,
 ) -> ApiResult<Response> {
-    st.services.change_password(&c.caller, &b.current_password, &b.new_password).await.map_err(fail!(c))?;
+    st.services.change_password(&c.caller, &b.current_password, &b.new_password, b.everywhere).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
@@ -393,9 +395,9 @@ pub(crate) async fn list_audit(
     let filter = AuditFilter {
         object_type: q.object_type.as_deref(),
         object_id: q.object_id.as_deref(),
-        actor_user_id: None,
         before_seq: p.after_id,
         limit: p.limit,
+        ..Default::default()
     };
     let rows = st.services.audit_entries(&c.caller, &filter).await.map_err(fail!(c))?;
     Ok(Json(paged(rows, p.limit, |e| e.record.seq, Into::into)))

@@ -6,84 +6,151 @@ mod handlers;
 pub(crate) mod signatures;
 mod types;
 
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, MethodRouter};
+use egov_domain::authz::Scope;
 use axum::{Json, Router};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::AppState;
 
-pub(crate) fn routes(_state: AppState) -> Router<AppState> {
-    use handlers::*;
-    Router::new()
-        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
-        .route("/me", get(me).patch(update_me))
-        .route("/me/password", post(change_password))
-        .route("/me/tokens", get(list_tokens).post(create_token))
-        .route("/me/tokens/{id}", delete(revoke_token))
-        .route("/agencies", get(list_agencies).post(create_agency))
-        .route("/agencies/{id}", get(get_agency).patch(update_agency))
-        .route("/agencies/{id}/units", post(create_unit))
-        .route("/units/{id}", patch(update_unit))
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}", get(get_user).patch(update_user))
-        .route("/users/{id}/deactivate", post(deactivate_user))
-        .route("/users/{id}/activate", post(activate_user))
-        .route("/users/{id}/password-reset", post(reset_password))
-        .route("/users/{id}/positions", post(add_position))
-        .route("/users/{id}/roles", post(grant_role))
-        .route("/users/{id}/roles/{grant_id}", delete(revoke_role))
-        .route("/positions/{id}/move", post(move_position))
-        .route("/positions/{id}", delete(remove_position))
-        .route("/audit", get(list_audit))
-        .route("/documents/incoming", post(documents::register_incoming))
-        .route("/documents/to-register", get(documents::to_register))
-        .route("/documents/{id}", get(documents::get_document))
-        .route("/documents/{id}/present", post(documents::present))
-        .route("/documents/{id}/assign", post(documents::assign))
-        .route("/documents/{id}/opinions", post(documents::post_opinion))
-        .route("/documents/{id}/register", post(documents::register_arrived))
-        .route("/documents/{id}/refuse", post(documents::refuse_arrived))
-        .route("/documents/{id}/revoke", post(documents::revoke))
-        .route("/documents/{id}/take-back", post(documents::take_back))
-        .route("/documents/{id}/exchange-update", post(documents::exchange_update))
-        .route("/exchange/directory", get(documents::exchange_directory))
-        .route("/assignments/{id}/return", post(documents::return_assignment))
-        .route("/assignments/{id}/progress", post(documents::progress))
-        .route("/assignments/{id}/finish", post(documents::finish_assignment))
-        .route("/files/{id}", get(documents::download))
-        .route("/drafts", post(documents::create_draft))
-        .route("/drafts/{id}/versions", post(documents::revise_draft))
-        .route("/drafts/{id}/consult", post(documents::consult))
-        .route("/drafts/{id}/comments", post(documents::answer_consultation))
-        .route("/drafts/{id}/submit", post(documents::submit))
-        .route("/drafts/{id}/decision", post(documents::decide))
-        .route("/drafts/{id}/issue", post(documents::issue))
-        .route("/documents/{id}/sign", post(signatures::sign_document))
-        .route("/me/signing-key", get(signatures::my_key).post(signatures::import_my_key))
-        .route("/agencies/{id}/seal-key", post(signatures::import_seal_key))
-        .route("/signatures/check", post(signatures::check_pdf))
-        .route("/files/{id}/signatures", post(signatures::recheck_file))
-        .route("/messages", post(documents::send_message))
-        .route("/inbox", get(documents::inbox))
-        .route("/inbox/{id}/done", post(documents::inbox_done))
-        .route("/search", get(documents::search))
-        .route("/saved-searches", get(documents::saved_searches).post(documents::save_search))
-        .route("/documents/{id}/edxml", post(documents::export_package))
-        .route("/agencies/{id}/edxml", post(documents::import_package))
-        .route("/exchange/push/{code}", post(documents::exchange_push))
-        .route("/agencies/{id}/outbox", get(documents::outbox))
-        .route("/outbox/{id}", get(documents::outbox_package))
-        .route("/saved-searches/{id}", delete(documents::delete_saved_search))
-        .route("/books", get(documents::books))
-        .route("/books/{id}/csv", get(documents::book_csv))
-        .route("/books/{id}/pdf", get(documents::book_pdf))
-        .route("/case-files", get(documents::case_files).post(documents::create_case_file))
-        .route("/case-files/{id}", get(documents::case_file))
-        .route("/case-files/{id}/documents", post(documents::add_to_case_file))
-        .route("/case-files/{id}/status", post(documents::case_file_status))
-        .route("/people/reachable", get(documents::reachable))
-        .fallback(not_found)
+/// What a route asks of its caller, declared once per route in [`api_routes!`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// No sign-in: the OpenAPI document, and pushed packages (trusted by their own signatures).
+    Public,
+    /// A browser session only; API tokens are refused (tokens, personal keys).
+    Session,
+    /// A browser session, even one whose password must be changed first: the change itself.
+    OwnPassword,
+    /// A browser session, or an API token holding this scope.
+    Scope(Scope),
+}
+
+/// One route of the API as declared: method, path (under `/api/v1`) and access.
+#[derive(Clone, Copy, Debug)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Declares every route once, with its access: builds the router (each route behind
+/// [`crate::session::api_guard`] with its access) and the table tests walk.
+macro_rules! api_routes {
+    ($($method:ident $path:literal $access:expr => $handler:path;)*) => {
+        pub(crate) fn routes(state: AppState) -> Router<AppState> {
+            Router::new()
+                $(.route($path, guarded(&state, $access, $method($handler))))*
+                .fallback(not_found)
+        }
+
+        /// Every API route with the access it declares.
+        pub fn route_table() -> Vec<RouteInfo> {
+            vec![$(RouteInfo { method: stringify!($method), path: $path, access: $access }),*]
+        }
+    };
+}
+
+fn guarded(state: &AppState, access: Access, route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        move |st: axum::extract::State<AppState>, req: axum::extract::Request, next: axum::middleware::Next| {
+            crate::session::api_guard(st, access, req, next)
+        },
+    ))
+}
+
+use handlers::*;
+use Access::{OwnPassword, Public, Session};
+const ORG_READ: Access = Access::Scope(Scope::OrgRead);
+const ORG_WRITE: Access = Access::Scope(Scope::OrgWrite);
+const AUDIT_READ: Access = Access::Scope(Scope::AuditRead);
+const PROFILE: Access = Access::Scope(Scope::Profile);
+const DOCS_READ: Access = Access::Scope(Scope::DocumentsRead);
+const DOCS_WRITE: Access = Access::Scope(Scope::DocumentsWrite);
+
+api_routes! {
+    get "/openapi.json" Public => openapi_document;
+    get "/me" PROFILE => me;
+    patch "/me" PROFILE => update_me;
+    post "/me/password" OwnPassword => change_password;
+    get "/me/tokens" Session => list_tokens;
+    post "/me/tokens" Session => create_token;
+    delete "/me/tokens/{id}" Session => revoke_token;
+    get "/agencies" ORG_READ => list_agencies;
+    post "/agencies" ORG_WRITE => create_agency;
+    get "/agencies/{id}" ORG_READ => get_agency;
+    patch "/agencies/{id}" ORG_WRITE => update_agency;
+    post "/agencies/{id}/units" ORG_WRITE => create_unit;
+    patch "/units/{id}" ORG_WRITE => update_unit;
+    get "/users" ORG_READ => list_users;
+    post "/users" ORG_WRITE => create_user;
+    get "/users/{id}" ORG_READ => get_user;
+    patch "/users/{id}" ORG_WRITE => update_user;
+    post "/users/{id}/deactivate" ORG_WRITE => deactivate_user;
+    post "/users/{id}/activate" ORG_WRITE => activate_user;
+    post "/users/{id}/password-reset" ORG_WRITE => reset_password;
+    post "/users/{id}/positions" ORG_WRITE => add_position;
+    post "/users/{id}/roles" ORG_WRITE => grant_role;
+    delete "/users/{id}/roles/{grant_id}" ORG_WRITE => revoke_role;
+    post "/positions/{id}/move" ORG_WRITE => move_position;
+    delete "/positions/{id}" ORG_WRITE => remove_position;
+    get "/audit" AUDIT_READ => list_audit;
+    post "/documents/incoming" DOCS_WRITE => documents::register_incoming;
+    get "/documents/to-register" DOCS_READ => documents::to_register;
+    get "/documents/{id}" DOCS_READ => documents::get_document;
+    post "/documents/{id}/present" DOCS_WRITE => documents::present;
+    post "/documents/{id}/assign" DOCS_WRITE => documents::assign;
+    post "/documents/{id}/opinions" DOCS_WRITE => documents::post_opinion;
+    post "/documents/{id}/register" DOCS_WRITE => documents::register_arrived;
+    post "/documents/{id}/refuse" DOCS_WRITE => documents::refuse_arrived;
+    post "/documents/{id}/revoke" DOCS_WRITE => documents::revoke;
+    post "/documents/{id}/take-back" DOCS_WRITE => documents::take_back;
+    post "/documents/{id}/exchange-update" DOCS_WRITE => documents::exchange_update;
+    post "/documents/{id}/sign" DOCS_WRITE => signatures::sign_document;
+    post "/documents/{id}/edxml" DOCS_WRITE => documents::export_package;
+    get "/exchange/directory" DOCS_READ => documents::exchange_directory;
+    post "/exchange/push/{code}" Public => documents::exchange_push;
+    post "/assignments/{id}/return" DOCS_WRITE => documents::return_assignment;
+    post "/assignments/{id}/progress" DOCS_WRITE => documents::progress;
+    post "/assignments/{id}/finish" DOCS_WRITE => documents::finish_assignment;
+    get "/files/{id}" DOCS_READ => documents::download;
+    post "/files/{id}/signatures" DOCS_WRITE => signatures::recheck_file;
+    post "/drafts" DOCS_WRITE => documents::create_draft;
+    post "/drafts/{id}/versions" DOCS_WRITE => documents::revise_draft;
+    post "/drafts/{id}/consult" DOCS_WRITE => documents::consult;
+    post "/drafts/{id}/comments" DOCS_WRITE => documents::answer_consultation;
+    post "/drafts/{id}/submit" DOCS_WRITE => documents::submit;
+    post "/drafts/{id}/decision" DOCS_WRITE => documents::decide;
+    post "/drafts/{id}/issue" DOCS_WRITE => documents::issue;
+    get "/me/signing-key" PROFILE => signatures::my_key;
+    post "/me/signing-key" Session => signatures::import_my_key;
+    post "/agencies/{id}/seal-key" ORG_WRITE => signatures::import_seal_key;
+    post "/agencies/{id}/edxml" DOCS_WRITE => documents::import_package;
+    get "/agencies/{id}/outbox" DOCS_READ => documents::outbox;
+    get "/outbox/{id}" DOCS_READ => documents::outbox_package;
+    post "/signatures/check" DOCS_READ => signatures::check_pdf;
+    post "/messages" DOCS_WRITE => documents::send_message;
+    get "/inbox" DOCS_READ => documents::inbox;
+    post "/inbox/{id}/done" DOCS_WRITE => documents::inbox_done;
+    get "/search" DOCS_READ => documents::search;
+    get "/saved-searches" DOCS_READ => documents::saved_searches;
+    post "/saved-searches" DOCS_WRITE => documents::save_search;
+    delete "/saved-searches/{id}" DOCS_WRITE => documents::delete_saved_search;
+    get "/books" DOCS_READ => documents::books;
+    get "/books/{id}/csv" DOCS_READ => documents::book_csv;
+    get "/books/{id}/pdf" DOCS_READ => documents::book_pdf;
+    get "/case-files" DOCS_READ => documents::case_files;
+    post "/case-files" DOCS_WRITE => documents::create_case_file;
+    get "/case-files/{id}" DOCS_READ => documents::case_file;
+    post "/case-files/{id}/documents" DOCS_WRITE => documents::add_to_case_file;
+    post "/case-files/{id}/status" DOCS_WRITE => documents::case_file_status;
+    get "/people/reachable" DOCS_READ => documents::reachable;
+}
+
+async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
 }
 
 struct Security;

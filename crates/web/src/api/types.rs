@@ -234,6 +234,9 @@ pub struct ProfilePatch {
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
+    /// Also end this session and revoke every API token of the caller.
+    #[serde(default)]
+    pub everywhere: bool,
 }
 
 /// Temporary password set by an administrator.

@@ -167,6 +167,27 @@ async fn signout_everywhere(State(state): State<AppState>, s: SignedIn, jar: Coo
     Ok((jar.remove(SESSION_COOKIE), Redirect::to("/signin")).into_response())
 }
 
+/// The path (and query) of `url` when it is an address on this site (`host`, the request's
+/// Host header), safe to redirect to; `None` for another origin or anything a browser could
+/// read as one (`//evil`, `/\\evil`, control characters).
+pub(crate) fn same_origin_path(url: &str, host: Option<&str>) -> Option<String> {
+    let uri: axum::http::Uri = url.parse().ok()?;
+    if let Some(authority) = uri.authority() {
+        if host.is_none_or(|h| !h.eq_ignore_ascii_case(authority.as_str())) {
+            return None;
+        }
+    }
+    if uri.scheme_str().is_some_and(|s| s != "http" && s != "https") {
+        return None;
+    }
+    let path = uri.path_and_query()?.as_str();
+    let safe = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.bytes().any(|b| b.is_ascii_control());
+    safe.then(|| path.to_string())
+}
+
 #[derive(Deserialize)]
 struct LangForm {
     lang: String,
@@ -179,12 +200,11 @@ async fn set_lang(
     Form(f): Form<LangForm>,
 ) -> Response {
     let lang = Lang::parse(&f.lang).unwrap_or_default();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let back = headers
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
-        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
-        .and_then(|r| r.find('/').map(|i| r[i..].to_string()))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .and_then(|r| same_origin_path(r, host))
         .unwrap_or_else(|| "/".into());
     let jar = jar.add(cookie(LANG_COOKIE, lang.as_str().to_string(), state.settings.secure_cookies, Some(365 * 86400)));
     (jar, Redirect::to(&back)).into_response()
@@ -245,5 +265,31 @@ pub(crate) fn ctx_with_notice(s: &SignedIn, title: &'static str, notice: Option<
     match notice_of(notice) {
         Some(k) => ctx.notice(k),
         None => ctx,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin_path;
+
+    #[test]
+    fn only_same_origin_paths_are_redirect_targets() {
+        let host = Some("egov.example:8080");
+        assert_eq!(same_origin_path("http://egov.example:8080/documents/3?tab=1", host).as_deref(), Some("/documents/3?tab=1"));
+        assert_eq!(same_origin_path("/inbox", host).as_deref(), Some("/inbox"));
+        for evil in [
+            "/\\evil.com",
+            "//evil.com/x",
+            "http://evil.com/",
+            "http://egov.example:8080//evil.com",
+            "http://egov.example:8080/\\evil.com",
+            "https://egov.example:8080.evil.com/",
+            "javascript:alert(1)",
+            "evil.com",
+            "",
+        ] {
+            assert_eq!(same_origin_path(evil, host), None, "{evil}");
+        }
+        assert_eq!(same_origin_path("http://egov.example:8080/", None), None, "no Host header, no absolute URL");
     }
 }

@@ -97,14 +97,27 @@ async fn profile_save(
 struct PasswordPage {
     ctx: Ctx,
     forced: bool,
+    /// Who reset the password and when, shown while the change is due.
+    reset_by: Option<(String, String)>,
+    everywhere: bool,
     errors: FormErrors,
 }
 
-async fn password_page(s: SignedIn) -> Result<Response, PageError> {
+async fn reset_by(st: &AppState, s: &SignedIn) -> Result<Option<(String, String)>, PageError> {
+    if !s.session.must_change_password {
+        return Ok(None);
+    }
+    let notice = st.services.password_reset_notice(&s.caller).await.map_err(fail(s.ctx.lang))?;
+    Ok(notice.map(|(who, at)| (who, crate::view::format_time(at))))
+}
+
+async fn password_page(State(st): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
     render(
         &PasswordPage {
+            reset_by: reset_by(&st, &s).await?,
             ctx: Ctx::signed_in(&s, "password.title"),
             forced: s.session.must_change_password,
+            everywhere: false,
             errors: FormErrors::default(),
         },
         s.ctx.lang,
@@ -117,6 +130,8 @@ struct PasswordForm {
     current_password: String,
     #[serde(default)]
     new_password: String,
+    #[serde(default)]
+    everywhere: Option<String>,
 }
 
 async fn password_save(
@@ -124,13 +139,17 @@ async fn password_save(
     s: SignedIn,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
-    match st.services.change_password(&s.caller, &f.current_password, &f.new_password).await {
+    let everywhere = f.everywhere.as_deref() == Some("true");
+    match st.services.change_password(&s.caller, &f.current_password, &f.new_password, everywhere).await {
+        Ok(()) if everywhere => Ok(Redirect::to("/signin").into_response()),
         Ok(()) => Ok(Redirect::to("/profile?notice=password_changed").into_response()),
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["current_password", "new_password"]) {
             Some(errors) => render(
                 &PasswordPage {
+                    reset_by: reset_by(&st, &s).await?,
                     ctx: Ctx::signed_in(&s, "password.title"),
                     forced: s.session.must_change_password,
+                    everywhere,
                     errors,
                 },
                 s.ctx.lang,
