@@ -141,6 +141,14 @@ pub enum BreakKind {
         /// The last seq according to the recorded head.
         head_seq: i64,
     },
+    /// The chain does not hold the entry a signed checkpoint recorded (removed, or rewritten
+    /// with the head rolled back): the database was changed behind the writer's back.
+    Checkpoint {
+        /// The seq the latest checkpoint recorded.
+        checkpoint_seq: i64,
+    },
+    /// The latest checkpoint's signature does not verify: the checkpoint file was tampered with.
+    CheckpointSignature,
 }
 
 /// The first problem found in a chain: where (`seq`) and what (`kind`).
@@ -189,6 +197,14 @@ impl fmt::Display for ChainBreak {
                 f,
                 "entries {seq} to {head_seq} were removed from the end (the recorded head is entry {head_seq})"
             ),
+            BreakKind::Checkpoint { checkpoint_seq } => write!(
+                f,
+                "entry {seq} does not match the signed checkpoint of entry {checkpoint_seq}: entries were removed or rewritten after it was taken"
+            ),
+            BreakKind::CheckpointSignature => write!(
+                f,
+                "the latest audit checkpoint's signature does not verify (the checkpoint file was changed)"
+            ),
             BreakKind::HeadMismatch { head_seq } => write!(
                 f,
                 "entry {seq} does not match the recorded head (entry {head_seq}): the chain was rewritten or the head is stale"
@@ -213,40 +229,87 @@ pub fn verify_chain<'a>(
     head: Option<(i64, &str)>,
 ) -> Result<u64, ChainBreak> {
     let entries: Vec<&StoredEntry> = entries.into_iter().collect();
-    let mut expected_seq: i64 = 1;
-    let mut prev_hash: &str = GENESIS_HASH;
-    let mut count: u64 = 0;
+    let mut verifier = ChainVerifier::new();
     for (i, e) in entries.iter().enumerate() {
+        if let Err(mut brk) = verifier.push(e) {
+            if let BreakKind::Missing { expected_seq } = brk.kind {
+                if entries[i + 1..].iter().any(|later| later.record.seq == expected_seq) {
+                    brk.kind = BreakKind::Reordered;
+                }
+            }
+            return Err(brk);
+        }
+    }
+    verifier.finish(head)
+}
+
+/// Verifies a chain one entry at a time, in storage order, holding only the last hash: what
+/// [`verify_chain`] does, in constant memory, for chains too long to load at once.
+///
+/// A jump forward is reported as [`BreakKind::Missing`]; a caller that can look ahead (storage
+/// can: is the skipped seq stored later?) turns it into [`BreakKind::Reordered`] as
+/// [`verify_chain`] does.
+#[derive(Clone, Debug)]
+pub struct ChainVerifier {
+    expected_seq: i64,
+    prev_hash: String,
+    count: u64,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        ChainVerifier::new()
+    }
+}
+
+impl ChainVerifier {
+    /// A verifier expecting seq 1 after [`GENESIS_HASH`].
+    pub fn new() -> ChainVerifier {
+        ChainVerifier { expected_seq: 1, prev_hash: GENESIS_HASH.to_owned(), count: 0 }
+    }
+
+    /// Checks the next entry: its seq, its link to the previous one, its own hash.
+    pub fn push(&mut self, e: &StoredEntry) -> Result<(), ChainBreak> {
         let seq = e.record.seq;
         let fail = |kind| Err(ChainBreak { seq, kind });
-        if seq != expected_seq {
-            let skipped_appears_later = entries[i + 1..].iter().any(|later| later.record.seq == expected_seq);
-            return if seq > expected_seq && !skipped_appears_later {
-                fail(BreakKind::Missing { expected_seq })
+        if seq != self.expected_seq {
+            return if seq > self.expected_seq {
+                fail(BreakKind::Missing { expected_seq: self.expected_seq })
             } else {
                 fail(BreakKind::Reordered)
             };
         }
-        if e.prev_hash != prev_hash {
+        if e.prev_hash != self.prev_hash {
             return fail(BreakKind::LinkBroken);
         }
         if chain_hash(&e.prev_hash, &e.record) != e.hash {
             return fail(BreakKind::Edited);
         }
-        prev_hash = &e.hash;
-        expected_seq = seq + 1;
-        count += 1;
+        self.prev_hash.clone_from(&e.hash);
+        self.expected_seq = seq + 1;
+        self.count += 1;
+        Ok(())
     }
-    if let Some((head_seq, head_hash)) = head {
-        let last_seq = expected_seq - 1;
-        if head_seq > last_seq {
-            return Err(ChainBreak { seq: expected_seq, kind: BreakKind::TailTruncated { head_seq } });
-        }
-        if head_seq < last_seq || head_hash != prev_hash {
-            return Err(ChainBreak { seq: last_seq, kind: BreakKind::HeadMismatch { head_seq } });
-        }
+
+    /// The seq the next entry must have.
+    pub fn expected_seq(&self) -> i64 {
+        self.expected_seq
     }
-    Ok(count)
+
+    /// Ends the chain: compares its last entry with the recorded `head` (when given) and
+    /// returns how many entries were verified.
+    pub fn finish(self, head: Option<(i64, &str)>) -> Result<u64, ChainBreak> {
+        if let Some((head_seq, head_hash)) = head {
+            let last_seq = self.expected_seq - 1;
+            if head_seq > last_seq {
+                return Err(ChainBreak { seq: self.expected_seq, kind: BreakKind::TailTruncated { head_seq } });
+            }
+            if head_seq < last_seq || head_hash != self.prev_hash {
+                return Err(ChainBreak { seq: last_seq, kind: BreakKind::HeadMismatch { head_seq } });
+            }
+        }
+        Ok(self.count)
+    }
 }
 
 #[cfg(test)]

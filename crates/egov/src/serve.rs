@@ -50,6 +50,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let app = egov_web::router(AppState::new(services.clone(), web));
 
     let housekeeping = tokio::spawn(server::housekeeping(store.clone()));
+    let checkpoints = tokio::spawn(server::audit_checkpoints(services.clone()));
     let (stop_exchange, exchange_stopped) = tokio::sync::watch::channel(false);
     let exchange = settings.hub_url.clone().map(|hub_url| {
         tracing::info!(hub = %hub_url, "exchange worker started");
@@ -60,6 +61,10 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 
     let served = server::run(listener, app, server::shutdown_signal(), settings.shutdown_grace()).await;
     housekeeping.abort();
+    checkpoints.abort();
+    if let Err(e) = services.write_audit_checkpoint().await {
+        tracing::warn!(error = %e, "the last audit checkpoint failed");
+    }
     let _ = stop_exchange.send(true);
     if let Some(worker) = exchange {
         if tokio::time::timeout(std::time::Duration::from_secs(5), worker).await.is_err() {

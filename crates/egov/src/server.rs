@@ -8,6 +8,9 @@ use std::time::Duration;
 use egov_storage::Store;
 use tokio::net::TcpListener;
 
+/// How often the audit chain's head is checkpointed (when it moved).
+pub const AUDIT_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(60);
+
 /// How often expired sessions are purged.
 pub const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
@@ -85,6 +88,20 @@ pub async fn housekeeping(store: Store) {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %e, "housekeeping failed; retrying at the next tick"),
+        }
+    }
+}
+
+/// Every [`AUDIT_CHECKPOINT_INTERVAL`] (and once at start) signs the audit chain's head into
+/// the checkpoint file and the log when it moved. Abort the task to stop it; `egov serve` writes
+/// a last checkpoint after the server stopped.
+pub async fn audit_checkpoints(services: egov_service::Services) {
+    let mut tick = tokio::time::interval(AUDIT_CHECKPOINT_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = services.write_audit_checkpoint().await {
+            tracing::warn!(error = %e, "audit checkpoint failed; retrying at the next tick");
         }
     }
 }

@@ -475,8 +475,7 @@ impl Services {
             return Ok(());
         }
         let mut tx = self.store.begin().await?;
-        let locked =
-            self.count_failure(&mut tx, &user_key, i64::from(self.settings.lockout_threshold), now).await?;
+        let locked = self.count_failure(&mut tx, &user_key, i64::from(self.settings.lockout_threshold), now).await?;
         let who = Who::caller(caller);
         let id = Some(caller.actor.user_id.to_string());
         record(&mut tx, &who, "user.password_check_failed", "user", id.clone(), NONE, NONE).await?;
@@ -534,7 +533,8 @@ impl Services {
         let keep = if everywhere { None } else { caller.session_id };
         let ended = db::delete_sessions_of(&mut tx, caller.actor.user_id, keep).await?;
         let revoked = if everywhere { db::revoke_tokens_of(&mut tx, caller.actor.user_id, now).await? } else { 0 };
-        let detail = serde_json::json!({ "sessions_ended": ended, "tokens_revoked": revoked, "everywhere": everywhere });
+        let detail =
+            serde_json::json!({ "sessions_ended": ended, "tokens_revoked": revoked, "everywhere": everywhere });
         record(
             &mut tx,
             &Who::caller(caller),

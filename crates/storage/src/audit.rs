@@ -101,6 +101,17 @@ pub async fn chunk(c: &mut AnyConnection, after_id: i64, limit: i64) -> Result<V
     Ok(rows.into_iter().map(|r| (r.id, r.entry.into())).collect())
 }
 
+/// `true` when an entry with `seq` is stored after storage id `after_id` (a gap that is
+/// really a reordering).
+pub async fn seq_stored_after(c: &mut AnyConnection, seq: i64, after_id: i64) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM audit_log WHERE seq = $1 AND id > $2 LIMIT 1")
+        .bind(seq)
+        .bind(after_id)
+        .fetch_optional(c)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Filters for reading the trail.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter<'a> {

@@ -46,8 +46,10 @@ fn select(scope: &DocumentScope) -> Sql {
 /// made only of documents out of reach is not shown (as search hides such documents).
 fn visible_file(q: &mut Sql, scope: &DocumentScope) {
     q.push(" AND (f.owner_id = ").int(scope.user_id);
-    q.push(" OR EXISTS (SELECT 1 FROM case_file_documents cd JOIN documents d ON d.id = cd.document_id \
-         WHERE cd.case_file_id = f.id");
+    q.push(
+        " OR EXISTS (SELECT 1 FROM case_file_documents cd JOIN documents d ON d.id = cd.document_id \
+         WHERE cd.case_file_id = f.id",
+    );
     q.doc_visible(scope).push("))");
 }
 

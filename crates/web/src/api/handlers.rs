@@ -131,7 +131,10 @@ pub(crate) async fn change_password(
     c: ApiCaller,
     Body(b): Body<PasswordChange>,
 ) -> ApiResult<Response> {
-    st.services.change_password(&c.caller, &b.current_password, &b.new_password, b.everywhere).await.map_err(fail!(c))?;
+    st.services
+        .change_password(&c.caller, &b.current_password, &b.new_password, b.everywhere)
+        .await
+        .map_err(fail!(c))?;
     Ok(no_content())
 }
 

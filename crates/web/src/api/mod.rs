@@ -7,8 +7,8 @@ pub(crate) mod signatures;
 mod types;
 
 use axum::routing::{delete, get, patch, post, MethodRouter};
-use egov_domain::authz::Scope;
 use axum::{Json, Router};
+use egov_domain::authz::Scope;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -125,7 +125,7 @@ api_routes! {
     post "/drafts/{id}/decision" DOCS_WRITE => documents::decide;
     post "/drafts/{id}/issue" DOCS_WRITE => documents::issue;
     get "/me/signing-key" PROFILE => signatures::my_key;
-    post "/me/signing-key" Session => signatures::import_my_key;
+    post "/me/signing-key" PROFILE => signatures::import_my_key;
     post "/agencies/{id}/seal-key" ORG_WRITE => signatures::import_seal_key;
     post "/agencies/{id}/edxml" DOCS_WRITE => documents::import_package;
     get "/agencies/{id}/outbox" DOCS_READ => documents::outbox;

@@ -275,7 +275,10 @@ mod tests {
     #[test]
     fn only_same_origin_paths_are_redirect_targets() {
         let host = Some("egov.example:8080");
-        assert_eq!(same_origin_path("http://egov.example:8080/documents/3?tab=1", host).as_deref(), Some("/documents/3?tab=1"));
+        assert_eq!(
+            same_origin_path("http://egov.example:8080/documents/3?tab=1", host).as_deref(),
+            Some("/documents/3?tab=1")
+        );
         assert_eq!(same_origin_path("/inbox", host).as_deref(), Some("/inbox"));
         for evil in [
             "/\\evil.com",

@@ -1,6 +1,9 @@
-//! Writing audit entries (inside the caller's transaction), reading them, verifying the chain.
+//! Writing audit entries (inside the caller's transaction), reading them, verifying the chain
+//! (streamed, against the recorded head and the latest signed checkpoint).
 
-use egov_domain::audit::{verify_chain, AuditRecord, ChainBreak, StoredEntry};
+pub mod checkpoint;
+
+use egov_domain::audit::{AuditRecord, BreakKind, ChainBreak, ChainVerifier, StoredEntry};
 use egov_storage::audit::AuditFilter;
 use egov_storage::Conn;
 use serde::Serialize;
@@ -108,7 +111,10 @@ const DOCUMENT_OBJECTS: &[&str] = &["document", "file", "case_file"];
 pub(crate) fn document_detail(detail: &serde_json::Value) -> serde_json::Value {
     match detail {
         serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.iter().filter(|(k, _)| DOCUMENT_DETAIL_KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            map.iter()
+                .filter(|(k, _)| DOCUMENT_DETAIL_KEYS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         ),
         _ => serde_json::Value::Null,
     }
@@ -150,19 +156,60 @@ impl Services {
         Ok(entries)
     }
 
-    /// Re-computes every hash in storage order and compares with the recorded head.
+    /// Re-computes every hash in storage order, a chunk at a time (constant memory however
+    /// long the chain), and compares the end with the recorded head and the chain with the
+    /// latest signed checkpoint (see [`checkpoint`]).
     pub async fn verify_audit(&self) -> AppResult<Verdict> {
+        let dir = self.settings.pki_dir.clone();
+        let cp = tokio::task::spawn_blocking(move || -> AppResult<_> {
+            match checkpoint::latest(&dir)? {
+                Some(cp) => {
+                    let valid = checkpoint::signature_valid(&dir, &cp)?;
+                    Ok(Some((cp, valid)))
+                }
+                None => Ok(None),
+            }
+        })
+        .await
+        .map_err(AppError::internal)??;
+        if let Some((_, false)) = &cp {
+            return Ok(Verdict::Broken(ChainBreak { seq: 0, kind: BreakKind::CheckpointSignature }));
+        }
+        let cp = cp.map(|(cp, _)| cp);
         let mut c = self.store.read().await?;
         let head = egov_storage::audit::head(&mut c).await?;
-        let mut entries = Vec::new();
+        let mut verifier = ChainVerifier::new();
+        let mut checkpoint_seen = false;
         let mut after = 0;
         loop {
             let chunk = egov_storage::audit::chunk(&mut c, after, 10_000).await?;
             let Some((last, _)) = chunk.last() else { break };
-            after = *last;
-            entries.extend(chunk.into_iter().map(|(_, e)| e));
+            let last = *last;
+            for (id, e) in &chunk {
+                if let Err(mut brk) = verifier.push(e) {
+                    if let BreakKind::Missing { expected_seq } = brk.kind {
+                        if egov_storage::audit::seq_stored_after(&mut c, expected_seq, *id).await? {
+                            brk.kind = BreakKind::Reordered;
+                        }
+                    }
+                    return Ok(Verdict::Broken(brk));
+                }
+                if let Some(cp) = cp.as_ref().filter(|cp| cp.seq == e.record.seq) {
+                    if cp.hash != e.hash {
+                        let kind = BreakKind::Checkpoint { checkpoint_seq: cp.seq };
+                        return Ok(Verdict::Broken(ChainBreak { seq: e.record.seq, kind }));
+                    }
+                    checkpoint_seen = true;
+                }
+            }
+            after = last;
         }
-        Ok(match verify_chain(entries.iter(), Some((head.0, head.1.as_str()))) {
+        let next = verifier.expected_seq();
+        if let Some(cp) = cp.filter(|cp| cp.seq > 0 && !checkpoint_seen) {
+            let kind = BreakKind::Checkpoint { checkpoint_seq: cp.seq };
+            return Ok(Verdict::Broken(ChainBreak { seq: next, kind }));
+        }
+        Ok(match verifier.finish(Some((head.0, head.1.as_str()))) {
             Ok(n) => Verdict::Intact { entries: n },
             Err(b) => Verdict::Broken(b),
         })
