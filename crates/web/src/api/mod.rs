@@ -124,8 +124,8 @@ api_routes! {
     post "/drafts/{id}/submit" DOCS_WRITE => documents::submit;
     post "/drafts/{id}/decision" DOCS_WRITE => documents::decide;
     post "/drafts/{id}/issue" DOCS_WRITE => documents::issue;
-    get "/me/signing-key" PROFILE => signatures::my_key;
-    post "/me/signing-key" PROFILE => signatures::import_my_key;
+    get "/me/signing-key" DOCS_READ => signatures::my_key;
+    post "/me/signing-key" DOCS_WRITE => signatures::import_my_key;
     post "/agencies/{id}/seal-key" ORG_WRITE => signatures::import_seal_key;
     post "/agencies/{id}/edxml" DOCS_WRITE => documents::import_package;
     get "/agencies/{id}/outbox" DOCS_READ => documents::outbox;
