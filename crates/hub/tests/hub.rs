@@ -405,7 +405,14 @@ async fn a_stuck_up_delivery_shows_in_metrics_and_admin_and_the_retry_button_del
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].id, sent.id);
     assert_eq!(c09.fetch(&sent.id).await.unwrap(), package);
-    let m = provincial.metrics().await;
+    // The provincial hub marks its delivery done once the parent answered, which may come just
+    // after the parent already lists the package: wait for it rather than racing it.
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut m = provincial.metrics().await;
+    while metric(&m, "egov_hub_pending{system=\"@up\"}") != 0.0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        m = provincial.metrics().await;
+    }
     assert_eq!(metric(&m, "egov_hub_pending{system=\"@up\"}"), 0.0, "{m}");
     assert_eq!(metric(&m, "egov_hub_delivered_total"), 1.0, "{m}");
     national.stop().await;
