@@ -454,6 +454,7 @@ async fn the_language_switch_returns_only_to_this_site() {
         ("/\\evil.com".to_string(), "/"),
         ("http://evil.com/x".to_string(), "/"),
         (format!("http://{host}//evil.com"), "/"),
+        (format!("http://{host}/\\evil.com"), "/"),
         (format!("http://{host}/signin?x=1"), "/signin?x=1"),
     ] {
         let res = client
