@@ -1,13 +1,17 @@
 //! Digital signatures end to end on the real server (both engines): the leader signs an approved outgoing
 //! document with a PIN, the clerk applies the organisation signature at issue, the recipient inside the platform
 //! sees the signatures checked; wrong PINs lock the key; key imports refuse bad files; uploaded PDFs that were
-//! tampered with, signed under an unknown root or with a revoked certificate are reported as such. poppler's
-//! `pdfsig` checks the issued file independently.
+//! tampered with, signed under an unknown root or with a revoked certificate are reported as such; a document
+//! changed after signing is reported "modified after signing" with its signatures intact; encrypted and broken
+//! PDFs are refused; signatures made by poppler's `pdfsig` (NSS), NSS's `cmsutil`, `openssl cms` and pyHanko
+//! show their signer's Vietnamese name exactly. poppler's `pdfsig` checks the issued file independently.
 
 mod common;
+#[path = "../../pades/tests/interop/foreign.rs"]
+mod foreign;
 mod support;
 
-use common::TestApp;
+use common::{TestApp, DEMO_PASSWORD};
 use egov_service::signatures::demo::DEMO_PIN;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -326,4 +330,237 @@ async fn uploaded_pdfs_are_reported_tampered_untrusted_or_revoked() {
     // Not a PDF: a field error.
     let (status, body) = user.post_multipart("/api/v1/signatures/check", &[], &[("x.pdf", b"hello".to_vec())]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+/// The demo PKI, and a PDF signed by a demo personal certificate (chained to the trusted demo root).
+async fn demo_signed_pdf(app: &TestApp, text: &str) -> Vec<u8> {
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+    let root_p12 = std::fs::read(app.services.settings.pki_dir.join("demo-root.p12")).expect("demo root");
+    let root = egov_pki::read_pkcs12(&root_p12, "egov-demo-root").expect("root");
+    let root = egov_pki::Issued { certificate_der: root.certificate().to_vec(), key_pkcs8: root.private_key_pkcs8 };
+    let now = jiff::Timestamp::now().as_second();
+    let leaf = egov_pki::issue_certificate(
+        &root,
+        &egov_pki::Subject::new("Trần Thị Mai"),
+        egov_pki::CertificateKind::Personal,
+        now - 60,
+        30,
+        None,
+    )
+    .expect("certificate");
+    let signer =
+        egov_pades::KeySigner::from_pkcs8(&leaf.key_pkcs8, vec![leaf.certificate_der.clone(), root.certificate_der])
+            .expect("signer");
+    let request = egov_pades::SignRequest {
+        field_name: None,
+        signing_time: now - 30,
+        signer_name: None,
+        reason: None,
+        location: None,
+        appearance: egov_pades::Appearance::Invisible,
+        stamps: Vec::new(),
+        with_timestamp: false,
+    };
+    egov_pades::sign(&pdf(text), &signer, &request).expect("sign")
+}
+
+/// `signed` with an incremental update that gives its first page another content stream (what a forger, or a
+/// careless editor, does after signing).
+fn with_page_content_changed(signed: &[u8]) -> Vec<u8> {
+    let doc = lopdf::Document::load_mem(signed).expect("pdf");
+    let (_, page_id) = doc.get_pages().into_iter().next().expect("a page");
+    let parent =
+        doc.get_dictionary(page_id).expect("page").get(b"Parent").expect("parent").as_reference().expect("ref");
+    let root = doc.trailer.get(b"Root").expect("root").as_reference().expect("ref");
+    let startxref = {
+        let at = signed.windows(9).rposition(|w| w == b"startxref").expect("startxref");
+        String::from_utf8_lossy(&signed[at + 9..]).split_whitespace().next().expect("offset").to_string()
+    };
+    let new_id = doc.max_id + 1;
+    let mut out = signed.to_vec();
+    let page_at = out.len();
+    out.extend_from_slice(
+        format!(
+            "{} 0 obj\n<</Type/Page/Parent {} 0 R/Contents {new_id} 0 R/MediaBox[0 0 595 842]>>\nendobj\n",
+            page_id.0, parent.0
+        )
+        .as_bytes(),
+    );
+    let stream_at = out.len();
+    out.extend_from_slice(
+        format!("{new_id} 0 obj\n<</Length 26>>\nstream\nBT /F1 12 Tf (FORGED) Tj ET\nendstream\nendobj\n").as_bytes(),
+    );
+    let xref_at = out.len();
+    out.extend_from_slice(
+        format!(
+            "xref\n{} 1\n{page_at:010} 00000 n\r\n{new_id} 1\n{stream_at:010} 00000 n\r\ntrailer\n<</Size {} /Root {} 0 R \
+             /Prev {startxref}>>\nstartxref\n{xref_at}\n%%EOF\n",
+            page_id.0,
+            new_id + 1,
+            root.0
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+async fn check_upload(user: &ApiUser, bytes: Vec<u8>) -> (StatusCode, Value) {
+    user.post_multipart("/api/v1/signatures/check", &[], &[("x.pdf", bytes)]).await
+}
+
+#[tokio::test]
+async fn a_document_changed_after_signing_is_reported_modified_with_its_signature_intact() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let signed = demo_signed_pdf(&app, "Cong van").await;
+    let changed = with_page_content_changed(&signed);
+
+    let (status, body) = check_upload(&clerk, changed.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["modified_after_signing"], true, "{body}");
+    let sig = &body["signatures"][0];
+    assert_eq!(sig["intact"], true, "the signed revision is as signed: {body}");
+    assert_eq!(sig["verdict"], "valid", "{body}");
+    assert_eq!(body["verdict"], "valid", "{body}");
+    assert_eq!(sig["modification"], "disallowed");
+    assert_eq!(sig["modified_after_signing"], true);
+    assert!(sig["changes"][0].as_str().is_some_and(|c| c.contains("trang")), "{body}");
+    assert_eq!(sig["problems"].as_array().map(Vec::len), Some(0), "nothing is wrong with the signature: {body}");
+    // The untouched file: not modified.
+    let (_, body) = check_upload(&clerk, signed).await;
+    assert_eq!(body["modified_after_signing"], false, "{body}");
+
+    // Registered, the document page says so prominently, in both languages.
+    let (status, reg) = clerk
+        .post_multipart("/api/v1/documents/incoming", &support::incoming_fields(&[]), &[("cong-van.pdf", changed)])
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    let id = reg["id"].as_i64().expect("id");
+    let (_, d) = clerk.get(&format!("/api/v1/documents/{id}")).await;
+    assert_eq!(d["files"][0]["signatures"]["modified_after_signing"], true, "{d}");
+    let client = app.client();
+    let csrf = support::sign_in(&app, &client, "vanthu", DEMO_PASSWORD).await;
+    let html = support::page(&app, &client, &format!("/documents/{id}")).await;
+    assert!(html.contains("data-modified=\"true\"") && html.contains("Tài liệu đã bị thay đổi sau khi ký"), "{html}");
+    assert!(html.contains("Thay đổi sau khi ký: nội dung trang"), "{html}");
+    support::post_form(&app, &client, "/lang", &csrf, &[("lang", "en")]).await;
+    let html = support::page(&app, &client, &format!("/documents/{id}")).await;
+    assert!(html.contains("The document was modified after signing"), "{html}");
+}
+
+#[tokio::test]
+async fn encrypted_cut_short_and_broken_pdfs_are_refused_by_the_signature_check() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let signed = demo_signed_pdf(&app, "Cong van").await;
+    let expect = |status: StatusCode, body: &Value, code: &str| {
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["fields"][0]["field"], "file", "{body}");
+        assert_eq!(field_code(body), code, "{body}");
+    };
+    for password in ["", "mat-khau"] {
+        let (status, body) = check_upload(&clerk, egov_files::encrypted_sample_pdf(password)).await;
+        expect(status, &body, "encrypted_pdf");
+    }
+    let (status, body) = check_upload(&clerk, signed[..signed.len() / 2].to_vec()).await;
+    expect(status, &body, "broken_pdf");
+    let (status, body) = check_upload(&clerk, b"%PDF-1.7\n1 0 obj garbage /ByteRange\n%%EOF\n".to_vec()).await;
+    expect(status, &body, "broken_pdf");
+
+    // A ByteRange whose gap is not the signature's /Contents: the signature is refused, naming the ByteRange.
+    let key = signed.windows(10).position(|w| w == b"/ByteRange").expect("byte range");
+    let at = key + signed[key..].iter().position(|&b| b == b'[').expect("[") + 1;
+    let end = at + signed[at..].iter().position(|&b| b == b']').expect("]");
+    let numbers: Vec<usize> = std::str::from_utf8(&signed[at..end])
+        .expect("ascii")
+        .split_whitespace()
+        .map(|n| n.parse().expect("n"))
+        .collect();
+    let written = format!("{} {} {} {}", numbers[0], numbers[1] - 1, numbers[2] + 1, numbers[3] - 1);
+    let mut forged = signed.clone();
+    let padded = format!("{written:<width$}", width = end - at);
+    forged[at..end].copy_from_slice(padded.as_bytes());
+    let (status, body) = check_upload(&clerk, forged).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["verdict"], "invalid", "{body}");
+    let problems = body["signatures"][0]["problems"].to_string();
+    assert!(problems.contains(&format!("ByteRange [{written}]")), "{body}");
+
+    // A stored file that can no longer be read is not re-checked into "not signed".
+    let (status, reg) = clerk
+        .post_multipart("/api/v1/documents/incoming", &support::incoming_fields(&[]), &[("cv.pdf", signed.clone())])
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    let (_, d) = clerk.get(&format!("/api/v1/documents/{}", reg["id"])).await;
+    let file = &d["files"][0];
+    assert_eq!(file["signatures"]["verdict"], "valid", "{d}");
+    let path = app.services.files.path(file["sha256"].as_str().expect("sha")).expect("stored");
+    let mut permissions = std::fs::metadata(&path).expect("metadata").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&path, permissions).expect("writable");
+    std::fs::write(&path, &signed[..signed.len() / 2]).expect("damage the stored copy");
+    let (status, body) = clerk.post(&format!("/api/v1/files/{}/signatures", file["file_id"]), json!({})).await;
+    expect(status, &body, "broken_pdf");
+}
+
+#[tokio::test]
+async fn signatures_made_by_nss_openssl_and_pyhanko_show_the_signers_vietnamese_name() {
+    if !foreign::have_openssl() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let scratch = foreign::Scratch::new("egov");
+    let rsa_dir = scratch.0.join("rsa");
+    let ec_dir = scratch.0.join("ec");
+    std::fs::create_dir_all(&rsa_dir).expect("dir");
+    std::fs::create_dir_all(&ec_dir).expect("dir");
+    let rsa = foreign::Pki::new(&rsa_dir, foreign::KeyKind::Rsa);
+    let ec = foreign::Pki::new(&ec_dir, foreign::KeyKind::Ecdsa);
+    // The other implementations' root is trusted like a national root.
+    let roots = app.services.settings.pki_dir.join("trusted-roots.pem");
+    let mut pem = std::fs::read_to_string(&roots).unwrap_or_default();
+    pem.push_str(&rsa.root_pem);
+    pem.push_str(&ec.root_pem);
+    std::fs::write(&roots, pem).expect("trusted roots");
+    app.services.reload_trust().expect("reload");
+
+    let input = pdf("Cong van");
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if foreign::have_nss() && foreign::have_pdfsig() {
+        files.push(("pdfsig RSA".into(), rsa.sign_with_pdfsig(&input)));
+    }
+    if foreign::have_nss() {
+        files.push(("cmsutil ECDSA".into(), ec.sign_with_cmsutil("adbe.pkcs7.detached")));
+    }
+    files.push(("openssl ECDSA CAdES".into(), ec.sign_with_openssl("ETSI.CAdES.detached")));
+    files.push(("openssl RSA PKCS#7".into(), rsa.sign_with_openssl("adbe.pkcs7.detached")));
+    if foreign::have_pyhanko() {
+        files.push(("pyHanko ECDSA CAdES".into(), ec.sign_with_pyhanko(&input, "ETSI.CAdES.detached")));
+    }
+    for (made_by, bytes) in &files {
+        let (status, body) = check_upload(&clerk, bytes.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{made_by}: {body}");
+        assert_eq!(body["verdict"], "valid", "{made_by}: {body}");
+        let sig = &body["signatures"][0];
+        assert_eq!(sig["intact"], true, "{made_by}: {body}");
+        assert_eq!(sig["signer"], foreign::SIGNER_CN, "{made_by}: {body}");
+        assert_eq!(sig["organization"], foreign::SIGNER_O, "{made_by}: {body}");
+    }
+    // The organisation signature pdfsig made, registered: the document page shows the name as written.
+    let (made_by, first) = &files[0];
+    let (status, reg) = clerk
+        .post_multipart("/api/v1/documents/incoming", &support::incoming_fields(&[]), &[("cv.pdf", first.clone())])
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made_by}: {reg}");
+    let client = app.client();
+    support::sign_in(&app, &client, "vanthu", DEMO_PASSWORD).await;
+    let html = support::page(&app, &client, &format!("/documents/{}", reg["id"])).await;
+    assert!(html.contains(&format!("<strong>{}</strong> – {}", foreign::SIGNER_CN, foreign::SIGNER_O)), "{html}");
+    assert!(!html.contains("CÆ¡"), "{html}");
 }

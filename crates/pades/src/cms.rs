@@ -155,34 +155,28 @@ pub(crate) fn time_stamp_attribute(token: &[u8]) -> Result<Attribute, PadesError
     attribute(ID_SIGNATURE_TIME_STAMP, Any::from_der(token).map_err(der_error)?)
 }
 
-/// A `SignedData` read back from DER, with the exact bytes its signer signed.
+/// A `SignedData` read back, with the exact bytes its signer signed.
 #[derive(Debug)]
 pub(crate) struct ParsedSignedData {
+    /// The structure, without its `certificates` and `crls` (see [`certificates`](Self::certificates)).
     pub data: SignedData,
     /// The signed attributes as the signer encoded them, re-tagged as a SET (what the signature covers).
     pub signed_attrs_der: Option<Vec<u8>>,
-    /// The DER of each certificate in the message.
+    /// The DER of each certificate in the message, each once.
     pub certificates: Vec<Vec<u8>>,
 }
 
-/// Reads `ContentInfo(SignedData)`; trailing zero padding (as in a PDF `/Contents`) is ignored.
+/// Reads `ContentInfo(SignedData)` in DER or BER (NSS writes indefinite lengths); trailing zero padding (as in a
+/// PDF `/Contents`) is ignored. The certificates are read apart from the rest, so that one listed twice (as NSS
+/// does for the signer) or one the strict decoder refuses leaves the signature readable.
 pub(crate) fn parse_signed_data(bytes: &[u8]) -> Result<ParsedSignedData, String> {
-    let (_, whole, _) = tlv(bytes).ok_or("CMS không đúng cấu trúc")?;
-    let info = ContentInfo::from_der(whole).map_err(|e| format!("CMS: {e}"))?;
+    let (whole, certificates) = crate::ber::normalize_signed_data(bytes).ok_or("CMS không đúng cấu trúc")?;
+    let info = ContentInfo::from_der(&whole).map_err(|e| format!("CMS: {e}"))?;
     if info.content_type != ID_SIGNED_DATA {
         return Err("CMS không phải SignedData".into());
     }
     let data: SignedData = info.content.decode_as().map_err(|e| format!("SignedData: {e}"))?;
-    let certificates = data
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|c| match c {
-            CertificateChoices::Certificate(cert) => cert.to_der().ok(),
-            CertificateChoices::Other(_) => None,
-        })
-        .collect();
-    Ok(ParsedSignedData { signed_attrs_der: raw_signed_attrs(whole), data, certificates })
+    Ok(ParsedSignedData { signed_attrs_der: raw_signed_attrs(&whole), data, certificates })
 }
 
 /// The first signer's `[0] IMPLICIT SignedAttributes`, exactly as encoded, with the tag turned into SET (0x31).

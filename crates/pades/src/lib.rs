@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod appearance;
+mod ber;
 mod cms;
 mod error;
 mod object;

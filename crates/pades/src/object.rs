@@ -103,15 +103,36 @@ pub(crate) fn text_string(text: &str) -> Object {
     }
 }
 
-/// Decodes a PDF text string (PDFDocEncoding taken as Latin-1, or UTF-16BE with a byte-order mark).
+/// Decodes a PDF text string: UTF-16BE or UTF-8 with a byte-order mark; without one, UTF-8 when the bytes are
+/// UTF-8 with some non-ASCII (poppler's `pdfsig` and other signing tools write the signer's `/Name` so), else
+/// PDFDocEncoding.
 pub(crate) fn decode_text(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(&[0xfe, 0xff]) {
         let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
         String::from_utf16_lossy(&units)
     } else if let Some(rest) = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]) {
         String::from_utf8_lossy(rest).into_owned()
+    } else if let Some(text) = std::str::from_utf8(bytes).ok().filter(|t| !t.is_ascii()) {
+        text.to_owned()
     } else {
-        bytes.iter().map(|&b| b as char).collect()
+        bytes.iter().map(|&b| pdf_doc_char(b)).collect()
+    }
+}
+
+/// One byte of PDFDocEncoding (PDF 32000-1, annex D): Latin-1 apart from 0x18–0x1F and 0x80–0xA0
+/// (0x9F is undefined).
+fn pdf_doc_char(b: u8) -> char {
+    const LOW: [char; 8] = ['\u{2d8}', '\u{2c7}', '\u{2c6}', '\u{2d9}', '\u{2dd}', '\u{2db}', '\u{2da}', '\u{2dc}'];
+    const HIGH: [char; 33] = [
+        '\u{2022}', '\u{2020}', '\u{2021}', '\u{2026}', '\u{2014}', '\u{2013}', '\u{192}', '\u{2044}', '\u{2039}',
+        '\u{203a}', '\u{2212}', '\u{2030}', '\u{201e}', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '\u{201a}',
+        '\u{2122}', '\u{fb01}', '\u{fb02}', '\u{141}', '\u{152}', '\u{160}', '\u{178}', '\u{17d}', '\u{131}',
+        '\u{142}', '\u{153}', '\u{161}', '\u{17e}', '\u{fffd}', '\u{20ac}',
+    ];
+    match b {
+        0x18..=0x1f => LOW[usize::from(b - 0x18)],
+        0x80..=0xa0 => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
     }
 }
 
@@ -172,6 +193,18 @@ pub(crate) fn parse_pdf_date(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_strings_in_utf16_utf8_and_pdf_doc_encoding() {
+        let vietnamese = "Cơ quan Văn thư tỉnh";
+        let Object::String(utf16, _) = text_string(vietnamese) else { panic!("a string") };
+        assert_eq!(decode_text(&utf16), vietnamese);
+        assert_eq!(decode_text(vietnamese.as_bytes()), vietnamese, "UTF-8 without a byte-order mark (pdfsig's /Name)");
+        assert_eq!(decode_text(&[&[0xef, 0xbb, 0xbf][..], vietnamese.as_bytes()].concat()), vietnamese);
+        assert_eq!(decode_text(b"Ha Noi"), "Ha Noi");
+        // PDFDocEncoding: Latin-1 letters, and its own quotes and dashes.
+        assert_eq!(decode_text(&[b'C', 0xe0, b' ', 0x8d, b'x', 0x8e, 0x84]), "Cà \u{201c}x\u{201d}\u{2014}");
+    }
 
     #[test]
     fn dates_round_trip_in_vietnam_time() {

@@ -56,7 +56,7 @@ pub struct SignatureReport {
     pub sub_filter: String,
     /// The `/ByteRange` as written.
     pub byte_range: Vec<i64>,
-    /// The byte range starts at 0 and leaves out exactly the `/Contents` string.
+    /// The byte range starts at 0 and leaves out exactly this signature's `/Contents` string.
     pub covers_revision: bool,
     /// The end of the signed revision (bytes).
     pub revision_end: usize,
@@ -72,7 +72,8 @@ pub struct SignatureReport {
     pub signing_time: Option<i64>,
     /// The time-stamp, if any.
     pub timestamp: Option<TimestampReport>,
-    /// What was added after this signature.
+    /// What was added after this signature. A disallowed change leaves the signature intact (its bytes are as
+    /// signed) but the document is no longer what was signed: see [`SignatureReport::modified_after_signing`].
     pub modification: Modification,
     /// `/Name`.
     pub signer_name: Option<String>,
@@ -80,17 +81,22 @@ pub struct SignatureReport {
     pub reason: Option<String>,
     /// `/Location`.
     pub location: Option<String>,
-    /// What is wrong, in Vietnamese.
+    /// What is wrong with the signature, in Vietnamese (changes made after signing are in `modification`).
     pub problems: Vec<String>,
 }
 
 impl SignatureReport {
-    /// The file is as it was signed (apart from allowed additions) and the signature is mathematically valid.
+    /// The signed revision is as it was signed and the signature is mathematically valid: the byte range leaves
+    /// out exactly the signature, the digest matches and the signature verifies. Later revisions do not count
+    /// here (as in pdfsig and Acrobat): see [`SignatureReport::modified_after_signing`].
     pub fn intact(&self) -> bool {
-        self.covers_revision
-            && self.digest_matches
-            && self.signature_valid
-            && !matches!(self.modification, Modification::Disallowed(_))
+        self.covers_revision && self.digest_matches && self.signature_valid
+    }
+
+    /// A later revision changed what the rules do not allow after signing (page content, …): the signature
+    /// still stands for the revision it signed, but the document shown is no longer that revision.
+    pub fn modified_after_signing(&self) -> bool {
+        matches!(self.modification, Modification::Disallowed(_))
     }
 }
 
@@ -129,20 +135,33 @@ fn text_entry(dict: &Dictionary, key: &[u8]) -> Option<String> {
     dict.get(key).and_then(Object::as_str).ok().map(decode_text)
 }
 
-/// Checks every signature of `pdf`, oldest first. Fails only when the file is not a readable PDF.
+/// Checks every signature of `pdf`, oldest first. Fails when the file is not a readable PDF
+/// ([`PadesError::BrokenPdf`]) or is encrypted ([`PadesError::Encrypted`]: its strings, the signatures'
+/// included, cannot be read as written).
 pub fn verify(pdf: &[u8]) -> Result<Vec<SignatureReport>, PadesError> {
     let doc = Document::load_mem(pdf)?;
+    if doc.trailer.has(b"Encrypt") || doc.encryption_state.is_some() {
+        return Err(PadesError::Encrypted);
+    }
     let mut reports = Vec::new();
-    for (_, field) in signature_field_dicts(&doc) {
+    for (field_id, field) in signature_field_dicts(&doc) {
         let Ok(value) = field.get(b"V") else { continue };
+        // The object that holds the signature dictionary: its own, or the field's when it is written inline.
+        let holder = value.as_reference().unwrap_or(field_id);
         let Ok((_, Object::Dictionary(sig))) = doc.dereference(value) else { continue };
-        reports.push(check_signature(pdf, &doc, field, sig));
+        reports.push(check_signature(pdf, &doc, field, sig, holder));
     }
     reports.sort_by_key(|r| r.revision_end);
     Ok(reports)
 }
 
-fn check_signature(pdf: &[u8], doc: &Document, field: &Dictionary, sig: &Dictionary) -> SignatureReport {
+fn check_signature(
+    pdf: &[u8],
+    doc: &Document,
+    field: &Dictionary,
+    sig: &Dictionary,
+    holder: ObjectId,
+) -> SignatureReport {
     let mut report = SignatureReport {
         field_name: field_name(field),
         sub_filter: sig
@@ -169,33 +188,93 @@ fn check_signature(pdf: &[u8], doc: &Document, field: &Dictionary, sig: &Diction
         location: text_entry(sig, b"Location"),
         problems: Vec::new(),
     };
+    let written = format_byte_range(&report.byte_range);
     let Some(ranges) = byte_ranges(&report.byte_range, pdf.len()) else {
-        report.problems.push("ByteRange không hợp lệ.".into());
+        report.problems.push(format!(
+            "ByteRange {written} không hợp lệ: cần bốn số không âm, tăng dần, trong phạm vi tệp ({} byte).",
+            pdf.len()
+        ));
         return report;
     };
     report.revision_end = ranges[1].1;
-    let gap = &pdf[ranges[0].1..ranges[1].0];
-    report.covers_revision = ranges[0].0 == 0
-        && gap.len() >= 2
-        && gap[0] == b'<'
-        && gap[gap.len() - 1] == b'>'
-        && gap[1..gap.len() - 1].iter().all(|b| b.is_ascii_hexdigit() || b.is_ascii_whitespace());
-    if !report.covers_revision {
-        report.problems.push("Vùng ký không bao trọn tệp (ngoài phần chữ ký).".into());
+    let contents = sig.get(b"Contents").and_then(Object::as_str).unwrap_or_default();
+    match gap_problem(pdf, doc, holder, &ranges, contents) {
+        None => report.covers_revision = true,
+        Some(why) => report.problems.push(format!(
+            "ByteRange {written} không loại ra đúng giá trị /Contents của chữ ký ({why}): phần được ký không phải \
+             là tệp trừ chữ ký."
+        )),
     }
     if report.sub_filter == "ETSI.RFC3161" {
         report.problems.push("Đây là dấu thời gian tài liệu, không phải chữ ký.".into());
     }
-    let contents = sig.get(b"Contents").and_then(Object::as_str).unwrap_or_default();
     match cms::parse_signed_data(contents) {
         Ok(parsed) => check_cms(pdf, &ranges, &parsed, &mut report),
         Err(problem) => report.problems.push(problem),
     }
     report.modification = modification_after(pdf, doc, report.revision_end);
-    if let Modification::Disallowed(changes) = &report.modification {
-        report.problems.push(format!("Tệp đã bị sửa sau khi ký: {}.", changes.join("; ")));
-    }
     report
+}
+
+/// `[a b c d]` as written in the file.
+fn format_byte_range(byte_range: &[i64]) -> String {
+    let numbers: Vec<String> = byte_range.iter().map(i64::to_string).collect();
+    format!("[{}]", numbers.join(" "))
+}
+
+/// Why the gap between the two byte ranges is not exactly this signature's `/Contents` string, if it is not: the
+/// first range starts the file; the gap is one hexadecimal string, right after the `/Contents` key, inside the
+/// object that holds this signature dictionary; and its value is the CMS that is checked.
+fn gap_problem(
+    pdf: &[u8],
+    doc: &Document,
+    holder: ObjectId,
+    ranges: &[(usize, usize); 2],
+    contents: &[u8],
+) -> Option<String> {
+    if ranges[0].0 != 0 {
+        return Some("vùng ký đầu tiên không bắt đầu từ đầu tệp".into());
+    }
+    let (start, end) = (ranges[0].1, ranges[1].0);
+    let gap = &pdf[start..end];
+    let hex_string = gap.len() >= 2
+        && gap[0] == b'<'
+        && gap[gap.len() - 1] == b'>'
+        && gap[1..gap.len() - 1].iter().all(|b| b.is_ascii_hexdigit() || is_pdf_whitespace(*b));
+    if !hex_string {
+        return Some(format!("phần bị loại ra, byte {start}–{end}, không phải một chuỗi thập lục phân"));
+    }
+    if hex_value(&gap[1..gap.len() - 1]) != contents {
+        return Some(format!("phần bị loại ra, byte {start}–{end}, không phải giá trị /Contents"));
+    }
+    let before = &pdf[..start];
+    let key_end = before.iter().rposition(|b| !is_pdf_whitespace(*b)).map_or(0, |i| i + 1);
+    if !before[..key_end].ends_with(b"/Contents") {
+        return Some(format!("phần bị loại ra, byte {start}–{end}, không đứng sau khóa /Contents"));
+    }
+    match doc.reference_table.get(holder.0) {
+        Some(lopdf::xref::XrefEntry::Normal { offset, .. }) => {
+            let offset = usize::try_from(*offset).unwrap_or(usize::MAX);
+            let inside = offset < start && !pdf[offset..start].windows(6).any(|w| w == b"endobj");
+            (!inside)
+                .then(|| format!("phần bị loại ra, byte {start}–{end}, nằm ngoài đối tượng {} của chữ ký", holder.0))
+        }
+        Some(lopdf::xref::XrefEntry::Compressed { .. }) => {
+            Some(format!("chữ ký (đối tượng {}) nằm trong luồng đối tượng nén", holder.0))
+        }
+        _ => None,
+    }
+}
+
+/// PDF white-space characters (PDF 32000-1, 7.2.2).
+fn is_pdf_whitespace(b: u8) -> bool {
+    matches!(b, b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+}
+
+/// The bytes of a hexadecimal string's digits (white space skipped, a missing last digit taken as 0).
+fn hex_value(digits: &[u8]) -> Vec<u8> {
+    let nibbles: Vec<u8> = digits.iter().filter_map(|b| char::from(*b).to_digit(16)).map(|d| d as u8).collect();
+    nibbles.chunks(2).map(|pair| pair[0] << 4 | pair.get(1).copied().unwrap_or(0)).collect()
 }
 
 fn byte_ranges(byte_range: &[i64], len: usize) -> Option<[(usize, usize); 2]> {

@@ -1,8 +1,13 @@
-//! egov and another PAdES implementation (pyHanko, from PyPI) check each other's signatures: egov verifies PDFs
-//! pyHanko signed (RSA keys made by Python's `cryptography`), reports them broken once tampered, and pyHanko
-//! validates a PDF egov signed with that RSA key. Requires python3 with pyHanko; set `EGOV_REQUIRE_PYHANKO=1`
-//! (CI does) to fail instead of skipping when it is missing.
+//! egov and other PAdES implementations check each other's signatures: egov verifies PDFs pyHanko signed (RSA keys
+//! made by Python's `cryptography`), reports them broken once tampered, and pyHanko validates a PDF egov signed
+//! with that RSA key; and egov verifies what poppler's `pdfsig` (NSS), NSS's `cmsutil`, `openssl cms -sign` and
+//! pyHanko sign with an `openssl`-made certificate whose subject is Vietnamese, RSA and ECDSA, both sub-filters
+//! (see `interop/foreign.rs`). Requires python3 with pyHanko, poppler-utils, libnss3-tools and openssl; set the
+//! `EGOV_REQUIRE_*` variables (CI does) to fail instead of skipping when one is missing.
 #![allow(clippy::unwrap_used)]
+
+#[path = "interop/foreign.rs"]
+mod foreign;
 
 use egov_pades::{sign, verify, Appearance, KeySigner, Modification, Rect, SignRequest};
 use std::path::{Path, PathBuf};
@@ -91,6 +96,116 @@ fn egov_and_pyhanko_verify_each_others_signatures() {
         assert!(line.contains("intact=True valid=True trusted=True"), "{out}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What egov must find in a signature made by another implementation: intact, of the expected sub-filter, the
+/// signer's Vietnamese names read back exactly, and a chain to the root that issued it.
+fn assert_verifies(pdf: &[u8], pki: &foreign::Pki, sub_filter: &str, made_by: &str) {
+    let reports = verify(pdf).unwrap_or_else(|e| panic!("{made_by}: {e}"));
+    assert_eq!(reports.len(), 1, "{made_by}");
+    let r = &reports[0];
+    assert!(r.intact(), "{made_by}: {:?}", r.problems);
+    assert!(r.problems.is_empty(), "{made_by}: {:?}", r.problems);
+    assert!(!r.modified_after_signing(), "{made_by}: {:?}", r.modification);
+    assert_eq!(r.sub_filter, sub_filter, "{made_by}");
+    assert_eq!(r.signer_certificate.as_deref(), Some(pki.leaf_der.as_slice()), "{made_by}");
+    let info = egov_pki::certificate_info(&pki.leaf_der).unwrap();
+    assert_eq!(info.common_name, foreign::SIGNER_CN, "{made_by}");
+    assert_eq!(info.organization.as_deref(), Some(foreign::SIGNER_O), "{made_by}");
+    assert!(info.subject.contains("ST=Tỉnh Demo"), "{made_by}: {}", info.subject);
+    if let Some(name) = &r.signer_name {
+        assert_eq!(name, foreign::SIGNER_CN, "{made_by}: /Name");
+    }
+    let trust = egov_pki::TrustStore::from_pem(&pki.root_pem).unwrap();
+    let at = r.signing_time.unwrap_or_else(|| std::time::UNIX_EPOCH.elapsed().unwrap().as_secs() as i64);
+    let chain = egov_pki::validate_chain(r.signer_certificate.as_ref().unwrap(), &r.certificates, &trust, at, &[]);
+    assert!(chain.problem.is_none(), "{made_by}: {:?}", chain.problem);
+    assert_eq!(chain.chain[0].common_name, foreign::SIGNER_CN, "{made_by}");
+}
+
+/// poppler checks the PDFs made around a CMS from elsewhere, so that a failure in egov cannot be the helper's.
+fn assert_pdfsig_valid(pdf: &[u8], dir: &Path, made_by: &str) {
+    if !foreign::have_pdfsig() {
+        return;
+    }
+    let path = dir.join("check.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdfsig").arg("-nocert").arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Signature is Valid"), "{made_by}: pdfsig says {text}");
+}
+
+#[test]
+fn signatures_made_by_nss_openssl_and_pyhanko_verify_with_the_signers_vietnamese_name() {
+    if !foreign::have_openssl() {
+        return;
+    }
+    let (nss, pdfsig, pyhanko) = (foreign::have_nss(), foreign::have_pdfsig(), foreign::have_pyhanko());
+    let mut checked = Vec::new();
+    for kind in [foreign::KeyKind::Rsa, foreign::KeyKind::Ecdsa] {
+        let scratch = foreign::Scratch::new(&format!("{kind:?}"));
+        let pki = foreign::Pki::new(&scratch.0, kind);
+        let input = egov_files::sample_pdf("Công văn gửi các sở, ngành", 1);
+        // poppler 22.12 signs with RSA keys only (ECDSA fails inside pdfsig), and adds adbe.pkcs7.detached only.
+        if nss && pdfsig && kind == foreign::KeyKind::Rsa {
+            let signed = pki.sign_with_pdfsig(&input);
+            assert_verifies(&signed, &pki, "adbe.pkcs7.detached", "pdfsig (NSS), RSA");
+            checked.push("pdfsig RSA adbe.pkcs7.detached".to_string());
+        }
+        for sub_filter in foreign::SUB_FILTERS {
+            // NSS's cmsutil refuses this RSA certificate for e-mail signing (its key usage), so ECDSA there.
+            if nss && kind == foreign::KeyKind::Ecdsa {
+                let signed = pki.sign_with_cmsutil(sub_filter);
+                assert_pdfsig_valid(&signed, &scratch.0, "cmsutil");
+                assert_verifies(&signed, &pki, sub_filter, &format!("cmsutil (NSS), {kind:?}"));
+                checked.push(format!("cmsutil {kind:?} {sub_filter}"));
+            }
+            let signed = pki.sign_with_openssl(sub_filter);
+            assert_pdfsig_valid(&signed, &scratch.0, "openssl");
+            assert_verifies(&signed, &pki, sub_filter, &format!("openssl cms, {kind:?}"));
+            checked.push(format!("openssl {kind:?} {sub_filter}"));
+            if pyhanko {
+                let signed = pki.sign_with_pyhanko(&input, sub_filter);
+                assert_verifies(&signed, &pki, sub_filter, &format!("pyHanko, {kind:?}"));
+                checked.push(format!("pyHanko {kind:?} {sub_filter}"));
+            }
+        }
+    }
+    eprintln!("verified: {checked:#?}");
+}
+
+#[test]
+fn a_byte_range_that_leaves_out_more_than_the_contents_is_named_in_the_problem() {
+    if !foreign::have_openssl() {
+        return;
+    }
+    let scratch = foreign::Scratch::new("byterange");
+    let pki = foreign::Pki::new(&scratch.0, foreign::KeyKind::Ecdsa);
+    let signed = pki.sign_with_openssl("ETSI.CAdES.detached");
+    assert!(verify(&signed).unwrap()[0].intact());
+    // Widen the gap by one byte on each side (the length of the numbers kept): the gap is no longer the string.
+    let at = signed.windows(11).position(|w| w == b"/ByteRange[").unwrap() + "/ByteRange[".len();
+    let end = at + signed[at..].iter().position(|&b| b == b']').unwrap();
+    let numbers: Vec<usize> =
+        std::str::from_utf8(&signed[at..end]).unwrap().split_whitespace().map(|n| n.parse().unwrap()).collect();
+    let wider = format!("0 {:<10} {:<10} {:<10}", numbers[1] - 1, numbers[2] + 1, numbers[3] - 1);
+    let mut forged = signed.clone();
+    forged[at..at + wider.len()].copy_from_slice(wider.as_bytes());
+    let report = &verify(&forged).unwrap()[0];
+    assert!(!report.covers_revision && !report.intact(), "{:?}", report.problems);
+    let written = format!("[0 {} {} {}]", numbers[1] - 1, numbers[2] + 1, numbers[3] - 1);
+    assert!(report.problems.iter().any(|p| p.contains(&written) && p.contains("/Contents")), "{:?}", report.problems);
+    // A hexadecimal string elsewhere in the file: the gap must be this signature's own /Contents.
+    let mut moved = signed.clone();
+    let extra = b"\n% <00ff>\n";
+    let at_end = moved.len();
+    moved.extend_from_slice(extra);
+    let start = at_end + 3;
+    let range = format!("0 {:<10} {:<10} {:<10}", start, start + 6, 0);
+    moved[at..at + range.len()].copy_from_slice(range.as_bytes());
+    let report = &verify(&moved).unwrap()[0];
+    assert!(!report.intact(), "{:?}", report.problems);
+    assert!(report.problems.iter().any(|p| p.contains("ByteRange [0")), "{:?}", report.problems);
 }
 
 fn tempfile_dir() -> PathBuf {

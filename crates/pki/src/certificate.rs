@@ -165,16 +165,22 @@ pub(crate) fn format_name(name: &Name) -> String {
     out
 }
 
-/// Decodes a DirectoryString-like value; unknown types become `#hex` of the
-/// whole encoding as RFC 4514 prescribes.
+/// Decodes a DirectoryString-like value: UTF8String (and the ASCII string
+/// types, read as UTF-8 for issuers that put UTF-8 there) as UTF-8,
+/// BMPString as UTF-16BE, TeletexString as UTF-8 when it is, else Latin-1.
+/// Unknown types become `#hex` of the whole encoding as RFC 4514 prescribes.
 fn attribute_text(value: &AnyRef<'_>) -> String {
     let bytes = value.value();
     let text = match value.tag() {
         Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString | Tag::NumericString => {
             std::str::from_utf8(bytes).ok().map(str::to_owned)
         }
-        // T.61 is close enough to Latin-1 for the names found in practice.
-        Tag::TeletexString => Some(bytes.iter().map(|&b| char::from(b)).collect()),
+        // Issuers that put non-ASCII text in a TeletexString put UTF-8 there; otherwise T.61 is close enough to
+        // Latin-1 for the names found in practice.
+        Tag::TeletexString => Some(match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_owned(),
+            Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+        }),
         Tag::BmpString if bytes.len() % 2 == 0 => {
             let units = bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
             char::decode_utf16(units).collect::<Result<String, _>>().ok()
@@ -253,6 +259,31 @@ mod tests {
         assert_eq!(normalize_serial_hex("00:8F:01"), "8f01");
         assert_eq!(normalize_serial_hex("0x0abc"), "0abc");
         assert_eq!(normalize_serial_hex("000"), "00");
+    }
+
+    /// A name with one attribute of each string type, and what it must read as.
+    #[test]
+    fn every_string_type_of_a_name_reads_back_exactly() {
+        use der::asn1::{Any, SetOfVec};
+        use x509_cert::attr::AttributeTypeAndValue;
+        use x509_cert::name::RelativeDistinguishedName;
+        let text = "Cơ quan Văn thư tỉnh";
+        let bmp: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let values: [(Tag, Vec<u8>, &str); 6] = [
+            (Tag::Utf8String, text.as_bytes().to_vec(), text),
+            (Tag::BmpString, bmp, text),
+            (Tag::PrintableString, b"VN".to_vec(), "VN"),
+            (Tag::TeletexString, text.as_bytes().to_vec(), text),
+            (Tag::TeletexString, b"Ha\xefi".to_vec(), "Ha\u{ef}i"),
+            (Tag::Ia5String, b"vt@demo.gov.vn".to_vec(), "vt@demo.gov.vn"),
+        ];
+        for (tag, bytes, expected) in values {
+            let atv = AttributeTypeAndValue { oid: oids::COMMON_NAME, value: Any::new(tag, bytes).expect("value") };
+            let rdn = RelativeDistinguishedName(SetOfVec::try_from(vec![atv]).expect("rdn"));
+            let name = x509_cert::name::RdnSequence(vec![rdn]);
+            assert_eq!(name_attribute(&name, &oids::COMMON_NAME).as_deref(), Some(expected), "{tag:?}");
+            assert_eq!(format_name(&name), format!("CN={expected}"), "{tag:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Interoperability with files and signatures made by other tools: the
 //! `openssl` CLI (modern and legacy PKCS#12, RSA PKCS#1 v1.5 and PSS
 //! signatures, EC keys) and Python `cryptography`. Each part is skipped, with
-//! a note, when its tool is missing.
+//! a note, when its tool is missing (openssl: unless `EGOV_REQUIRE_OPENSSL` is
+//! set, as in CI).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,6 +41,10 @@ impl Drop for Scratch {
 fn has_openssl() -> bool {
     let found = Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success());
     if !found {
+        assert!(
+            std::env::var_os("EGOV_REQUIRE_OPENSSL").is_none(),
+            "openssl is required (EGOV_REQUIRE_OPENSSL is set)"
+        );
         eprintln!("NOTE: openssl CLI not found; skipping OpenSSL interop checks");
     }
     found

@@ -104,6 +104,15 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Intact, but the certificate is not trusted",
     ),
     ("sig.verdict.none", "Không có chữ ký số", "Not signed"),
+    ("sig.modified", "Tài liệu đã bị thay đổi sau khi ký", "The document was modified after signing"),
+    (
+        "sig.modified.hint",
+        "Chữ ký số vẫn nguyên vẹn cho bản đã ký, nhưng một lần lưu sau đó đã sửa nội dung: nội dung đang hiển thị \
+         không phải là nội dung đã được ký.",
+        "The signatures are intact for the version that was signed, but a later revision changed its content: \
+         what is shown is not what was signed.",
+    ),
+    ("sig.changes", "Thay đổi sau khi ký", "Changed after signing"),
     ("sig.revocation.good", "chưa bị thu hồi", "not revoked"),
     ("sig.revocation.revoked", "ĐÃ BỊ THU HỒI", "REVOKED"),
     ("sig.revocation.unknown", "chưa kiểm tra thu hồi", "revocation unknown"),

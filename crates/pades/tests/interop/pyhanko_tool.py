@@ -3,6 +3,9 @@
   pyhanko_tool.py sign IN.pdf OUTDIR   makes an RSA-2048 root and signer (PKCS#12 in OUTDIR/signer.p12, password
                                        "test", root in OUTDIR/root.pem), signs IN.pdf twice (OUTDIR/one.pdf,
                                        OUTDIR/two.pdf) with pyHanko, PAdES baseline.
+  pyhanko_tool.py sign-p12 IN.pdf OUT.pdf SIGNER.p12 PASSWORD SUBFILTER
+                                       signs IN.pdf once with the key and certificates of SIGNER.p12 (RSA or ECDSA),
+                                       SUBFILTER "adbe.pkcs7.detached" or "ETSI.CAdES.detached".
   pyhanko_tool.py validate IN.pdf ROOT.pem
                                        validates every signature of IN.pdf with pyHanko against ROOT.pem and
                                        prints one line per signature: "<field> intact=<bool> valid=<bool> trusted=<bool>".
@@ -65,6 +68,21 @@ def sign(pdf_in: Path, outdir: Path):
     (outdir / "two.pdf").write_bytes(out.getvalue())
 
 
+def sign_p12(pdf_in: Path, pdf_out: Path, p12: Path, password: str, subfilter: str):
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    chosen = {"adbe.pkcs7.detached": fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
+              "ETSI.CAdES.detached": fields.SigSeedSubFilter.PADES}[subfilter]
+    signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=password.encode())
+    if signer is None:
+        raise SystemExit(f"cannot read {p12}")
+    meta = signers.PdfSignatureMetadata(field_name="PyHanko", subfilter=chosen)
+    with open(pdf_in, "rb") as f:
+        out = signers.sign_pdf(IncrementalPdfFileWriter(f), meta, signer=signer)
+    pdf_out.write_bytes(out.getvalue())
+
+
 def validate(pdf_in: Path, root_pem: Path):
     from pyhanko.keys import load_cert_from_pemder
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -83,6 +101,8 @@ def validate(pdf_in: Path, root_pem: Path):
 if __name__ == "__main__":
     if sys.argv[1] == "sign":
         sign(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1] == "sign-p12":
+        sign_p12(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5], sys.argv[6])
     elif sys.argv[1] == "validate":
         validate(Path(sys.argv[2]), Path(sys.argv[3]))
     else:

@@ -183,7 +183,7 @@ impl Services {
             }
             intakes.push(intake);
         }
-        for (sha, check) in self.check_signed_files(signed).await? {
+        for (sha, check) in self.check_signed_files(signed, field).await? {
             for i in intakes.iter_mut().filter(|i| i.inspected.sha256 == sha) {
                 i.signatures = Some(check.clone());
             }

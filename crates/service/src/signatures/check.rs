@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// The verdict on one signature or a whole file.
 pub const VALID: &str = "valid";
-/// The file was changed after signing or the signature is wrong.
+/// The signature is wrong: the signed bytes were changed, or the byte range, the digest or the signature value is
+/// not right. (A document changed by a later revision is not this: see [`FileCheck::modified_after_signing`].)
 pub const INVALID: &str = "invalid";
 /// Intact, but the certificate does not lead to a trusted root, is out of date or was revoked.
 pub const UNTRUSTED: &str = "untrusted";
@@ -25,7 +26,7 @@ pub struct SignatureCheck {
     pub signing_time: Option<i64>,
     /// Time vouched for by a time-stamp authority (Unix seconds).
     pub timestamp_time: Option<i64>,
-    /// The file is as signed (apart from allowed additions) and the signature is mathematically right.
+    /// The signed revision is as signed and the signature is mathematically right (later revisions aside).
     pub intact: bool,
     /// The certificate leads to a trusted root and was valid at the signing time.
     pub trusted: bool,
@@ -35,19 +36,37 @@ pub struct SignatureCheck {
     pub revoked_at: Option<i64>,
     /// How old the revocation list used was, in seconds.
     pub crl_age_secs: Option<i64>,
-    /// `none`, `allowed` or `disallowed`.
+    /// `none`, `allowed` or `disallowed`: what later revisions added after this signature.
     pub modification: String,
+    /// A later revision changed what may not change after signing (page content, …): the signature stands for
+    /// the revision it signed, but the document is no longer that revision.
+    #[serde(default)]
+    pub modified_after_signing: bool,
+    /// The disallowed changes, in Vietnamese, when `modified_after_signing`.
+    #[serde(default)]
+    pub changes: Vec<String>,
     pub notes: Vec<String>,
     pub problems: Vec<String>,
     pub verdict: String,
 }
 
-/// Every signature of a file and the worst verdict among them.
+/// Every signature of a file and the worst verdict among them, and, apart from it, whether the document was
+/// modified after a signature (as pdfsig and Acrobat tell "signature valid" from "document changed since").
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FileCheck {
     pub verdict: String,
+    /// Some signature's signed revision is not the document as it is now in what may not change after signing.
+    #[serde(default)]
+    pub modified_after_signing: bool,
     pub signatures: Vec<SignatureCheck>,
     pub checked_at: i64,
+}
+
+impl FileCheck {
+    /// The check of a file without signatures.
+    pub fn unsigned(checked_at: i64) -> FileCheck {
+        FileCheck { verdict: UNSIGNED.into(), modified_after_signing: false, signatures: Vec::new(), checked_at }
+    }
 }
 
 /// A revocation list with the time it was fetched (Unix seconds).
@@ -72,7 +91,8 @@ fn trusted_timestamp(r: &egov_pades::SignatureReport, trust: &TrustStore, crls: 
     chain.problem.is_none().then_some(t.time)
 }
 
-/// Checks every signature of `pdf` at `now` (Unix seconds). A file that is not a readable PDF is an error.
+/// Checks every signature of `pdf` at `now` (Unix seconds). A file that is not a readable PDF, or is encrypted,
+/// is an error.
 pub fn check_pdf(pdf: &[u8], trust: &TrustStore, crls: &[CachedCrl], now: i64) -> Result<FileCheck, String> {
     let reports = egov_pades::verify(pdf).map_err(|e| e.to_string())?;
     Ok(check_reports(reports, trust, crls, now))
@@ -119,6 +139,11 @@ pub fn check_reports(
                 Modification::None => "none".into(),
                 Modification::Allowed(_) => "allowed".into(),
                 Modification::Disallowed(_) => "disallowed".into(),
+            },
+            modified_after_signing: r.modified_after_signing(),
+            changes: match &r.modification {
+                Modification::Disallowed(changes) => changes.clone(),
+                _ => Vec::new(),
             },
             notes: match &r.modification {
                 Modification::Allowed(notes) => notes.clone(),
@@ -186,5 +211,6 @@ pub fn check_reports(
     } else {
         VALID
     };
-    FileCheck { verdict: verdict.into(), signatures, checked_at: now }
+    let modified_after_signing = signatures.iter().any(|s| s.modified_after_signing);
+    FileCheck { verdict: verdict.into(), modified_after_signing, signatures, checked_at: now }
 }

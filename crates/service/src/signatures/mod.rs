@@ -129,9 +129,12 @@ impl Services {
 
     /// Checks the signatures of PDFs (already stored): refreshes the revocation lists their certificates name,
     /// then checks each against the trusted roots. Returns the checks by SHA-256, for the files that are signed.
+    /// A file that may hold signatures but cannot be read, or is encrypted, is refused with a field error on
+    /// `field` (`broken_pdf`, `encrypted_pdf`) rather than taken for unsigned.
     pub(crate) async fn check_signed_files(
         &self,
         files: Vec<(String, Vec<u8>)>,
+        field: &'static str,
     ) -> AppResult<Vec<(String, FileCheck)>> {
         let files: Vec<(String, Vec<u8>)> = files.into_iter().filter(|(_, b)| check::may_be_signed(b)).collect();
         if files.is_empty() {
@@ -139,11 +142,14 @@ impl Services {
         }
         // Each file is parsed and its signatures checked once; the revocation lists they name are fetched
         // between the format checks and the certificate checks.
-        let verified: Vec<(String, Vec<egov_pades::SignatureReport>)> = tokio::task::spawn_blocking(move || {
-            files.into_iter().filter_map(|(sha, bytes)| Some((sha, egov_pades::verify(&bytes).ok()?))).collect()
+        let verified = tokio::task::spawn_blocking(move || {
+            files
+                .into_iter()
+                .map(|(sha, bytes)| Ok((sha, egov_pades::verify(&bytes).map_err(|e| unreadable_pdf(field, &e))?)))
+                .collect::<AppResult<Vec<(String, Vec<egov_pades::SignatureReport>)>>>()
         })
         .await
-        .map_err(AppError::internal)?;
+        .map_err(AppError::internal)??;
         let urls: Vec<String> = {
             let mut all: Vec<String> = verified.iter().flat_map(|(_, r)| check::crl_urls(r)).collect();
             all.sort();
@@ -168,35 +174,45 @@ impl Services {
         .map_err(AppError::internal)
     }
 
-    /// Checks an uploaded PDF without keeping it (the "check a signature" page and API).
+    /// Checks an uploaded PDF without keeping it (the "check a signature" page and API). The file goes through
+    /// the checks of an upload first: an encrypted, cut short or broken PDF is refused (`encrypted_pdf`,
+    /// `broken_pdf`), never answered "not signed".
     pub async fn check_upload(&self, caller: &Caller, upload: Upload) -> AppResult<FileCheck> {
         require(caller, Scope::DocumentsRead)?;
         if !upload.bytes.starts_with(b"%PDF") {
             return Err(AppError::invalid("file", "not_pdf", "Tệp không phải PDF.", "The file is not a PDF."));
         }
-        let sha = egov_files::sha256_hex(&upload.bytes);
-        let checks = self.check_signed_files(vec![(sha, upload.bytes)]).await?;
-        Ok(checks.into_iter().next().map(|(_, c)| c).unwrap_or(FileCheck {
-            verdict: check::UNSIGNED.into(),
-            signatures: Vec::new(),
-            checked_at: now_ms() / 1000,
-        }))
+        let bytes = self.refuse_unreadable_pdf(upload.bytes, "file").await?;
+        let sha = egov_files::sha256_hex(&bytes);
+        let checks = self.check_signed_files(vec![(sha, bytes)], "file").await?;
+        Ok(checks.into_iter().next().map(|(_, c)| c).unwrap_or_else(|| FileCheck::unsigned(now_ms() / 1000)))
     }
 
     /// Checks a stored file of a document again (new revocation lists, new trusted roots) and keeps the result.
+    /// A file that can no longer be read is an error, and the check kept before stays.
     pub async fn recheck_file(&self, caller: &Caller, file_id: i64) -> AppResult<FileCheck> {
         let (_, _, bytes) = self.download(caller, file_id).await?;
+        let bytes = if bytes.starts_with(b"%PDF") { self.refuse_unreadable_pdf(bytes, "file").await? } else { bytes };
         let sha = egov_files::sha256_hex(&bytes);
-        let checks = self.check_signed_files(vec![(sha.clone(), bytes)]).await?;
-        let check = checks.into_iter().next().map(|(_, c)| c).unwrap_or(FileCheck {
-            verdict: check::UNSIGNED.into(),
-            signatures: Vec::new(),
-            checked_at: now_ms() / 1000,
-        });
+        let checks = self.check_signed_files(vec![(sha.clone(), bytes)], "file").await?;
+        let check = checks.into_iter().next().map(|(_, c)| c).unwrap_or_else(|| FileCheck::unsigned(now_ms() / 1000));
         let mut tx = self.store.begin().await?;
         save_check(&mut tx, &sha, &check).await?;
         crate::commit(tx).await?;
         Ok(check)
+    }
+
+    /// `bytes` when they are a PDF an upload would accept; otherwise the upload's field error on `field`
+    /// (`encrypted_pdf`, `broken_pdf` for one cut short or unreadable, `too_large`).
+    async fn refuse_unreadable_pdf(&self, bytes: Vec<u8>, field: &'static str) -> AppResult<Vec<u8>> {
+        let max = self.settings.max_file_bytes;
+        tokio::task::spawn_blocking(move || {
+            // The name only picks the PDF checks: the content starts as a PDF's does.
+            egov_files::inspect("kiem-tra.pdf", &bytes, max).map(|_| bytes)
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|p| AppError::invalid(field, p.code(), &p.message_vi(), &p.message_en()))
     }
 
     /// The stored checks of the given files, by SHA-256.
@@ -207,6 +223,15 @@ impl Services {
             .filter_map(|row| Some((row.sha256, serde_json::from_str(&row.report_json).ok()?)))
             .collect())
     }
+}
+
+/// The field error for a PDF whose signatures cannot be read: encrypted, or not a readable PDF.
+fn unreadable_pdf(field: &'static str, e: &egov_pades::PadesError) -> AppError {
+    let problem = match e {
+        egov_pades::PadesError::Encrypted => egov_files::FileProblem::EncryptedPdf,
+        other => egov_files::FileProblem::BrokenPdf { reason: other.to_string() },
+    };
+    AppError::invalid(field, problem.code(), &problem.message_vi(), &problem.message_en())
 }
 
 /// Keeps the check of a file.

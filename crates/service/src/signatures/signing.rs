@@ -62,16 +62,24 @@ pub(crate) fn latest_pdfs(files: &[DocumentFileRow]) -> Vec<&DocumentFileRow> {
     files.iter().filter(|f| f.version == latest && f.media_type == "application/pdf").collect()
 }
 
-/// Refuses to sign over a signature that is already broken.
+/// Refuses to sign over a signature that is already broken, or over a document changed after an earlier
+/// signature (the new signature would vouch for content the earlier signer did not sign).
 fn refuse_broken(bytes: &[u8], field: &'static str) -> AppResult<()> {
-    let reports = egov_pades::verify(bytes)
-        .map_err(|e| AppError::invalid(field, "broken_pdf", &e.to_string(), "The PDF cannot be read."))?;
+    let reports = egov_pades::verify(bytes).map_err(sign_error)?;
     if reports.iter().any(|r| !r.intact()) {
         return Err(AppError::invalid(
             field,
             "invalid_signature",
-            "Tệp đã có chữ ký số không hợp lệ (tệp bị sửa sau khi ký); không thể ký tiếp.",
+            "Tệp đã có chữ ký số không hợp lệ; không thể ký tiếp.",
             "The file already carries an invalid signature; it cannot be signed again.",
+        ));
+    }
+    if reports.iter().any(egov_pades::SignatureReport::modified_after_signing) {
+        return Err(AppError::invalid(
+            field,
+            "modified_after_signing",
+            "Tệp đã bị thay đổi nội dung sau khi ký; không thể ký tiếp.",
+            "The file was modified after it was signed; it cannot be signed again.",
         ));
     }
     Ok(())
@@ -187,7 +195,7 @@ impl Services {
         now: i64,
     ) -> AppResult<FileCheck> {
         let sha = egov_files::sha256_hex(&signed);
-        let checks = self.check_signed_files(vec![(sha.clone(), signed.clone())]).await?;
+        let checks = self.check_signed_files(vec![(sha.clone(), signed.clone())], "file").await?;
         let check = checks
             .into_iter()
             .next()

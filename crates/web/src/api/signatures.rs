@@ -47,7 +47,8 @@ pub struct SignatureCheckBody {
     pub signing_time: Option<i64>,
     /// Time vouched for by a time-stamp authority (Unix seconds).
     pub timestamp_time: Option<i64>,
-    /// The file is as signed and the signature is mathematically right.
+    /// The signed revision is as signed and the signature is mathematically right (later revisions aside: see
+    /// `modified_after_signing`).
     pub intact: bool,
     /// The certificate leads to a trusted root and was valid at the signing time.
     pub trusted: bool,
@@ -59,16 +60,25 @@ pub struct SignatureCheckBody {
     pub crl_age_secs: Option<i64>,
     /// none, allowed or disallowed: what was added after this signature.
     pub modification: String,
+    /// A later revision changed what may not change after signing (page content, …): the signature stands for
+    /// the revision it signed, but the document is no longer that revision.
+    pub modified_after_signing: bool,
+    /// The disallowed changes (Vietnamese), when `modified_after_signing`.
+    pub changes: Vec<String>,
     pub notes: Vec<String>,
     pub problems: Vec<String>,
     /// valid, invalid or untrusted.
     pub verdict: String,
 }
 
-/// The signatures of a file and the worst verdict among them (valid, invalid, untrusted, none).
+/// The signatures of a file and the worst verdict among them (valid, invalid, untrusted, none), and, as a verdict
+/// of its own, whether the document was modified after a signature.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FileCheckBody {
     pub verdict: String,
+    /// A signature is intact but a later revision changed the document in a way signatures do not allow: what is
+    /// shown is not what was signed.
+    pub modified_after_signing: bool,
     pub signatures: Vec<SignatureCheckBody>,
     /// When the check ran (Unix seconds).
     pub checked_at: i64,
@@ -91,6 +101,8 @@ impl From<SignatureCheck> for SignatureCheckBody {
             revoked_at: s.revoked_at,
             crl_age_secs: s.crl_age_secs,
             modification: s.modification,
+            modified_after_signing: s.modified_after_signing,
+            changes: s.changes,
             notes: s.notes,
             problems: s.problems,
             verdict: s.verdict,
@@ -102,6 +114,7 @@ impl From<FileCheck> for FileCheckBody {
     fn from(f: FileCheck) -> Self {
         FileCheckBody {
             verdict: f.verdict,
+            modified_after_signing: f.modified_after_signing,
             signatures: f.signatures.into_iter().map(Into::into).collect(),
             checked_at: f.checked_at,
         }
@@ -244,7 +257,8 @@ pub(crate) async fn sign_document(
 /// Checks the signatures of an uploaded PDF (not kept).
 #[utoipa::path(post, path = "/api/v1/signatures/check", tag = "signatures",
     request_body(content_type = "multipart/form-data", description = "one PDF file"),
-    responses((status = 200, body = FileCheckBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = FileCheckBody),
+        (status = 422, body = ErrorBody, description = "not a PDF, or an encrypted (`encrypted_pdf`), cut short or broken (`broken_pdf`) one")))]
 pub(crate) async fn check_pdf(
     State(st): State<AppState>,
     c: ApiCaller,
@@ -260,7 +274,8 @@ pub(crate) async fn check_pdf(
 
 /// Checks a document file's signatures again (new revocation lists, trusted roots) and keeps the result.
 #[utoipa::path(post, path = "/api/v1/files/{id}/signatures", tag = "signatures", params(("id" = i64, Path)),
-    responses((status = 200, body = FileCheckBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = FileCheckBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "the stored file can no longer be read (`broken_pdf`)")))]
 pub(crate) async fn recheck_file(
     State(st): State<AppState>,
     c: ApiCaller,
