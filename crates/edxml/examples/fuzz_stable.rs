@@ -27,6 +27,8 @@ fn main() {
         write_package(&common::sample_package_with(0)).expect("writes").bytes,
         common::REAL_WORLD.as_bytes().to_vec(),
         common::REAL_WORLD_STATUS.as_bytes().to_vec(),
+        common::HEADER_STATUS.as_bytes().to_vec(),
+        common::HEADER_STATUS_DEFAULT_NS.as_bytes().to_vec(),
         write_status(&common::sample_status()).expect("writes").bytes,
     ];
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/read_package");

@@ -15,6 +15,8 @@ fn main() {
         ("canonical-status.xml", write_status(&common::sample_status()).expect("writes").bytes),
         ("real-world.xml", common::REAL_WORLD.as_bytes().to_vec()),
         ("real-world-status.xml", common::REAL_WORLD_STATUS.as_bytes().to_vec()),
+        ("header-status.xml", common::HEADER_STATUS.as_bytes().to_vec()),
+        ("header-status-default-ns.xml", common::HEADER_STATUS_DEFAULT_NS.as_bytes().to_vec()),
     ];
     for (name, bytes) in seeds {
         std::fs::write(dir.join(name), bytes).expect("write seed");

@@ -19,6 +19,9 @@ pub mod codes {
     pub const XML_ENCODING: &str = "xml.encoding";
     /// The root element is not an edXML package of the expected kind.
     pub const XML_ROOT: &str = "xml.root";
+    /// The package's main element (`edXML`, or `Status`) is not in the namespace
+    /// [`EDXML_NS`](crate::EDXML_NS) exactly.
+    pub const XML_NAMESPACE: &str = "xml.namespace";
     /// Elements nested deeper than [`Limits::max_depth`](crate::Limits::max_depth).
     pub const LIMIT_DEPTH: &str = "limit.depth";
     /// The package is larger than [`Limits::max_package_bytes`](crate::Limits::max_package_bytes).
@@ -47,6 +50,8 @@ pub mod codes {
     pub const INVALID_TIMESTAMP: &str = "invalid_timestamp";
     /// A `DocumentId` not of the form `{OrganId},{yyyy/MM/dd},{CodeNumber}/{CodeNotation}`.
     pub const INVALID_DOCUMENT_ID: &str = "invalid_document_id";
+    /// A `DocumentId` that disagrees with `From/OrganId`, `PromulgationDate` or `Code`.
+    pub const DOCUMENT_ID_MISMATCH: &str = "document_id_mismatch";
     /// A count or amount that is not a non-negative whole number.
     pub const INVALID_NUMBER: &str = "invalid_number";
     /// A flag that is not `0` or `1`.

@@ -1,5 +1,19 @@
 //! Text rules shared by the reader, the validator and the writer, so that what one accepts the other
-//! writes back identically: which characters XML 1.0 can carry, trimming, and escaping.
+//! writes back identically: which characters XML 1.0 can carry, trimming, Unicode NFC, and escaping.
+
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// `s` in Unicode NFC (composed: `ệ` as one character, as egov stores every text), borrowed when
+/// it already is (the usual case, checked quickly).
+pub(crate) fn nfc(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
+}
 
 /// `true` for a character XML 1.0 can carry (the `Char` production).
 pub(crate) fn is_xml_char(c: char) -> bool {
@@ -20,10 +34,10 @@ pub(crate) fn first_bad_char(s: &str) -> Option<char> {
     s[bad_at..].chars().next()
 }
 
-/// Appends `s` escaped for element content: `&`, `<`, `>` and carriage returns (which a parser
-/// would otherwise fold into line feeds).
+/// Appends `s` in NFC, escaped for element content: `&`, `<`, `>` and carriage returns (which a
+/// parser would otherwise fold into line feeds).
 pub(crate) fn escape_text_into(out: &mut String, s: &str) {
-    for c in s.chars() {
+    for c in nfc(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -90,5 +104,12 @@ mod tests {
         assert_eq!(first_bad_char("x\u{FFFF}"), Some('\u{FFFF}'));
         assert_eq!(first_bad_char("x\u{1F}"), Some('\u{1F}'));
         assert_eq!(first_bad_char("\u{7F}\u{85}"), None);
+        // NFD "Quyết định" (e + circumflex + acute, d + i + dot below…) composes.
+        let nfd = "Quye\u{302}\u{301}t đi\u{323}nh";
+        assert_eq!(nfc(nfd), "Quyết định");
+        assert!(matches!(nfc("Quyết định"), Cow::Borrowed(_)));
+        let mut w = String::new();
+        escape_text_into(&mut w, nfd);
+        assert_eq!(w, "Quyết định");
     }
 }

@@ -81,7 +81,7 @@ fn length_limits() {
 fn duplicate_recipients() {
     let e = expect_problem(
         "<edXML:OrganId>000.00.04.G14</edXML:OrganId>",
-        "<edXML:OrganId>h41</edXML:OrganId>",
+        "<edXML:OrganId>H41</edXML:OrganId>",
         "MessageHeader/To[2]/OrganId",
         codes::DUPLICATE,
     );
@@ -153,7 +153,7 @@ fn required_parts() {
 
     let e = read_package(b"<edXML xmlns=\"http://www.mic.gov.vn/TBT/QCVN_102_2016\"/>").expect_err("empty");
     assert_eq!(codes_of(&e), vec![("edXMLEnvelope", codes::REQUIRED)]);
-    let e = read_package(b"<edXML><edXMLEnvelope><edXMLHeader/></edXMLEnvelope></edXML>").expect_err("no header");
+    let e = read_package(b"<edXML xmlns=\"http://www.mic.gov.vn/TBT/QCVN_102_2016\"><edXMLEnvelope><edXMLHeader/></edXMLEnvelope></edXML>").expect_err("no header");
     assert_eq!(codes_of(&e), vec![("MessageHeader", codes::REQUIRED)]);
 }
 

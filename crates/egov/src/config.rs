@@ -56,6 +56,7 @@ pub const KEYS: &[&str] = &[
     "shutdown_grace_seconds",
     "metrics_token",
     "hub_url",
+    "edxml_lenient",
     "hub_bind",
     "hub_database_url",
     "hub_code",
@@ -133,6 +134,10 @@ pub struct Settings {
     pub shutdown_grace_seconds: u64,
     /// The exchange hub this node sends and receives edXML packages through (`egov serve`); none: no exchange.
     pub hub_url: Option<String>,
+    /// Accept, with a note, arriving edXML packages that strict reading refuses (a `DocumentId` that
+    /// disagrees with the header, lower-case identifier codes, another root namespace); `egov serve`
+    /// and `egov hub`. Off by default.
+    pub edxml_lenient: bool,
     /// `egov hub`: address and port to listen on.
     pub hub_bind: String,
     /// `egov hub`: the hub's own database (`sqlite://PATH` or `postgres://…`).
@@ -152,7 +157,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// `egov hub`: token for `/metrics` (Bearer) and the admin page (Basic, user `admin`) (secret).
     pub hub_admin_token: Option<String>,
-    /// `egov hub`: largest package accepted, in bytes.
+    /// Largest edXML package accepted, in bytes: by `egov hub`, and by `egov serve` at every
+    /// entry (upload, push, pull).
     pub hub_max_package_bytes: usize,
     /// `egov hub`: days the message log keeps a delivered package's bytes (0: forever).
     pub hub_log_retention_days: u32,
@@ -190,6 +196,7 @@ impl Default for Settings {
             totp_issuer: "egov".into(),
             shutdown_grace_seconds: 30,
             hub_url: None,
+            edxml_lenient: false,
             hub_bind: "127.0.0.1:8090".into(),
             hub_database_url: "sqlite://egov-data/hub.db".into(),
             hub_code: None,
@@ -233,6 +240,7 @@ impl fmt::Debug for Settings {
             .field("totp_issuer", &self.totp_issuer)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("hub_url", &self.hub_url)
+            .field("edxml_lenient", &self.edxml_lenient)
             .field("hub_bind", &self.hub_bind)
             .field("hub_database_url", &redact_url(&self.hub_database_url))
             .field("hub_code", &self.hub_code)
@@ -317,8 +325,9 @@ impl Settings {
                 bail!("configuration: public_url must start with http:// or https://");
             }
         }
-        let positive: [(&str, u64); 11] = [
+        let positive: [(&str, u64); 12] = [
             ("database_max_connections", self.database_max_connections.into()),
+            ("hub_max_package_bytes", self.hub_max_package_bytes as u64),
             ("max_body_bytes", self.max_body_bytes as u64),
             ("max_file_bytes", self.max_file_bytes),
             ("session_idle_minutes", self.session_idle_minutes),
@@ -360,6 +369,8 @@ impl Settings {
             pki_dir: self.pki_dir(),
             tsa_url: self.tsa_url.clone(),
             hub_url: self.hub_url.clone(),
+            max_package_bytes: self.hub_max_package_bytes,
+            edxml_lenient: self.edxml_lenient,
             extra_holidays: Vec::new(),
         }
     }

@@ -45,6 +45,7 @@ fn hub_settings(settings: &Settings) -> anyhow::Result<HubSettings> {
         upstream_url: settings.hub_upstream_url.clone(),
         trust_roots_pem,
         max_package_bytes: settings.hub_max_package_bytes,
+        lenient_edxml: settings.edxml_lenient,
         log_retention_days: settings.hub_log_retention_days,
         admin_token,
         stuck_after_secs: settings.hub_stuck_after_seconds,

@@ -391,7 +391,7 @@ async fn an_arriving_document_is_answered_at_every_stage_of_its_handling() {
     let xml = String::from_utf8(egov_edxml::write_package(&second).expect("valid").bytes).expect("utf-8");
     let signed = egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &signer)
         .expect("signed");
-    let waiting = app.services.receive_package(&system, office.id, signed.into_bytes()).await.expect("received");
+    let waiting = app.services.receive_package(&system, office.id, signed.as_bytes()).await.expect("received");
     app.services.apply_status(&system, office.id, &take_back(&second)).await.expect("applied");
     let (_, d) = clerk.get(&format!("/api/v1/documents/{waiting}")).await;
     assert_eq!(d["document"]["status"], "revoked", "withdrawn: {d}");
@@ -503,16 +503,208 @@ async fn a_package_pushed_by_the_hub_is_taken_like_a_pulled_one_and_bad_pushes_a
     let (_, queue) = clerk.get("/api/v1/documents/to-register").await;
     assert_eq!(queue.as_array().expect("queue").iter().filter(|d| d["number_notation"] == "91/BNV-VP").count(), 1);
 
-    // A changed package is refused for good (the hub stops retrying it); so is one for another agency here.
+    // Whatever is not taken gets one answer, 422 `refused` (the hub stops retrying it), so that the push URL
+    // does not tell which codes hold exchange keys: a changed package, one for another agency here, garbage,
+    // an unsigned package, and a code no agency here has (or one without an exchange key).
     let forged = package.replace("Cong van 91", "Cong van 92").replace("BNV-VP", "BNV-TC");
-    let answer = push("H41.01", forged.into_bytes()).await.expect("push");
-    assert_eq!(answer.json::<Value>().await.expect("json")["refused"], "bad_signature");
-    let answer = push("H41.12", ministry_package(&app, "93").xml.into_bytes()).await.expect("push");
-    assert_eq!(answer.json::<Value>().await.expect("json")["refused"], "wrong_addressee");
-    let answer = push("H41.01", b"<not-edxml/>".to_vec()).await.expect("push");
-    assert_eq!(answer.json::<Value>().await.expect("json")["refused"], "bad_package");
-    // A code no agency here has: 404, and the hub keeps it for a retry.
-    assert_eq!(push("G99.99", package.into_bytes()).await.expect("push").status(), StatusCode::NOT_FOUND);
+    let unsigned = {
+        let MinistryPackage { package, .. } = ministry_package(&app, "94");
+        egov_edxml::write_package(&package).expect("valid").bytes
+    };
+    let mut answers = Vec::new();
+    for (code, body) in [
+        ("H41.01", forged.into_bytes()),
+        ("H41.12", ministry_package(&app, "93").xml.into_bytes()),
+        ("H41.01", b"<not-edxml/>".to_vec()),
+        ("H41.01", unsigned),
+        ("G99.99", package.clone().into_bytes()),
+        ("G99.99", b"<not-edxml/>".to_vec()),
+        ("H41", package.clone().into_bytes()),
+    ] {
+        let answer = push(code, body).await.expect("push");
+        answers.push((answer.status(), answer.json::<Value>().await.expect("json")));
+    }
+    for (status, body) in &answers {
+        assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["fields"][0]["code"], "refused", "{body}");
+        assert_eq!(body, &answers[0].1, "one answer for every refusal and every code");
+    }
     let (_, queue) = clerk.get("/api/v1/documents/to-register").await;
     assert_eq!(queue.as_array().expect("queue").len(), 1, "nothing else was stored: {queue}");
+}
+
+/// The ministry's package with `edit` applied to its XML before it is signed.
+fn ministry_package_edited(app: &TestApp, number: &str, edit: impl Fn(String) -> String) -> MinistryPackage {
+    let mut m = ministry_package(app, number);
+    let xml = String::from_utf8(egov_edxml::write_package(&m.package).expect("valid").bytes).expect("utf-8");
+    m.xml = egov_xmldsig::sign(&edit(xml), "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &m.signer)
+        .expect("signed");
+    m
+}
+
+#[tokio::test]
+async fn a_decomposed_subject_arrives_and_is_stored_composed() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    // "Quyết định về việc thử nghiệm" as some systems send it: decomposed (NFD).
+    let nfd =
+        "Quye\u{302}\u{301}t đi\u{323}nh ve\u{302}\u{300} vie\u{323}\u{302}c thu\u{31b}\u{309} nghie\u{323}\u{302}m";
+    let m = ministry_package_edited(&app, "95", |xml| {
+        let start = xml.find("<edXML:Subject>").expect("subject") + "<edXML:Subject>".len();
+        let end = xml.find("</edXML:Subject>").expect("subject end");
+        format!("{}{nfd}{}", &xml[..start], &xml[end..])
+    });
+    assert!(m.xml.contains(nfd), "the package carries NFD");
+    let http = reqwest::Client::new();
+    let answer = http
+        .post(app.url("/api/v1/exchange/push/H41.01"))
+        .header("content-type", "application/xml")
+        .body(m.xml.clone())
+        .send()
+        .await
+        .expect("push");
+    assert_eq!(answer.status(), StatusCode::OK, "{}", answer.text().await.unwrap_or_default());
+    let (_, queue) = clerk.get("/api/v1/documents/to-register").await;
+    let arrived =
+        queue.as_array().expect("queue").iter().find(|d| d["number_notation"] == "95/BNV-VP").expect("arrived");
+    assert_eq!(arrived["subject"], "Quyết định về việc thử nghiệm", "stored in NFC: {arrived}");
+    // And search by the composed words finds it.
+    let (_, found) = clerk.get("/api/v1/search?q=th%E1%BB%AD%20nghi%E1%BB%87m").await;
+    assert!(found.to_string().contains("95/BNV-VP"), "{found}");
+}
+
+#[tokio::test]
+async fn packages_over_the_size_limit_are_refused_before_they_are_read() {
+    let app = TestApp::spawn_with(|s| s.hub_max_package_bytes = 200_000).await;
+    app.seed_demo().await;
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let system = egov_service::Caller::system("test");
+    let office = app.services.agencies(&system, None, 50).await.expect("agencies");
+    let office = office.iter().find(|a| a.code == "H41.01").expect("office").id;
+    let mut big = ministry_package(&app, "96");
+    big.package.attachments[0].data = (0u32..300_000).map(|i| (i.wrapping_mul(7919) % 251) as u8).collect();
+    let xml = String::from_utf8(egov_edxml::write_package(&big.package).expect("valid").bytes).expect("utf-8");
+    let xml = egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &big.signer)
+        .expect("signed");
+    assert!(xml.len() > 200_000, "{}", xml.len());
+    let http = reqwest::Client::new();
+    let too_large = |res: reqwest::Response| async move {
+        let status = res.status();
+        let body = res.json::<Value>().await.expect("json");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["fields"][0]["code"], "too_large", "{body}");
+        assert!(body.to_string().contains("200000"), "names the limit: {body}");
+    };
+    // Upload/import: with its length declared, and streamed without one (chunked).
+    let url = app.url(&format!("/api/v1/agencies/{office}/edxml"));
+    let res = http.post(&url).bearer_auth(clerk.token()).body(xml.clone()).send().await.expect("import");
+    too_large(res).await;
+    let (status, body) =
+        post_chunked(&app, &format!("/api/v1/agencies/{office}/edxml"), clerk.token(), xml.as_bytes()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("too_large"), "{body}");
+    // Push: the same size answer for a code served here and one that is not.
+    for code in ["H41.01", "G99.99"] {
+        let res =
+            http.post(app.url(&format!("/api/v1/exchange/push/{code}"))).body(xml.clone()).send().await.expect("push");
+        too_large(res).await;
+    }
+    // The services refuse by size too (what the exchange worker pulls goes through them).
+    let err = app.services.receive_package(&system, office, xml.as_bytes()).await.expect_err("too large");
+    assert!(format!("{err:?}").contains("too_large"), "{err:?}");
+    let err = app.services.apply_status(&system, office, xml.as_bytes()).await.expect_err("too large");
+    assert!(format!("{err:?}").contains("too_large"), "{err:?}");
+    let (_, queue) = clerk.get("/api/v1/documents/to-register").await;
+    assert_eq!(queue, json!([]), "nothing stored");
+    // One under the limit is taken.
+    let small = ministry_package(&app, "97").xml;
+    let res = http.post(&url).bearer_auth(clerk.token()).body(small).send().await.expect("import");
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+/// POSTs `body` with chunked transfer encoding (no declared length) over a plain connection;
+/// returns the status and the answer's text.
+async fn post_chunked(app: &TestApp, path: &str, token: &str, body: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let addr = app.url("").trim_start_matches("http://").trim_end_matches('/').to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    conn.write_all(head.as_bytes()).await.expect("head");
+    for chunk in body.chunks(16 * 1024) {
+        // The server may answer and close before everything is sent.
+        if conn.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.is_err()
+            || conn.write_all(chunk).await.is_err()
+            || conn.write_all(b"\r\n").await.is_err()
+        {
+            break;
+        }
+    }
+    let _ = conn.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, answer)
+}
+
+/// `xml`, a status package in egov's SOAP layout, rewritten in the layout many systems send: the
+/// `edXML:Status` inside `edXML:edXML/edXML:edXMLEnvelope/edXML:edXMLHeader`, the body empty.
+fn in_edxml_header(xml: &str) -> String {
+    let start = xml.find("<SOAP-ENV:Header>").expect("header") + "<SOAP-ENV:Header>".len();
+    let end = xml.find("</SOAP-ENV:Header>").expect("header end");
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<edXML:edXML xmlns:edXML=\"http://www.mic.gov.vn/TBT/QCVN_102_2016\"><edXML:edXMLEnvelope><edXML:edXMLHeader>{}</edXML:edXMLHeader><edXML:edXMLBody/></edXML:edXMLEnvelope></edXML:edXML>\n",
+        &xml[start..end]
+    )
+}
+
+#[tokio::test]
+async fn a_status_in_the_layout_many_systems_send_is_applied() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let system = egov_service::Caller::system("test");
+    let office = app.services.agencies(&system, None, 50).await.expect("agencies");
+    let office = office.iter().find(|a| a.code == "H41.01").expect("office").id;
+    let MinistryPackage { xml, package, signer, ministry, .. } = ministry_package(&app, "98");
+    let waiting = app.services.receive_package(&system, office, xml.as_bytes()).await.expect("received");
+    // The ministry asks for it back (13), its Code one string such as 98/BNV-VP.
+    let status = |code: &str| {
+        let status = egov_edxml::StatusPackage {
+            response_for: egov_edxml::ResponseFor {
+                organ_id: ministry.clone(),
+                code: "98/BNV-VP".into(),
+                promulgation_date: Some(package.header.promulgation.date),
+                document_id: package.header.document_id.clone(),
+            },
+            from: egov_edxml::Organization::new(ministry.clone(), "Bộ Nội vụ"),
+            to: vec![egov_edxml::Organization::new("H41.01".parse().expect("code"), "Văn phòng UBND tỉnh")],
+            status_code: egov_edxml::StatusCode::TakeBackRequested,
+            description: "Gửi nhầm văn bản".into(),
+            timestamp: package.trace.traces[0].timestamp,
+            staff: egov_edxml::StaffInfo::default(),
+        };
+        let soap = String::from_utf8(egov_edxml::write_status(&status).expect("valid").bytes).expect("utf-8");
+        let xml = in_edxml_header(&soap).replace(
+            "<edXML:StatusCode>13</edXML:StatusCode>",
+            &format!("<edXML:StatusCode>{code}</edXML:StatusCode>"),
+        );
+        egov_xmldsig::sign(&xml, "http://www.mic.gov.vn/TBT/QCVN_102_2016", "DigitalSignature", &signer)
+            .expect("signed")
+            .into_bytes()
+    };
+    // An unknown code is refused for the code.
+    let err = app.services.apply_status(&system, office, &status("07")).await.expect_err("07");
+    let shown = format!("{err:?}");
+    assert!(shown.contains("Status/StatusCode") && !shown.contains("MessageHeader"), "{shown}");
+    // 13 in that layout is applied: the waiting document is given back and withdrawn.
+    app.services.apply_status(&system, office, &status("13")).await.expect("applied");
+    let (_, d) = clerk.get(&format!("/api/v1/documents/{waiting}")).await;
+    assert_eq!(d["document"]["status"], "revoked", "withdrawn: {d}");
 }

@@ -149,7 +149,10 @@ impl Inner {
             }
         }));
         let upstream = match (&settings.upstream_url, &settings.signer) {
-            (Some(url), Some(signer)) => Some(HubClient::new(url.clone(), settings.own_code.clone(), signer.clone())),
+            (Some(url), Some(signer)) => Some(
+                HubClient::new(url.clone(), settings.own_code.clone(), signer.clone())
+                    .with_max_package_bytes(settings.max_package_bytes),
+            ),
             _ => None,
         };
         Ok(Inner {
@@ -366,12 +369,18 @@ impl Inner {
         Route::Unroutable
     }
 
-    /// The CPU part of the checks: edXML, XML signature, trust, sender.
-    fn check(&self, body: &[u8], caller: Option<&System>) -> Result<Checked, Refusal> {
-        let opts = ReadOptions {
+    /// How this hub reads edXML: its size limit, no unzipping, its leniency.
+    pub(crate) fn read_options(&self) -> ReadOptions {
+        ReadOptions {
             limits: Limits { max_package_bytes: self.settings.max_package_bytes, ..Limits::default() },
             unzip_attachments: false,
-        };
+            lenient: self.settings.lenient_edxml,
+        }
+    }
+
+    /// The CPU part of the checks: edXML, XML signature, trust, sender.
+    fn check(&self, body: &[u8], caller: Option<&System>) -> Result<Checked, Refusal> {
+        let opts = self.read_options();
         let message = egov_edxml::read_message_with(body, &opts).map_err(|e| {
             if e.kind() == ErrorKind::TooLarge {
                 return Refusal::too_large(self.settings.max_package_bytes)

@@ -93,6 +93,15 @@ impl ClientError {
     }
 }
 
+/// Largest package [`HubClient::fetch`] reads by default (the hub's default `max_package_bytes`).
+pub const DEFAULT_MAX_PACKAGE_BYTES: usize = 60 << 20;
+/// Largest JSON answer (pending list, directory) a client reads.
+const MAX_JSON_BYTES: usize = 16 << 20;
+/// Largest error body a client reads (the rest is dropped).
+const MAX_ERROR_BYTES: usize = 64 << 10;
+/// The [`ClientError::Refused`] code of a fetched package over the client's limit.
+pub const TOO_LARGE: &str = "too_large";
+
 /// A signed-request client for one hub, acting as one system.
 #[derive(Clone)]
 pub struct HubClient {
@@ -100,6 +109,7 @@ pub struct HubClient {
     code: String,
     signer: Arc<dyn egov_pki::Signer>,
     http: reqwest::Client,
+    max_package_bytes: usize,
 }
 
 impl std::fmt::Debug for HubClient {
@@ -126,7 +136,20 @@ impl HubClient {
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        HubClient { base: base_url.into().trim_end_matches('/').to_string(), code: system_code.into(), signer, http }
+        HubClient {
+            base: base_url.into().trim_end_matches('/').to_string(),
+            code: system_code.into(),
+            signer,
+            http,
+            max_package_bytes: DEFAULT_MAX_PACKAGE_BYTES,
+        }
+    }
+
+    /// The same client, reading packages of at most `max` bytes ([`HubClient::fetch`] refuses a
+    /// larger one before reading it whole).
+    pub fn with_max_package_bytes(mut self, max: usize) -> HubClient {
+        self.max_package_bytes = max;
+        self
     }
 
     /// The hub's base URL.
@@ -179,7 +202,10 @@ impl HubClient {
             return Ok(res);
         }
         let code = status.as_u16();
-        let text = res.text().await.unwrap_or_default();
+        let text = match read_limited(res, MAX_ERROR_BYTES).await {
+            Ok(b) | Err(Limited::TooLarge(b)) => String::from_utf8_lossy(&b).into_owned(),
+            Err(Limited::Failed(_)) => String::new(),
+        };
         if status.is_client_error() {
             let (c, m) = match serde_json::from_str::<ErrorBody>(&text) {
                 Ok(b) => (b.code, b.message_vi),
@@ -191,7 +217,10 @@ impl HubClient {
     }
 
     async fn json<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<T, ClientError> {
-        let bytes = res.bytes().await.map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        let bytes = read_limited(res, MAX_JSON_BYTES).await.map_err(|e| match e {
+            Limited::TooLarge(_) => ClientError::Unavailable(format!("answer larger than {MAX_JSON_BYTES} bytes")),
+            Limited::Failed(m) => ClientError::Unavailable(m),
+        })?;
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Unavailable(format!("unreadable answer: {e}")))
     }
 
@@ -217,7 +246,10 @@ impl HubClient {
         Self::json(res).await
     }
 
-    /// The bytes of a pending package.
+    /// The bytes of a pending package. One larger than the client's limit
+    /// ([`HubClient::with_max_package_bytes`]) is refused as [`ClientError::Refused`] with code
+    /// [`TOO_LARGE`] (status 413) as soon as its declared length or its bytes pass the limit, so
+    /// memory stays bounded; the caller decides whether to acknowledge it.
     pub async fn fetch(&self, id: &str) -> Result<Vec<u8>, ClientError> {
         let res = self
             .call(
@@ -227,7 +259,15 @@ impl HubClient {
                 Duration::from_secs(120),
             )
             .await?;
-        res.bytes().await.map(|b| b.to_vec()).map_err(|e| ClientError::Unavailable(e.to_string()))
+        let max = self.max_package_bytes;
+        read_limited(res, max).await.map_err(|e| match e {
+            Limited::TooLarge(_) => ClientError::Refused {
+                status: 413,
+                code: TOO_LARGE.to_string(),
+                message: format!("Gói tin vượt quá kích thước tối đa {max} byte."),
+            },
+            Limited::Failed(m) => ClientError::Unavailable(m),
+        })
     }
 
     /// Acknowledges a package (idempotent): it is no longer pending.
@@ -255,6 +295,33 @@ impl HubClient {
             .await?;
         Ok(())
     }
+}
+
+/// Why [`read_limited`] stopped.
+enum Limited {
+    /// Over the limit: what was read (at most the limit plus one chunk; nothing when the declared
+    /// length was already over it).
+    TooLarge(Vec<u8>),
+    /// The connection failed.
+    Failed(String),
+}
+
+/// Reads a response body of at most `max` bytes: refused on its declared length before reading,
+/// else as soon as the bytes read pass `max`.
+async fn read_limited(mut res: reqwest::Response, max: usize) -> Result<Vec<u8>, Limited> {
+    if res.content_length().is_some_and(|n| n > max as u64) {
+        return Err(Limited::TooLarge(Vec::new()));
+    }
+    let mut out = Vec::with_capacity(res.content_length().map_or(0, |n| n as usize));
+    while let Some(chunk) = res.chunk().await.map_err(|e| Limited::Failed(e.to_string()))? {
+        if out.len() + chunk.len() > max {
+            let room = max - out.len();
+            out.extend_from_slice(&chunk[..room]);
+            return Err(Limited::TooLarge(out));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 /// Keeps an id usable in a path: package ids are hex, anything else is reduced to its

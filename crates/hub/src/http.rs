@@ -177,7 +177,7 @@ async fn send(inner: Arc<Inner>, req: Request, only_status: bool) -> Response {
         Ok(s) => s,
         Err(r) => return r.into_response(),
     };
-    if only_status && !looks_like_status(&bytes) {
+    if only_status && !looks_like_status(&inner, &bytes) {
         let r = Refusal::new(
             400,
             "not_a_status",
@@ -195,8 +195,8 @@ async fn send(inner: Arc<Inner>, req: Request, only_status: bool) -> Response {
 }
 
 /// Whether the package is a status package (its main element is `Status`), read cheaply.
-fn looks_like_status(bytes: &[u8]) -> bool {
-    matches!(egov_edxml::read_message(bytes), Ok(egov_edxml::Message::Status(_)))
+fn looks_like_status(inner: &Inner, bytes: &[u8]) -> bool {
+    matches!(egov_edxml::read_message_with(bytes, &inner.read_options()), Ok(egov_edxml::Message::Status(_)))
 }
 
 #[derive(serde::Deserialize)]

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
-pub use client::{group_by_document, ClientError, DirectoryEntry, HubClient, Pending, Sent};
+pub use client::{group_by_document, ClientError, DirectoryEntry, HubClient, Pending, Sent, TOO_LARGE};
 pub use pull::pull;
 
 /// What a hub needs to run.
@@ -47,8 +47,12 @@ pub struct HubSettings {
     pub upstream_url: Option<String>,
     /// PEM text of the trusted root certificates.
     pub trust_roots_pem: String,
-    /// Largest package accepted, in bytes.
+    /// Largest package accepted, in bytes (also the most read from the parent hub).
     pub max_package_bytes: usize,
+    /// Read edXML leniently ([`egov_edxml::ReadOptions::lenient`]): accept, with a note, a
+    /// `DocumentId` that disagrees with the header, lower-case identifier codes and another
+    /// namespace. Off by default.
+    pub lenient_edxml: bool,
     /// Package bytes older than this many days whose deliveries are all acknowledged are deleted
     /// by housekeeping (the log row stays); 0 keeps them forever.
     pub log_retention_days: u32,
@@ -71,6 +75,7 @@ impl std::fmt::Debug for HubSettings {
             .field("signer", &self.signer.as_ref().map(|_| "<signer>"))
             .field("upstream_url", &self.upstream_url)
             .field("max_package_bytes", &self.max_package_bytes)
+            .field("lenient_edxml", &self.lenient_edxml)
             .field("log_retention_days", &self.log_retention_days)
             .field("admin_token", &"<redacted>")
             .field("stuck_after_secs", &self.stuck_after_secs)
@@ -89,6 +94,7 @@ impl Default for HubSettings {
             upstream_url: None,
             trust_roots_pem: String::new(),
             max_package_bytes: 60 << 20,
+            lenient_edxml: false,
             log_retention_days: 0,
             admin_token: String::new(),
             stuck_after_secs: 300,

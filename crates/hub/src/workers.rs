@@ -221,15 +221,53 @@ async fn push_pending(inner: &Inner, http: &reqwest::Client, code: &str, endpoin
                 request = request.header(name, value);
             }
         }
+        let size = bytes.len();
         let answer = request.body(bytes).send().await.map_err(|e| format!("{endpoint}: {e}"))?;
-        if !answer.status().is_success() {
-            return Err(format!("{endpoint} answered {}", answer.status()));
+        let status = answer.status().as_u16();
+        match push_verdict(status) {
+            PushVerdict::Taken => {}
+            PushVerdict::Refused => {
+                // The node refused the package itself: retrying the same bytes cannot help, and
+                // would hold back everything after it. Logged (admin page) and acknowledged.
+                let r = crate::accept::Refusal::new(
+                    status,
+                    "refused_by_node",
+                    format!("Hệ thống {code} từ chối gói tin được đẩy đến (HTTP {status})."),
+                    format!("System {code} refused the pushed package (HTTP {status})."),
+                );
+                inner.log_refusal(Some(code), &r, Some(&p.id), Some(size)).await;
+            }
+            PushVerdict::Retry => return Err(format!("{endpoint} answered {}", answer.status())),
         }
         let id = p.id.clone();
         inner.write(|tx| WriteOp::Ack(code.to_string(), id, tx)).await.map_err(|r| r.message_en.clone())?;
         delivered += 1;
     }
     Ok(delivered)
+}
+
+/// What a node's answer to a push means for the delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PushVerdict {
+    /// 2xx: taken (stored, or already there); acknowledged.
+    Taken,
+    /// 400, 413, 422: the node refused this package for good (bad package, too large, not for
+    /// it: an egov node answers an unknown agency code exactly like a bad package, 422);
+    /// acknowledged and logged.
+    Refused,
+    /// Anything else — 404 or 405 (no push route there: a wrong endpoint), 401/403, 408, 429, 5xx —
+    /// or no answer: the delivery stays pending and is pushed again after a backoff (the node can
+    /// pull it meanwhile).
+    Retry,
+}
+
+/// The verdict on a push answered with HTTP `status`.
+pub(crate) fn push_verdict(status: u16) -> PushVerdict {
+    match status {
+        200..=299 => PushVerdict::Taken,
+        400 | 413 | 422 => PushVerdict::Refused,
+        _ => PushVerdict::Retry,
+    }
 }
 
 async fn pull_upstream(inner: Arc<Inner>) {
@@ -253,6 +291,16 @@ async fn pull_upstream(inner: Arc<Inner>) {
 async fn take_one(inner: &Arc<Inner>, client: &crate::HubClient, id: &str) -> bool {
     let bytes = match client.fetch(id).await {
         Ok(b) => b,
+        Err(crate::ClientError::Refused { code, .. }) if code == crate::TOO_LARGE => {
+            // Larger than this hub takes: refused for good without reading it whole, logged, and
+            // acknowledged so that it does not block the queue at the parent.
+            let r = crate::accept::Refusal::too_large(inner.settings.max_package_bytes);
+            inner.log_refusal(Some(UP), &r, Some(id), None).await;
+            return match client.ack(id).await {
+                Ok(()) => true,
+                Err(e) => e.is_permanent(),
+            };
+        }
         Err(e) if e.is_permanent() => {
             tracing::warn!(id, error = %e, "parent hub refused the fetch");
             return true;
@@ -325,6 +373,24 @@ async fn housekeeping(inner: Arc<Inner>) {
         }
         if !pause(&inner, HOUSEKEEPING_EVERY).await {
             return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{push_verdict, PushVerdict};
+
+    #[test]
+    fn push_answers() {
+        for s in [200, 201, 204] {
+            assert_eq!(push_verdict(s), PushVerdict::Taken, "{s}");
+        }
+        for s in [400, 413, 422] {
+            assert_eq!(push_verdict(s), PushVerdict::Refused, "{s}");
+        }
+        for s in [301, 401, 403, 404, 405, 408, 409, 429, 500, 502, 503, 504] {
+            assert_eq!(push_verdict(s), PushVerdict::Retry, "{s}");
         }
     }
 }

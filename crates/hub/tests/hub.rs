@@ -490,3 +490,80 @@ async fn a_node_with_an_endpoint_gets_its_packages_pushed_and_a_failed_push_is_r
     assert_eq!(metric(&hub.metrics().await, "egov_hub_delivered_total"), 1.0);
     hub.stop().await;
 }
+
+/// A node's push endpoint that always answers `status` and counts the calls.
+async fn answering_endpoint(status: u16, calls: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> String {
+    let app = axum::Router::new().route(
+        "/push/G10",
+        axum::routing::post(move |_body: axum::body::Bytes| {
+            let calls = calls.clone();
+            async move {
+                calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let body = r#"{"error":{"code":"invalid_input","message":"refused"}}"#;
+                (axum::http::StatusCode::from_u16(status).unwrap(), body)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/push/G10")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_the_node_refuses_is_not_retried_and_one_it_cannot_route_is() {
+    // 422 is how an egov node answers a bad package and an agency code it does not serve alike:
+    // the delivery is acknowledged (and logged) instead of being pushed again forever.
+    let pki = Pki::new();
+    let (a, b) = (pki.identity("Bộ A"), pki.identity("Bộ B"));
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut pushed_node = node("G10", "Bộ B", &b);
+    pushed_node.endpoint = Some(answering_endpoint(422, calls.clone()).await);
+    let db = TestDb::create().await;
+    let hub = TestHub::start(&db.url, &pki, "G00", None, |_| {}, &[node("G09", "Bộ A", &a), pushed_node]).await;
+    let package = signed_document("G09", &["G10"], 1, &a);
+    hub.client("G09", &a).send(&package).await.unwrap();
+    let cb = hub.client("G10", &b);
+    let deadline = std::time::Instant::now() + WAIT;
+    while !cb.pending(Duration::ZERO).await.unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "a refused push was not acknowledged");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1, "pushed once, not retried");
+    hub.stop().await;
+
+    // 404 means no push route there (a wrong endpoint): kept pending, pushed again.
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut pushed_node = node("G10", "Bộ B", &b);
+    pushed_node.endpoint = Some(answering_endpoint(404, calls.clone()).await);
+    let db = TestDb::create().await;
+    let hub = TestHub::start(&db.url, &pki, "G00", None, |_| {}, &[node("G09", "Bộ A", &a), pushed_node]).await;
+    hub.client("G09", &a).send(&package).await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while calls.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        assert!(std::time::Instant::now() < deadline, "a push answered 404 was not retried");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(hub.client("G10", &b).pending(Duration::ZERO).await.unwrap().len(), 1, "still pending");
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetch_larger_than_the_clients_limit_is_refused_before_it_is_read() {
+    let pki = Pki::new();
+    let (a, b) = (pki.identity("Bộ A"), pki.identity("Bộ B"));
+    let db = TestDb::create().await;
+    let hub =
+        TestHub::start(&db.url, &pki, "G00", None, |_| {}, &[node("G09", "Bộ A", &a), node("G10", "Bộ B", &b)]).await;
+    let package = signed_document("G09", &["G10"], 2, &a);
+    let sent = hub.client("G09", &a).send(&package).await.unwrap();
+    let small = hub.client("G10", &b).with_max_package_bytes(package.len() - 1);
+    match small.fetch(&sent.id).await {
+        Err(egov_hub::ClientError::Refused { status: 413, code, .. }) => assert_eq!(code, egov_hub::TOO_LARGE),
+        other => panic!("expected a size refusal, got {other:?}"),
+    }
+    let fits = hub.client("G10", &b).with_max_package_bytes(package.len());
+    assert_eq!(fits.fetch(&sent.id).await.unwrap(), package);
+    hub.stop().await;
+}

@@ -50,6 +50,11 @@ pub struct ServiceSettings {
     pub tsa_url: Option<String>,
     /// The exchange hub this node talks to (for its directory of agencies); none: no exchange.
     pub hub_url: Option<String>,
+    /// Largest edXML package taken, in bytes, at every entry (upload, push, pull): refused by
+    /// size before it is parsed.
+    pub max_package_bytes: usize,
+    /// Read arriving edXML leniently ([`egov_edxml::ReadOptions::lenient`]); off by default.
+    pub edxml_lenient: bool,
 }
 
 impl Default for ServiceSettings {
@@ -68,6 +73,8 @@ impl Default for ServiceSettings {
             pki_dir: "egov-data/pki".into(),
             tsa_url: None,
             hub_url: None,
+            max_package_bytes: 60 * 1024 * 1024,
+            edxml_lenient: false,
         }
     }
 }

@@ -10,8 +10,9 @@ use quick_xml::Reader;
 
 use super::{notes, Note, ReadOptions};
 use crate::error::{codes, EdxmlError, ErrorKind, Problem, MAX_PROBLEMS};
-use crate::text::first_bad_char;
+use crate::text::{first_bad_char, nfc};
 use crate::values::{AgencyCode, Date, DocumentId, Timestamp, Tolerance};
+use crate::write::EDXML_NS;
 
 /// An element start as seen by the cursor.
 /// At most this many notes are kept for one package (plus one [`notes::MORE_NOTES`]).
@@ -74,6 +75,28 @@ pub(super) fn convert_xml_error(e: quick_xml::Error, offset: usize) -> EdxmlErro
         return refused_entity(name, offset);
     }
     malformed(format!("XML không hợp lệ: {e}."), format!("Malformed XML: {e}."), offset)
+}
+
+/// The namespace of `el`: the declaration of its prefix (or the default namespace) on `el` or on
+/// the first of `outer` that has one; `None` when none is declared.
+pub(super) fn namespace_of(el: &El<'_>, outer: &[&El<'_>]) -> Result<Option<String>, EdxmlError> {
+    let qname = el.tag.name();
+    let wanted: String = match qname.prefix() {
+        Some(p) => format!("xmlns:{}", p.as_ref()),
+        None => "xmlns".to_owned(),
+    };
+    for e in std::iter::once(el).chain(outer.iter().copied()) {
+        for attr in e.tag.attributes() {
+            let attr = attr.map_err(|err| convert_xml_error(err.into(), e.start))?;
+            if attr.key.as_ref() == wanted {
+                let v = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|err| convert_xml_error(err, e.start))?;
+                return Ok(Some(v.into_owned()));
+            }
+        }
+    }
+    Ok(None)
 }
 
 pub(super) fn join(parent: &str, name: &str) -> String {
@@ -402,7 +425,8 @@ impl<'a> Cursor<'a> {
         self.skip(el).map(|_| ())
     }
 
-    /// The text of an element that holds text only: references resolved, line ends normalised, trimmed.
+    /// The text of an element that holds text only: references resolved, line ends normalised,
+    /// trimmed, in Unicode NFC (Vietnamese often arrives decomposed).
     pub(super) fn text(&mut self, el: &El<'a>, path: &str) -> Result<String, EdxmlError> {
         let s = self.raw_text(el, path)?;
         let trimmed = s.trim();
@@ -410,7 +434,38 @@ impl<'a> Cursor<'a> {
             self.problem(Problem::invalid_char(path, c));
             return Ok(String::new());
         }
-        Ok(trimmed.to_owned())
+        Ok(nfc(trimmed).into_owned())
+    }
+
+    /// The verdict on the namespace `found` of the package's main element `name` (at `start`):
+    /// it must be [`EDXML_NS`] exactly. Refused with [`codes::XML_NAMESPACE`], or with
+    /// [`ReadOptions::lenient`] noted. Given once the whole input is read, so that malformed XML
+    /// and limits are reported first.
+    pub(super) fn namespace_verdict(
+        &mut self,
+        name: &str,
+        start: usize,
+        found: Option<String>,
+    ) -> Result<(), EdxmlError> {
+        if found.as_deref() == Some(EDXML_NS) {
+            return Ok(());
+        }
+        let shown = found.unwrap_or_default();
+        if self.opts.lenient {
+            self.note(name, notes::NAMESPACE, shown);
+            return Ok(());
+        }
+        let shown = crate::error::shorten(&shown);
+        Err(EdxmlError::one(
+            ErrorKind::Invalid,
+            Problem::new(
+                name,
+                codes::XML_NAMESPACE,
+                format!("Phần tử {name} phải thuộc không gian tên {EDXML_NS}, không phải “{shown}”."),
+                format!("The element {name} must be in the namespace {EDXML_NS}, not “{shown}”."),
+            ),
+        )
+        .at(start as u64))
     }
 
     /// The text of an element as it is (borrowed from the input when it is one piece): references
@@ -530,7 +585,30 @@ impl<'a> Cursor<'a> {
 
     // --- typed values -------------------------------------------------------------------------
 
+    /// Refuses lower-case letters in an identifier code (the standard's alphabet is `[0-9A-Z.]`),
+    /// or with [`ReadOptions::lenient`] notes them; `true` when the code may be read on.
+    fn code_case(&mut self, code: &str, value: &str, path: &str) -> bool {
+        if !code.bytes().any(|b| b.is_ascii_lowercase()) {
+            return true;
+        }
+        if self.opts.lenient {
+            self.note(path, notes::LOWERCASE_CODE, code.trim());
+            return true;
+        }
+        self.problem(Problem::invalid_value(
+            path,
+            codes::INVALID_AGENCY_CODE,
+            value.trim(),
+            "mã định danh chỉ dùng chữ số 0-9, chữ cái in hoa A-Z và dấu chấm",
+            "an identifier code uses only digits 0-9, capital letters A-Z and dots",
+        ));
+        false
+    }
+
     pub(super) fn agency(&mut self, text: &str, path: &str) -> Option<AgencyCode> {
+        if !self.code_case(text, text, path) {
+            return None;
+        }
         match AgencyCode::parse_at(text, path) {
             Ok(c) => Some(c),
             Err(p) => {
@@ -583,6 +661,10 @@ impl<'a> Cursor<'a> {
     }
 
     pub(super) fn document_id(&mut self, text: &str, path: &str) -> Option<DocumentId> {
+        let organ = text.split(',').next().unwrap_or_default();
+        if !self.code_case(organ, text, path) {
+            return None;
+        }
         match DocumentId::parse_at(text, path) {
             Ok((d, tol)) => {
                 if tol != Tolerance::None {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
-use super::cursor::{convert_xml_error, join, Cursor, El};
-use super::{notes, Note, ReadPackage, SignatureSpans};
+use super::cursor::{convert_xml_error, join, namespace_of, Cursor, El};
+use super::{notes, Message, Note, ReadPackage, SignatureSpans};
 use crate::doctype;
 use crate::error::{codes, EdxmlError, ErrorKind, Problem};
 use crate::model::*;
@@ -185,7 +185,19 @@ impl<'a> Cursor<'a> {
             || document_id.number() != code.number
             || document_id.notation() != code.notation;
         if mismatch && self.problems.is_empty() {
-            self.note(&join(path, "DocumentId"), notes::DOCUMENT_ID_MISMATCH, document_id.to_string());
+            let p = join(path, "DocumentId");
+            if self.opts.lenient {
+                self.note(&p, notes::DOCUMENT_ID_MISMATCH, document_id.to_string());
+            } else {
+                let expected = format!("{},{},{}/{}", from.organ_id, date, code.number, code.notation);
+                let shown = crate::error::shorten(&document_id.to_string());
+                self.problem(Problem::new(
+                    p.clone(),
+                    codes::DOCUMENT_ID_MISMATCH,
+                    format!("DocumentId “{shown}” không khớp với From/OrganId, Code và PromulgationDate (cần “{expected}”) ({p})."),
+                    format!("The DocumentId “{shown}” does not match From/OrganId, Code and PromulgationDate (expected “{expected}”) ({p})."),
+                ));
+            }
         }
         Ok(MessageHeader {
             from,
@@ -637,11 +649,13 @@ impl<'a> Cursor<'a> {
         let decoded = match first_try {
             Some(d) => Ok(d),
             None => {
-                let compact: String = plain.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-                if compact.len() / 4 * 3 > max.saturating_add(3) {
+                // Count before copying: an oversized attachment is refused without a second copy.
+                let len = plain.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+                if len / 4 * 3 > max.saturating_add(3) {
                     return Err(self.attachment_too_large(path));
                 }
-                engine.decode(compact.as_bytes())
+                let compact: Vec<u8> = plain.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+                engine.decode(compact)
             }
         };
         match decoded {
@@ -735,8 +749,12 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    pub(super) fn package(&mut self, root: El<'a>) -> Result<ReadPackage, EdxmlError> {
+    /// The root `edXML`: a document package, or a status package in the layout many systems send
+    /// (`edXMLEnvelope/edXMLHeader/Status`, the body empty).
+    pub(super) fn package(&mut self, root: El<'a>) -> Result<Message, EdxmlError> {
+        let namespace = namespace_of(&root, &[])?;
         let mut header: Option<MessageHeader> = None;
+        let mut status: Option<Option<StatusPackage>> = None;
         let mut trace = TraceHeaderList::default();
         let mut trace_seen = false;
         let mut spans = SignatureSpans::default();
@@ -756,6 +774,7 @@ impl<'a> Cursor<'a> {
                         envelope_seen = true;
                         let mut parts = EnvelopeParts {
                             header: &mut header,
+                            status: &mut status,
                             trace: &mut trace,
                             trace_seen: &mut trace_seen,
                             spans: &mut spans,
@@ -763,7 +782,9 @@ impl<'a> Cursor<'a> {
                             atts: &mut atts,
                         };
                         let end = self.envelope(&el, &mut parts)?;
-                        spans.signed = el.start..end;
+                        if status.is_none() {
+                            spans.signed = el.start..end;
+                        }
                     }
                     "AttachmentEncoded" => self.attachment_encoded(&el, &mut atts)?,
                     _ => self.unknown(&el, "")?,
@@ -771,9 +792,19 @@ impl<'a> Cursor<'a> {
             }
         }
         self.epilog()?;
+        self.namespace_verdict("edXML", root.start, namespace)?;
 
         if !envelope_seen {
             self.problem(Problem::required("edXMLEnvelope"));
+        }
+        if let Some(status) = status {
+            if header.is_some() {
+                self.problem(Problem::unexpected_element("edXMLHeader", "MessageHeader"));
+            }
+            if !atts.is_empty() || !refs.is_empty() {
+                self.problem(Problem::unexpected_element("edXML", "AttachmentEncoded"));
+            }
+            return self.status_done(status, spans).map(|s| Message::Status(Box::new(s)));
         }
         let header = match header {
             Some(h) => h,
@@ -790,7 +821,11 @@ impl<'a> Cursor<'a> {
         let attachments = self.match_attachments(refs, atts);
         let package = Package { header, trace, attachments };
         self.finish(validate_package(&package))?;
-        Ok(ReadPackage { package, signature: spans, notes: std::mem::take(&mut self.notes) })
+        Ok(Message::Package(Box::new(ReadPackage {
+            package,
+            signature: spans,
+            notes: std::mem::take(&mut self.notes),
+        })))
     }
 
     /// `AttachmentEncoded`: its `Attachment`s are added to `atts`.
@@ -887,6 +922,16 @@ impl<'a> Cursor<'a> {
                     if !self.repeated_struct(&mut header_seen, &ch, "edXMLHeader")? && !ch.empty {
                         while let Some(h) = self.child("edXMLHeader")? {
                             match h.name.as_str() {
+                                "Status" => {
+                                    if parts.status.is_some() {
+                                        self.problem(Problem::repeated("Status"));
+                                        self.skip(&h)?;
+                                    } else {
+                                        let (st, end) = self.status_body(&h, parts.spans)?;
+                                        parts.spans.signed = h.start..end;
+                                        *parts.status = Some(st);
+                                    }
+                                }
                                 "MessageHeader" => {
                                     if parts.header.is_some() {
                                         self.problem(Problem::repeated("MessageHeader"));
@@ -947,6 +992,8 @@ impl<'a> Cursor<'a> {
 
 struct EnvelopeParts<'p> {
     header: &'p mut Option<MessageHeader>,
+    /// A `Status` in the header (the status package layout of many systems).
+    status: &'p mut Option<Option<StatusPackage>>,
     trace: &'p mut TraceHeaderList,
     trace_seen: &'p mut bool,
     spans: &'p mut SignatureSpans,

@@ -5,14 +5,19 @@
 //! are resolved. Elements are matched by local name whatever their prefix (systems differ in
 //! prefixes and even namespace URIs), in any order; unknown elements are skipped and noted.
 //!
-//! Accepted: identifier codes in the current or the legacy form (lowercase is uppercased), and,
+//! Refused unless [`ReadOptions::lenient`]: a `DocumentId` that disagrees with From, Code and
+//! PromulgationDate, lower-case letters in identifier codes, a main element outside [`crate::EDXML_NS`].
+//! Text is returned in Unicode NFC.
+//!
+//! Accepted: identifier codes in the current or the legacy form, and,
 //! each reported as a [`Note`] because it is not the canonical form: dates and timestamps day first (`dd/MM/yyyy HH:mm:ss`) or with `-`/`T`, `Business*`
 //! as well as `Bussiness*`, `Type` as a number, an abbreviation (`QĐ`), a group code with
 //! `TypeDetail`, or decided by a known `TypeName`, a missing `TypeName` for a known number,
 //! status codes with one digit, base64 with line breaks or without padding, zipped attachments,
 //! content ids with or without `cid:` and angle brackets, an attachment's missing name,
 //! description or type taken from its manifest reference, an attachment without one, empty `Place`/`Appendix` items dropped, the signature as
-//! `edXML:DigitalSignature` or a bare `Signature`, a status package bare or in a SOAP envelope.
+//! `edXML:DigitalSignature` or a bare `Signature`, a status package bare, in a SOAP envelope or in an
+//! edXML envelope's header.
 //!
 //! Limits ([`Limits`]) are checked while reading: the package size before parsing, nesting depth
 //! per element, the attachment count per attachment, each attachment's size from its base64 length
@@ -56,11 +61,17 @@ pub struct ReadOptions {
     pub limits: Limits,
     /// Unwrap attachments that arrive as a one-file ZIP (default `true`).
     pub unzip_attachments: bool,
+    /// Accept, each with a [`Note`], what is refused by default (default `false`): a `DocumentId`
+    /// that disagrees with `From/OrganId`, `Code` and `PromulgationDate`
+    /// ([`notes::DOCUMENT_ID_MISMATCH`]), lower-case letters in an identifier code (uppercased,
+    /// [`notes::LOWERCASE_CODE`]) and a main element outside the namespace [`crate::EDXML_NS`]
+    /// ([`notes::NAMESPACE`]).
+    pub lenient: bool,
 }
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
-        ReadOptions { limits: Limits::default(), unzip_attachments: true }
+        ReadOptions { limits: Limits::default(), unzip_attachments: true, lenient: false }
     }
 }
 
@@ -90,8 +101,14 @@ pub mod notes {
     pub const ATTACHMENT_UNREFERENCED: &str = "attachment_unreferenced";
     /// The manifest reference and the attachment disagree on a detail (the attachment's is kept).
     pub const REFERENCE_MISMATCH: &str = "reference_mismatch";
-    /// `DocumentId` does not agree with `From/OrganId`, `PromulgationDate` or `Code`.
+    /// `DocumentId` does not agree with `From/OrganId`, `PromulgationDate` or `Code` (read with
+    /// [`ReadOptions::lenient`](super::ReadOptions::lenient) only; refused otherwise).
     pub const DOCUMENT_ID_MISMATCH: &str = "document_id_mismatch";
+    /// An identifier code with lower-case letters, uppercased (lenient reading only).
+    pub const LOWERCASE_CODE: &str = "lowercase_code";
+    /// The main element is in another namespace than the standard's (lenient reading only; the
+    /// detail is the namespace found, empty for none).
+    pub const NAMESPACE: &str = "namespace";
     /// An empty `Place` or `Appendix` was dropped.
     pub const EMPTY_ITEM_DROPPED: &str = "empty_item_dropped";
     /// An empty `Priority`, `SteeringType` or flag was read as its default (0).
@@ -161,7 +178,8 @@ pub struct ReadStatus {
 pub enum Message {
     /// A document package (root `edXML`).
     Package(Box<ReadPackage>),
-    /// A status package (root `Status`, or `Status` in a SOAP envelope's header).
+    /// A status package (root `Status`, `Status` in a SOAP envelope's header, or `Status` in an
+    /// `edXML` envelope's header).
     Status(Box<ReadStatus>),
 }
 
@@ -245,7 +263,7 @@ pub fn read_message_with(input: &[u8], opts: &ReadOptions) -> Result<Message, Ed
     let mut c = Cursor::new(text, base, opts);
     let root = c.prolog()?;
     match root.name.as_str() {
-        "edXML" => c.package(root).map(|p| Message::Package(Box::new(p))),
+        "edXML" => c.package(root),
         "Status" => c.status_root(root).map(|s| Message::Status(Box::new(s))),
         "Envelope" => c.soap_status(root).map(|s| Message::Status(Box::new(s))),
         other => Err(EdxmlError::one(

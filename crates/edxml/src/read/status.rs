@@ -1,6 +1,7 @@
-//! The status package: `edXML:Status`, bare or in a SOAP envelope's header.
+//! The status package: `edXML:Status`, bare, in a SOAP envelope's header, or in an edXML envelope's
+//! header (`edXML/edXMLEnvelope/edXMLHeader/Status`, read in [`super::document`]).
 
-use super::cursor::{join, Cursor, El};
+use super::cursor::{join, namespace_of, Cursor, El};
 use super::{notes, ReadStatus, SignatureSpans};
 use crate::error::{codes, EdxmlError, ErrorKind, Problem};
 use crate::model::{Organization, ResponseFor, StaffInfo, StatusCode, StatusPackage};
@@ -9,7 +10,7 @@ use crate::values::Timestamp;
 
 impl<'a> Cursor<'a> {
     /// The `Status` element's content.
-    fn status_body(
+    pub(super) fn status_body(
         &mut self,
         el: &El<'a>,
         spans: &mut SignatureSpans,
@@ -113,7 +114,11 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn status_done(&mut self, status: Option<StatusPackage>, spans: SignatureSpans) -> Result<ReadStatus, EdxmlError> {
+    pub(super) fn status_done(
+        &mut self,
+        status: Option<StatusPackage>,
+        spans: SignatureSpans,
+    ) -> Result<ReadStatus, EdxmlError> {
         let Some(status) = status else {
             return Err(EdxmlError::invalid(std::mem::take(&mut self.problems)));
         };
@@ -122,16 +127,19 @@ impl<'a> Cursor<'a> {
     }
 
     pub(super) fn status_root(&mut self, root: El<'a>) -> Result<ReadStatus, EdxmlError> {
+        let namespace = namespace_of(&root, &[])?;
         let mut spans = SignatureSpans::default();
         let (status, end) = self.status_body(&root, &mut spans)?;
         spans.signed = root.start..end;
         self.epilog()?;
+        self.namespace_verdict("Status", root.start, namespace)?;
         self.status_done(status, spans)
     }
 
     pub(super) fn soap_status(&mut self, root: El<'a>) -> Result<ReadStatus, EdxmlError> {
         let mut spans = SignatureSpans::default();
         let mut status: Option<Option<StatusPackage>> = None;
+        let mut namespace: Option<(usize, Option<String>)> = None;
         if !root.empty {
             while let Some(el) = self.child("Envelope")? {
                 match el.name.as_str() {
@@ -143,6 +151,7 @@ impl<'a> Cursor<'a> {
                                         self.problem(Problem::repeated("Status"));
                                         self.skip(&h)?;
                                     } else {
+                                        namespace = Some((h.start, namespace_of(&h, &[&el, &root])?));
                                         let (s, end) = self.status_body(&h, &mut spans)?;
                                         spans.signed = h.start..end;
                                         status = Some(s);
@@ -161,6 +170,9 @@ impl<'a> Cursor<'a> {
             }
         }
         self.epilog()?;
+        if let Some((start, found)) = namespace {
+            self.namespace_verdict("Status", start, found)?;
+        }
         match status {
             Some(s) => self.status_done(s, spans),
             None => Err(EdxmlError::one(

@@ -126,7 +126,7 @@ pub const REAL_WORLD: &str = r#"<?xml version="1.0" encoding="utf-8"?>
     <edXML:edXMLHeader>
       <edXML:MessageHeader>
         <edXML:From>
-          <edXML:OrganId>000.00.12.h41</edXML:OrganId>
+          <edXML:OrganId>000.00.12.H41</edXML:OrganId>
           <edXML:OrganizationInCharge>UBND tỉnh Nghệ An</edXML:OrganizationInCharge>
           <edXML:OrganName>Sở Thông tin và Truyền thông</edXML:OrganName>
           <edXML:OrganAdd />
@@ -220,6 +220,49 @@ LjQKJeLjz9MK</ContentTransferEncoded>
 
 /// A status package as the national platform's SDK sends it (SOAP, day-first timestamp).
 pub const REAL_WORLD_STATUS: &str = r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header><edXML:Status xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016"><edXML:ResponseFor><edXML:OrganId>000.00.12.H41</edXML:OrganId><edXML:Code>12/QĐ-STTTT</edXML:Code><edXML:PromulgationDate>05/03/2024</edXML:PromulgationDate><edXML:DocumentId>000.00.12.H41,2024/03/05,12/QĐ-STTTT</edXML:DocumentId></edXML:ResponseFor><edXML:From><edXML:OrganId>000.00.00.H41</edXML:OrganId><edXML:OrganName>UBND tỉnh</edXML:OrganName><edXML:OrganizationInCharge /><edXML:OrganAdd /><edXML:Email /><edXML:Telephone /><edXML:Fax /><edXML:Website /></edXML:From><edXML:StatusCode>3</edXML:StatusCode><edXML:Description>Đã tiếp nhận</edXML:Description><edXML:Timestamp>06/03/2024 10:11:12</edXML:Timestamp><edXML:StaffInfo><edXML:Department>Văn thư</edXML:Department><edXML:Staff>Lê C</edXML:Staff></edXML:StaffInfo></edXML:Status></SOAP-ENV:Header><SOAP-ENV:Body /></SOAP-ENV:Envelope>"#;
+
+/// A status package in the layout many systems send: `edXML:Status` inside `edXML:edXMLHeader`,
+/// followed by `edXML:DigitalSignature`, the body empty; `ResponseFor/Code` one string.
+pub const HEADER_STATUS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<edXML:edXML xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016">
+  <edXML:edXMLEnvelope>
+    <edXML:edXMLHeader>
+      <edXML:Status>
+        <edXML:ResponseFor>
+          <edXML:OrganId>000.00.00.G22</edXML:OrganId>
+          <edXML:Code>267/VPCP-ĐMDN</edXML:Code>
+          <edXML:PromulgationDate>2024/03/05</edXML:PromulgationDate>
+          <edXML:DocumentId>000.00.00.G22,2024/03/05,267/VPCP-ĐMDN</edXML:DocumentId>
+        </edXML:ResponseFor>
+        <edXML:From>
+          <edXML:OrganId>000.00.00.H41</edXML:OrganId>
+          <edXML:OrganName>UBND tỉnh Nghệ An</edXML:OrganName>
+          <edXML:OrganAdd/>
+          <edXML:Email/>
+          <edXML:Telephone/>
+          <edXML:Fax/>
+          <edXML:Website/>
+        </edXML:From>
+        <edXML:StatusCode>01</edXML:StatusCode>
+        <edXML:Description>Đã đến</edXML:Description>
+        <edXML:Timestamp>2024/03/05 10:11:12</edXML:Timestamp>
+        <edXML:StaffInfo>
+          <edXML:Department>Văn thư</edXML:Department>
+          <edXML:Staff>Lê C</edXML:Staff>
+          <edXML:Mobile/>
+          <edXML:Email/>
+        </edXML:StaffInfo>
+      </edXML:Status>
+      <edXML:DigitalSignature><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo/><SignatureValue>AAAA</SignatureValue></Signature></edXML:DigitalSignature>
+    </edXML:edXMLHeader>
+    <edXML:edXMLBody></edXML:edXMLBody>
+  </edXML:edXMLEnvelope>
+</edXML:edXML>
+"#;
+
+/// The same layout with the default namespace, the signature after the header, a day-first
+/// timestamp and a one-digit status code.
+pub const HEADER_STATUS_DEFAULT_NS: &str = r#"<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"><edXMLEnvelope><edXMLHeader><Status><ResponseFor><OrganId>000.00.00.G22</OrganId><Code>267/VPCP-ĐMDN</Code><PromulgationDate>05/03/2024</PromulgationDate><DocumentId>000.00.00.G22,2024/03/05,267/VPCP-ĐMDN</DocumentId></ResponseFor><From><OrganId>H41.12</OrganId><OrganName>Sở Thông tin và Truyền thông</OrganName></From><StatusCode>3</StatusCode><Description>Đã tiếp nhận</Description><Timestamp>06/03/2024 08:00:00</Timestamp><StaffInfo><Department>Văn thư</Department><Staff>Trần D</Staff></StaffInfo></Status></edXMLHeader><DigitalSignature/><edXMLBody/></edXMLEnvelope></edXML>"#;
 
 /// Replaces the first occurrence of `from` by `to` in the canonical sample's XML.
 pub fn sample_xml_with(from: &str, to: &str) -> Vec<u8> {

@@ -15,6 +15,7 @@ use crate::{now_ms, AppError, AppResult, Caller, Scope, Services};
 
 mod package;
 mod receive;
+pub use receive::PushRefusal;
 pub mod status;
 pub mod worker;
 
@@ -89,7 +90,28 @@ const DIRECTORY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 /// The edXML namespace.
 pub const EDXML_NS: &str = "http://www.mic.gov.vn/TBT/QCVN_102_2016";
 
+/// The size refusal of a package over `max` bytes (`size` when known): field `package`, code `too_large`.
+pub fn package_too_large(size: Option<usize>, max: usize) -> AppError {
+    let (vi, en) = match size {
+        Some(n) => (
+            format!("Gói tin có {n} byte, vượt quá kích thước tối đa {max} byte."),
+            format!("The package is {n} bytes, over the limit of {max} bytes."),
+        ),
+        None => (
+            format!("Gói tin vượt quá kích thước tối đa {max} byte."),
+            format!("The package is larger than the limit of {max} bytes."),
+        ),
+    };
+    AppError::invalid("package", "too_large", &vi, &en)
+}
+
 fn package_error(e: &egov_edxml::EdxmlError) -> AppError {
+    if e.kind() == egov_edxml::ErrorKind::TooLarge {
+        let first = e.problems().first();
+        let vi = first.map(|p| p.message_vi.clone()).unwrap_or_else(|| e.to_string());
+        let en = first.map(|p| p.message_en.clone()).unwrap_or_else(|| e.to_string());
+        return AppError::invalid("package", "too_large", &vi, &en);
+    }
     let vi: Vec<String> = e.problems().iter().take(5).map(|p| format!("{} ({})", p.message_vi, p.path)).collect();
     let en: Vec<String> = e.problems().iter().take(5).map(|p| format!("{} ({})", p.message_en, p.path)).collect();
     let vi = if vi.is_empty() { e.to_string() } else { vi.join("; ") };
@@ -166,6 +188,27 @@ fn edxml_date(iso: &str) -> Option<Date> {
 }
 
 impl Services {
+    /// How arriving edXML is read: the package size limit and the leniency of the settings.
+    pub(crate) fn edxml_options(&self) -> egov_edxml::ReadOptions {
+        egov_edxml::ReadOptions {
+            limits: egov_edxml::Limits {
+                max_package_bytes: self.settings.max_package_bytes,
+                ..egov_edxml::Limits::default()
+            },
+            lenient: self.settings.edxml_lenient,
+            ..egov_edxml::ReadOptions::default()
+        }
+    }
+
+    /// Refuses a package over the size limit before anything reads it.
+    pub(crate) fn check_package_size(&self, len: usize) -> AppResult<()> {
+        let max = self.settings.max_package_bytes;
+        if len > max {
+            return Err(package_too_large(Some(len), max));
+        }
+        Ok(())
+    }
+
     /// The agency's exchange key, opened with the server's key-encryption key (kept open in memory); `None`
     /// when the agency has none.
     pub(crate) async fn exchange_signer(

@@ -12,18 +12,31 @@ use crate::{now_ms, AppError, AppResult, Caller, Scope, Services};
 impl Services {
     /// Receives an edXML package for `agency_id` (its clerks): checks it and puts the document in the clerks'
     /// "to register" queue. Returns the new document's id.
-    pub async fn receive_package(&self, caller: &Caller, agency_id: i64, bytes: Vec<u8>) -> AppResult<i64> {
+    pub async fn receive_package(&self, caller: &Caller, agency_id: i64, bytes: &[u8]) -> AppResult<i64> {
+        self.receive_checked(caller, agency_id, bytes, true).await
+    }
+
+    /// [`Services::receive_package`]; an unsigned package is taken only when `allow_unsigned`
+    /// (a clerk's import: not a package pushed or pulled from the exchange).
+    pub(crate) async fn receive_checked(
+        &self,
+        caller: &Caller,
+        agency_id: i64,
+        bytes: &[u8],
+        allow_unsigned: bool,
+    ) -> AppResult<i64> {
         require(caller, Scope::DocumentsWrite)?;
         if !caller.actor.is_clerk_of(agency_id) && !caller.actor.is_system_admin() {
             return Err(AppError::Forbidden);
         }
-        let read = egov_edxml::read_package(&bytes).map_err(|e| package_error(&e))?;
+        self.check_package_size(bytes.len())?;
+        let read = egov_edxml::read_package_with(bytes, &self.edxml_options()).map_err(|e| package_error(&e))?;
         let package = read.package;
         let own = self.addressed_here(agency_id, &package.header.to).await?;
-        let xml = std::str::from_utf8(&bytes).map_err(|_| {
+        let xml = std::str::from_utf8(bytes).map_err(|_| {
             AppError::invalid("package", "bad_package", "Gói tin không phải UTF-8.", "The package is not UTF-8.")
         })?;
-        let signature_note = self.check_package_signature(xml, true).await?;
+        let signature_note = self.check_package_signature(xml, allow_unsigned).await?;
         match package.trace.business.as_ref().map(|b| b.doc_type) {
             Some(BusinessDocType::Revoke) => {
                 return self.receive_revocation(caller, agency_id, &package, &signature_note).await;
@@ -249,6 +262,19 @@ impl Services {
         audit_doc(&mut tx, caller, "document.updated_by_sender", d.id, &detail).await?;
         crate::commit(tx).await?;
         Ok(d.id)
+    }
+}
+
+/// The one answer to a pushed package that is not taken — whatever the reason, and for an agency
+/// code this node does not serve alike — so that the unauthenticated push URL does not tell which
+/// codes hold exchange keys (the reason is logged; a readable document's sender hears 02).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushRefusal;
+
+impl PushRefusal {
+    /// As an [`AppError`]: 422, field `package`, code `refused`.
+    pub fn error() -> AppError {
+        AppError::invalid("package", "refused", "Gói tin không được tiếp nhận.", "The package was not taken.")
     }
 }
 

@@ -157,7 +157,8 @@ impl Services {
         if !caller.actor.is_clerk_of(agency_id) && !caller.actor.is_system_admin() {
             return Err(AppError::Forbidden);
         }
-        let status = egov_edxml::read_status(bytes).map_err(|e| package_error(&e))?.status;
+        self.check_package_size(bytes.len())?;
+        let status = egov_edxml::read_status_with(bytes, &self.edxml_options()).map_err(|e| package_error(&e))?.status;
         self.addressed_here(agency_id, &status.to).await?;
         let xml = std::str::from_utf8(bytes).map_err(|_| {
             AppError::invalid("package", "bad_package", "Gói tin không phải UTF-8.", "The package is not UTF-8.")

@@ -59,7 +59,8 @@ impl Worker {
         let agency = egov_storage::org::get_agency(&mut c, agency_id, &egov_storage::Visibility::All)
             .await?
             .ok_or(AppError::NotFound)?;
-        let client = HubClient::new(self.hub_url.clone(), agency.code, signer);
+        let client = HubClient::new(self.hub_url.clone(), agency.code, signer)
+            .with_max_package_bytes(self.services.settings.max_package_bytes);
         self.clients.lock().await.insert(agency_id, client.clone());
         Ok(Some(client))
     }
@@ -240,8 +241,15 @@ impl Worker {
         egov_hub::pull(client, shutdown, move |client, p| {
             let worker = self.clone();
             async move {
-                let bytes = client.fetch(&p.id).await.map_err(|e| e.to_string())?;
-                worker.handle(agency_id, &p.kind, &bytes).await.map_err(|e| e.to_string())?;
+                match client.fetch(&p.id).await {
+                    Ok(bytes) => worker.handle(agency_id, &p.kind, &bytes).await.map_err(|e| e.to_string())?,
+                    // Over this node's package limit: refused by size without reading it whole, and
+                    // acknowledged (a retry cannot help; it would hold back what follows).
+                    Err(ClientError::Refused { code, message, .. }) if code == egov_hub::TOO_LARGE => {
+                        tracing::warn!(agency = agency_id, package = %p.id, from = %p.from, %message, "exchange: arrived package refused: too_large");
+                    }
+                    Err(e) => return Err(e.to_string()),
+                }
                 client.ack(&p.id).await.map_err(|e| e.to_string())
             }
         })
@@ -267,7 +275,8 @@ impl Services {
         let result = if kind == "status" {
             self.apply_status(&caller, agency_id, bytes).await.map(|_| ())
         } else {
-            self.receive_package(&caller, agency_id, bytes.to_vec()).await.map(|_| ())
+            // From the exchange a package must be signed (the hub checks it; a push is not logged in).
+            self.receive_checked(&caller, agency_id, bytes, false).await.map(|_| ())
         };
         let Err(e) = result else { return Ok(None) };
         let Some(code) = permanent_reason(&e) else { return Err(e) };
@@ -276,7 +285,7 @@ impl Services {
             return Ok(Some(code));
         }
         // A document package that can be read: its sender hears 02 with the reason.
-        if let Ok(Message::Package(read)) = egov_edxml::read_message(bytes) {
+        if let Ok(Message::Package(read)) = egov_edxml::read_message_with(bytes, &self.edxml_options()) {
             let header = &read.package.header;
             let about = About {
                 document_id: header.document_id.clone(),
@@ -296,27 +305,45 @@ impl Services {
 
     /// A package the hub pushed to this node for the agency with identifier code `code` (push
     /// delivery: the node is registered at the hub with this node's push URL as its endpoint).
-    /// Taken exactly as a pulled one — trusted by its own XML signature, checked to be addressed
-    /// to that agency, answered 01/02, a second arrival recognised — so the push URL needs no
-    /// login. `NotFound` when no agency here has that code and an exchange key.
-    pub async fn take_pushed(&self, code: &str, kind: Option<&str>, bytes: Vec<u8>) -> AppResult<Option<&'static str>> {
+    /// Taken exactly as a pulled one — trusted by its own XML signature (an unsigned one is
+    /// refused), checked to be addressed to that agency, answered 01/02, a second arrival
+    /// recognised — so the push URL needs no login.
+    ///
+    /// `Ok(None)`: stored; `Ok(Some("duplicate_package"))`: it was here already. Every refusal —
+    /// a bad, unsigned, misaddressed or oversized package, and a code that no agency here serves
+    /// with an exchange key — is the same [`PushRefusal`](super::PushRefusal) error (the reason is
+    /// logged), so that the answer does not tell which codes hold exchange keys. Other errors
+    /// (the database) mean "try again".
+    pub async fn take_pushed(&self, code: &str, kind: Option<&str>, bytes: &[u8]) -> AppResult<Option<&'static str>> {
+        let refused = |reason: &str| {
+            let shown: String = code.chars().filter(char::is_ascii_graphic).take(40).collect();
+            tracing::warn!(code = %shown, reason, "exchange: pushed package refused");
+            super::PushRefusal::error()
+        };
+        if bytes.len() > self.settings.max_package_bytes {
+            return Err(refused("too_large"));
+        }
         let agency_id = {
             let mut c = self.store.read().await?;
-            let agency = egov_storage::org::get_agency_by_code(&mut c, code).await?.ok_or(AppError::NotFound)?;
+            let agency = egov_storage::org::get_agency_by_code(&mut c, code).await?;
             let keyed = egov_storage::signatures::agencies_with_exchange_keys(&mut c).await?;
-            if !keyed.contains(&agency.id) {
-                return Err(AppError::NotFound);
+            match agency.filter(|a| keyed.contains(&a.id)) {
+                Some(a) => a.id,
+                None => return Err(refused("unknown_code")),
             }
-            agency.id
         };
         let kind = match kind {
             Some(k @ ("status" | "document")) => k,
-            _ => match egov_edxml::read_message(&bytes) {
+            _ => match egov_edxml::read_message_with(bytes, &self.edxml_options()) {
                 Ok(Message::Status(_)) => "status",
                 _ => "document",
             },
         };
-        self.take_arrived(agency_id, kind, &bytes).await
+        match self.take_arrived(agency_id, kind, bytes).await? {
+            None => Ok(None),
+            Some(dup @ "duplicate_package") => Ok(Some(dup)),
+            Some(_) => Err(super::PushRefusal::error()),
+        }
     }
 }
 

@@ -1476,37 +1476,74 @@ pub(crate) async fn import_package(
     State(st): State<AppState>,
     c: ApiCaller,
     Ids(id): Ids<i64>,
-    body: axum::body::Bytes,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
 ) -> ApiResult<Response> {
-    let new = st.services.receive_package(&c.caller, id, body.to_vec()).await.map_err(fail!(c))?;
+    let max = st.services.settings.max_package_bytes;
+    let body = package_body(&headers, body, max).await.map_err(fail!(c))?;
+    let new = st.services.receive_package(&c.caller, id, &body).await.map_err(fail!(c))?;
     Ok(created(NewId { id: new }))
+}
+
+/// Reads an edXML package body of at most `max` bytes: refused on its declared length before
+/// reading, else as soon as the bytes read pass `max` — never buffered past the limit, whatever
+/// the router's body limit.
+async fn package_body(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+    max: usize,
+) -> Result<axum::body::Bytes, egov_service::AppError> {
+    use http_body_util::BodyExt as _;
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(n) = declared.filter(|n| *n > max as u64) {
+        return Err(egov_service::exchange::package_too_large(usize::try_from(n).ok(), max));
+    }
+    match http_body_util::Limited::new(body, max).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            Err(egov_service::exchange::package_too_large(None, max))
+        }
+        Err(_) => Err(egov_service::AppError::invalid(
+            "package",
+            "unreadable",
+            "Không đọc được nội dung gói tin.",
+            "The package body cannot be read.",
+        )),
+    }
 }
 
 /// The node's answer to a pushed package.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PushAnswer {
-    /// The package is taken: stored, or refused for good (then the sender hears 02 where the standard says so).
+    /// The package is taken: stored, or it was here already.
     pub taken: bool,
-    /// Why it was refused (`bad_package`, `wrong_addressee`, `bad_signature`, `duplicate_package`, …), if it was.
+    /// `duplicate_package` when it was here already; none when stored now.
     pub refused: Option<String>,
 }
 
 /// Push delivery: the exchange hub POSTs here a package for this node's agency `code` (when the node is
 /// registered at the hub with this URL as its endpoint). No login: the package is trusted by its own
-/// XML signature, as a pulled one is, must be addressed to that agency, and a second arrival is
-/// recognised. 200 once taken (the hub then acknowledges it); any other answer makes the hub retry.
+/// XML signature (an unsigned one is refused), as a pulled one is, must be addressed to that agency, and
+/// a second arrival is recognised. 200 once taken (the hub then acknowledges it). A package that is not
+/// taken — bad, unsigned, misaddressed, too large, or for a code no agency here serves — gets one answer,
+/// 422 with the field error `refused` (or `too_large`, decided by size alone), so that the answer does not
+/// tell which codes hold exchange keys; the hub does not retry it. Other answers (5xx) make the hub retry.
 #[utoipa::path(post, path = "/api/v1/exchange/push/{code}", tag = "exchange", params(("code" = String, Path)),
     request_body(content_type = "application/xml", description = "an edXML document or status package"),
-    responses((status = 200, body = PushAnswer), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PushAnswer), (status = 422, body = ErrorBody)))]
 pub(crate) async fn exchange_push(
     State(st): State<AppState>,
     axum::extract::Path(code): axum::extract::Path<String>,
     headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<PushAnswer>> {
-    let kind = headers.get("x-egov-package-kind").and_then(|v| v.to_str().ok());
     let lang = crate::session::lang_of_headers(&headers);
-    let refused = st.services.take_pushed(&code, kind, body.to_vec()).await.map_err(|err| ApiError { err, lang })?;
+    let max = st.services.settings.max_package_bytes;
+    // Size first, before the code is looked at: the same answer for every code.
+    let body = package_body(&headers, body, max).await.map_err(|err| ApiError { err, lang })?;
+    let kind = headers.get("x-egov-package-kind").and_then(|v| v.to_str().ok());
+    let refused = st.services.take_pushed(&code, kind, &body).await.map_err(|err| ApiError { err, lang })?;
     Ok(Json(PushAnswer { taken: true, refused: refused.map(str::to_string) }))
 }
 
