@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
+use super::form::Form;
 use egov_domain::audit::StoredEntry;
 use egov_domain::page::{encode_cursor, PageRequest};
 use egov_domain::{Level, Position, Role};

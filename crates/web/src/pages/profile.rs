@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
-use axum_extra::extract::Form;
+use super::form::Form;
 use egov_domain::authz::Scope;
 use egov_service::auth::{Stage, TotpSetup};
 use egov_service::users::UserDetail;
