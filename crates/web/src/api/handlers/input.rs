@@ -314,9 +314,10 @@ mod tests {
         assert!(!e.message_vi.contains("missing"), "{}", e.message_vi);
         let e = err(r#"{"leaders": "x"}"#);
         assert_eq!((e.field, e.code), ("leaders", "wrong_type"));
-        assert!(e.message_vi.contains("số nguyên"), "{}", e.message_vi);
+        assert!(e.message_vi.contains("danh sách"), "{}", e.message_vi);
         let e = err(r#"{"leaders": [1, "x"]}"#);
         assert_eq!((e.field, e.code), ("leaders", "wrong_type"));
+        assert!(e.message_vi.contains("số nguyên"), "{}", e.message_vi);
         let e = err(r#"{"leaders": [], "decision": "maybe"}"#);
         assert_eq!((e.field, e.code), ("decision", "unknown_value"));
         assert!(e.message_vi.contains("approve, return"), "{}", e.message_vi);
