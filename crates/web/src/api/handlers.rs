@@ -169,7 +169,7 @@ pub(crate) async fn create_unit(
 }
 
 /// Renames or (de)activates a unit.
-#[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "organisation", params(("id" = i64, Path)), request_body = UnitPatch, responses((status = 200, body = Unit)))]
+#[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "organisation", params(("id" = i64, Path)), request_body = UnitPatch, responses((status = 200, body = Unit), (status = 409, body = ErrorBody)))]
 pub(crate) async fn update_unit(
     State(st): State<AppState>,
     c: ApiCaller,
