@@ -95,14 +95,17 @@ impl SearchParams {
         p.doc_type = get("doc_type").and_then(|v| keep(&mut errors, DocumentType::parse_field(v, "doc_type")));
         p.urgency = get("urgency").and_then(|v| keep(&mut errors, Urgency::parse_field(v, "urgency")));
         p.status = get("status").and_then(|v| {
-            keep(&mut errors, STATUSES.iter().copied().find(|s| *s == v).ok_or_else(|| {
-                FieldError::new(
-                    "status",
-                    "unknown_status",
-                    format!("Trạng thái “{v}” không hợp lệ; chọn một trong: {}.", STATUSES.join(", ")),
-                    format!("“{v}” is not a document status; use one of: {}.", STATUSES.join(", ")),
-                )
-            }))
+            keep(
+                &mut errors,
+                STATUSES.iter().copied().find(|s| *s == v).ok_or_else(|| {
+                    FieldError::new(
+                        "status",
+                        "unknown_status",
+                        format!("Trạng thái “{v}” không hợp lệ; chọn một trong: {}.", STATUSES.join(", ")),
+                        format!("“{v}” is not a document status; use one of: {}.", STATUSES.join(", ")),
+                    )
+                }),
+            )
         });
         p.book_id = get("book_id").and_then(|v| keep(&mut errors, id(v, "book_id")));
         p.unit_id = get("unit_id").and_then(|v| keep(&mut errors, id(v, "unit_id")));
@@ -110,24 +113,30 @@ impl SearchParams {
         p.to = get("to").and_then(|v| keep(&mut errors, parse_date(v, "to")));
         if let (Some(from), Some(to)) = (p.from, p.to) {
             if to < from {
-                keep(&mut errors, Err::<(), _>(FieldError::new(
-                    "to",
-                    "date_range",
-                    "Ngày kết thúc không được trước ngày bắt đầu.",
-                    "The end date cannot be before the start date.",
-                )));
+                keep(
+                    &mut errors,
+                    Err::<(), _>(FieldError::new(
+                        "to",
+                        "date_range",
+                        "Ngày kết thúc không được trước ngày bắt đầu.",
+                        "The end date cannot be before the start date.",
+                    )),
+                );
             }
         }
         p.sort = match get("sort") {
             None | Some("relevance") => SearchSort::Relevance,
             Some("date") => SearchSort::Date,
             Some(other) => {
-                keep(&mut errors, Err::<(), _>(FieldError::new(
-                    "sort",
-                    "unknown_sort",
-                    format!("Cách sắp xếp “{other}” không hợp lệ; dùng relevance hoặc date."),
-                    format!("“{other}” is not a sort order; use relevance or date."),
-                )));
+                keep(
+                    &mut errors,
+                    Err::<(), _>(FieldError::new(
+                        "sort",
+                        "unknown_sort",
+                        format!("Cách sắp xếp “{other}” không hợp lệ; dùng relevance hoặc date."),
+                        format!("“{other}” is not a sort order; use relevance or date."),
+                    )),
+                );
                 SearchSort::Relevance
             }
         };
@@ -135,7 +144,8 @@ impl SearchParams {
             p.page = keep(&mut errors, number(v, "page", 0, Self::MAX_PAGE)).unwrap_or(0);
         }
         if let Some(v) = get("per_page") {
-            p.per_page = keep(&mut errors, number(v, "per_page", 1, Self::MAX_PER_PAGE)).unwrap_or(Self::DEFAULT_PER_PAGE);
+            p.per_page =
+                keep(&mut errors, number(v, "per_page", 1, Self::MAX_PER_PAGE)).unwrap_or(Self::DEFAULT_PER_PAGE);
         }
         if errors.is_empty() {
             Ok(p)

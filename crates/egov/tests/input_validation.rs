@@ -60,7 +60,9 @@ async fn damaged_text_in_multipart_fields_is_refused_on_the_api_and_the_pages() 
     let clerk = ApiUser::sign_in(&app, "vanthu").await;
 
     // Latin-1 bytes instead of UTF-8 ("Sở Tài chính" as another system might send it).
-    let (status, err) = post_form(&app, &clerk, "/api/v1/documents/incoming", form_with_bytes("subject", b"S\xf4 T\xe0i ch\xednh")).await;
+    let (status, err) =
+        post_form(&app, &clerk, "/api/v1/documents/incoming", form_with_bytes("subject", b"S\xf4 T\xe0i ch\xednh"))
+            .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(first_field(&err).0, "subject");
     assert_eq!(first_field(&err).1, "invalid_utf8");
@@ -97,7 +99,8 @@ async fn damaged_text_in_multipart_fields_is_refused_on_the_api_and_the_pages() 
     let (status, reg) = clerk.post_multipart("/api/v1/documents/incoming", &incoming_fields(&[]), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{reg}");
     let id = reg["id"].as_i64().expect("id");
-    let res = support::post_form(&app, &browser, &format!("/documents/{id}/opinion"), &csrf, &[("text", "ý\u{0}kiến")]).await;
+    let res =
+        support::post_form(&app, &browser, &format!("/documents/{id}/opinion"), &csrf, &[("text", "ý\u{0}kiến")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let bad_latin1 = browser
         .post(app.url(&format!("/documents/{id}/opinion")))
@@ -113,10 +116,12 @@ async fn damaged_text_in_multipart_fields_is_refused_on_the_api_and_the_pages() 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(first_field(&err).0, "text");
     assert_eq!(first_field(&err).1, "control_character");
-    let (status, _) = clerk.post(&format!("/api/v1/documents/{id}/opinions"), json!({ "text": "Dòng 1\r\nDòng 2" })).await;
+    let (status, _) =
+        clerk.post(&format!("/api/v1/documents/{id}/opinions"), json!({ "text": "Dòng 1\r\nDòng 2" })).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, detail) = clerk.get(&format!("/api/v1/documents/{id}")).await;
-    let texts: Vec<&str> = detail["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["text"].as_str()).collect();
+    let texts: Vec<&str> =
+        detail["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["text"].as_str()).collect();
     assert!(texts.iter().all(|t| !t.contains('\u{FFFD}') && !t.contains('\u{0}')), "{texts:?}");
 }
 
@@ -132,8 +137,9 @@ async fn values_that_parse_but_are_wrong_are_refused_naming_the_field() {
     assert_eq!(first_field(&err).0, "issued_on");
     assert_eq!(first_field(&err).1, "date_too_early");
 
-    let (status, err) =
-        clerk.post_multipart("/api/v1/documents/incoming", &incoming_fields(&[("confirm_duplicate", "maybe")]), &[]).await;
+    let (status, err) = clerk
+        .post_multipart("/api/v1/documents/incoming", &incoming_fields(&[("confirm_duplicate", "maybe")]), &[])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(first_field(&err).0, "confirm_duplicate");
 
@@ -181,16 +187,19 @@ async fn values_that_parse_but_are_wrong_are_refused_naming_the_field() {
     }
 
     // A saved search holds only what a search accepts, in canonical form.
-    let (status, err) = clerk.post("/api/v1/saved-searches", json!({ "name": "Sổ 1", "query": "book_id=1 OR 1=1" })).await;
+    let (status, err) =
+        clerk.post("/api/v1/saved-searches", json!({ "name": "Sổ 1", "query": "book_id=1 OR 1=1" })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(first_field(&err).0, "query");
-    let (status, err) = clerk.post("/api/v1/saved-searches", json!({ "name": "Sai", "query": "q=a&sort=sideways" })).await;
+    let (status, err) =
+        clerk.post("/api/v1/saved-searches", json!({ "name": "Sai", "query": "q=a&sort=sideways" })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     let (status, saved) = clerk.get("/api/v1/saved-searches").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(saved, json!([]), "nothing was saved");
-    let (status, saved) =
-        clerk.post("/api/v1/saved-searches", json!({ "name": "Quyết định", "query": "q=quy%E1%BA%BFt&book_id=1&x=1" })).await;
+    let (status, saved) = clerk
+        .post("/api/v1/saved-searches", json!({ "name": "Quyết định", "query": "q=quy%E1%BA%BFt&book_id=1&x=1" }))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{saved}");
     assert_eq!(saved["query"], "q=quy%E1%BA%BFt&book_id=1");
 }
@@ -238,10 +247,44 @@ async fn json_refusals_are_bilingual_and_name_the_field() {
     }
 
     // An unknown value of an enumeration names the field and the allowed values.
-    let (status, err) =
-        clerk.post(&format!("/api/v1/documents/{id}/assign"), json!({ "lead": { "person": 1 } })).await;
+    let (status, err) = clerk.post(&format!("/api/v1/documents/{id}/assign"), json!({ "lead": { "person": 1 } })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     let (f, c, message) = first_field(&err);
     assert_eq!((f.as_str(), c.as_str()), ("lead", "unknown_value"), "{err}");
     assert!(message.contains("user") && message.contains("unit"), "{message}");
+}
+
+#[tokio::test]
+async fn page_forms_refuse_a_choice_that_is_not_one_instead_of_dropping_it() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let admin = app.client();
+    let csrf = support::sign_in(&app, &admin, "admin", DEMO_PASSWORD).await;
+    // A parent that is not an id used to become "no parent": a top-level agency.
+    let fields = [("code", "H49"), ("name", "Tỉnh Thử"), ("level", "province"), ("parent_id", "1 OR 1=1")];
+    let res = support::post_form(&app, &admin, "/admin/agencies/new", &csrf, &fields).await;
+    assert_ne!(res.status(), StatusCode::SEE_OTHER, "the form is shown again with its error");
+    assert!(res.text().await.expect("page").contains("không hợp lệ"));
+    let caller = egov_service::Caller::system("test");
+    let agencies = app.services.agencies(&caller, None, 200).await.expect("agencies");
+    assert!(agencies.iter().all(|a| a.code != "H49"), "nothing was created");
+
+    // An assignment whose cooperating target is unreadable is refused, not narrowed.
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let (_, reg) = clerk.post_multipart("/api/v1/documents/incoming", &incoming_fields(&[]), &[]).await;
+    let id = reg["id"].as_i64().expect("id");
+    let leader_id = app.services.user_id_by_username(&caller, "lanhdao").await.expect("leader");
+    let head_id = app.services.user_id_by_username(&caller, "truongphong").await.expect("unit head");
+    let (status, err) = clerk.post(&format!("/api/v1/documents/{id}/present"), json!({ "leaders": [leader_id] })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{err}");
+    let leader = app.client();
+    let csrf = support::sign_in(&app, &leader, "lanhdao", DEMO_PASSWORD).await;
+    let lead = format!("user:{head_id}");
+    let fields = [("lead", lead.as_str()), ("cooperate", "someone"), ("directive", "Xử lý")];
+    let res = support::post_form(&app, &leader, &format!("/documents/{id}/assign"), &csrf, &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, detail) = clerk.get(&format!("/api/v1/documents/{id}")).await;
+    let kinds: Vec<&str> =
+        detail["assignments"].as_array().expect("assignments").iter().filter_map(|a| a["kind"].as_str()).collect();
+    assert!(!kinds.contains(&"lead"), "nothing was assigned: {kinds:?}");
 }

@@ -1,7 +1,9 @@
 //! Register books and registration of incoming documents: arrival numbers taken in the same
 //! transaction as the document, duplicate warnings, the "to register" queue, printable books.
 
-use egov_domain::document::{not_after, not_before_earliest, parse_date, DocumentNumber, DocumentType, Secrecy, Series, Subject, Urgency};
+use egov_domain::document::{
+    not_after, not_before_earliest, parse_date, DocumentNumber, DocumentType, Secrecy, Series, Subject, Urgency,
+};
 use egov_domain::text::normalize;
 use egov_domain::{AgencyCode, FieldError, Lang};
 use egov_storage::documents::{self as db, BookRow, DocumentRow, NewDocument, Numbering};

@@ -60,7 +60,10 @@ impl MultipartForm {
 
     /// Every non-empty value of a field for display (which options were chosen); never for storing.
     pub fn shown(&self, name: &str) -> Vec<&str> {
-        self.fields.get(name).map(|v| v.iter().map(String::as_str).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+        self.fields
+            .get(name)
+            .map(|v| v.iter().map(String::as_str).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default()
     }
 
     fn check(&self, name: &'static str, value: &str, kind: TextKind) -> Result<(), FieldError> {
@@ -286,7 +289,9 @@ pub(crate) fn incoming_input(f: &MultipartForm) -> Result<IncomingInput<'_>, Fie
         number_notation: f.text("number_notation", One)?,
         issued_on: f.text("issued_on", One)?,
         doc_type: f.text("doc_type", One)?,
-        subject: f.text("subject", One)?,
+        // The subject is a textarea on the pages: a line break typed there is allowed (the
+        // subject's parser joins the lines); control characters are not.
+        subject: f.text("subject", TextKind::MultiLine)?,
         urgency: f.text("urgency", One)?,
         secrecy: f.text("secrecy", One)?,
         deadline: Some(f.text("deadline", One)?),
@@ -788,7 +793,7 @@ pub(crate) fn draft_input(f: &MultipartForm) -> Result<DraftInput<'_>, FieldErro
     }
     Ok(DraftInput {
         doc_type: f.text("doc_type", One)?,
-        subject: f.text("subject", One)?,
+        subject: f.text("subject", TextKind::MultiLine)?,
         urgency: f.text("urgency", One)?,
         secrecy: f.text("secrecy", One)?,
         legal_normative: f.flag("legal_normative")?,
@@ -1149,7 +1154,8 @@ pub(crate) async fn inbox(
     Params(q): Params<InboxQuery>,
 ) -> ApiResult<Json<Vec<InboxItem>>> {
     // The same page-size rule as every cursor-paginated list: 1–200, refused outside.
-    let limit = PageRequest::parse(None, q.limit).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?.limit;
+    let limit =
+        PageRequest::parse(None, q.limit).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?.limit;
     let rows = st.services.inbox(&c.caller, q.done.unwrap_or(false), q.before, limit).await.map_err(fail!(c))?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
@@ -1246,7 +1252,8 @@ pub(crate) async fn search(
     Params(_shape): Params<SearchQuery>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<SearchResults>> {
-    let p = search_params(raw.as_deref().unwrap_or("")).map_err(|e| ApiError { err: AppError::Invalid(e), lang: c.lang })?;
+    let p = search_params(raw.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError { err: AppError::Invalid(e), lang: c.lang })?;
     let input = search_input(&p).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?;
     let r = st.services.search(&c.caller, &input).await.map_err(fail!(c))?;
     Ok(Json(SearchResults {

@@ -165,12 +165,7 @@ pub(crate) fn key_import(f: &MultipartForm) -> Result<KeyImport, AppError> {
             "The two PINs differ.",
         ));
     }
-    Ok(KeyImport {
-        pkcs12: pkcs12.bytes.clone(),
-        password: password.to_string(),
-        pin: pin.to_string(),
-        image,
-    })
+    Ok(KeyImport { pkcs12: pkcs12.bytes.clone(), password: password.to_string(), pin: pin.to_string(), image })
 }
 
 /// Imports the caller's own signing key (PKCS#12); the key is kept sealed under the PIN.

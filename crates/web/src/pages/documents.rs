@@ -1,12 +1,12 @@
 //! Document pages: the inbox, registering an incoming document, the document page (present,
 //! assign or pass on, opinions, progress, finish), file downloads, search and printed books.
 
+use super::form::Form;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use super::form::Form;
 use egov_domain::document::{DocumentType, Secrecy, Urgency};
 use egov_service::documents::handling::{AssignInput, Assignee, Reachable};
 use egov_service::documents::{is_overdue, today, DocumentDetail};
@@ -334,12 +334,20 @@ async fn submit_draft(
     Form(f): Form<SubmitForm>,
 ) -> Result<Response, PageError> {
     let mut approvers: Vec<i64> = Vec::new();
-    for a in f.approvers.iter().filter_map(|a| a.trim().parse::<i64>().ok()) {
-        if !approvers.contains(&a) {
-            approvers.push(a);
+    let mut bad = false;
+    for a in f.approvers.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        match a.parse::<i64>() {
+            Ok(a) if !approvers.contains(&a) => approvers.push(a),
+            Ok(_) => {}
+            Err(_) => bad = true,
         }
     }
-    match st.services.submit_for_approval(&s.caller, id, &approvers).await {
+    let submitted = if bad {
+        Err(not_chosen("approvers"))
+    } else {
+        st.services.submit_for_approval(&s.caller, id, &approvers).await
+    };
+    match submitted {
         Ok(()) => Ok(back(id, "saved")),
         Err(e) => refused(&st, &s, id, e, &["approvers"]).await,
     }
@@ -656,6 +664,21 @@ struct AssignForm {
     deadline_days: String,
 }
 
+/// A choice of a form's list that is not one of its options (a forged or damaged form).
+fn not_chosen(field: &'static str) -> AppError {
+    AppError::invalid(field, "invalid_choice", "Lựa chọn không hợp lệ.", "The choice is not valid.")
+}
+
+/// The targets chosen in a list (`user:ID` or `unit:ID`); an unreadable one is refused, not dropped.
+fn parse_targets(values: &[String], field: &'static str) -> Result<Vec<Assignee>, AppError> {
+    values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(|v| parse_target(v).ok_or_else(|| not_chosen(field)))
+        .collect()
+}
+
 fn parse_target(v: &str) -> Option<Assignee> {
     let (kind, id) = v.split_once(':')?;
     let id = id.parse().ok()?;
@@ -674,16 +697,25 @@ async fn assign(
 ) -> Result<Response, PageError> {
     let days = f.deadline_days.trim();
     let deadline_days = if days.is_empty() { None } else { days.parse().ok().or(Some(0)) };
-    let input = AssignInput {
-        parent_assignment_id: f.parent_assignment_id,
-        directive: &f.directive,
-        lead: parse_target(&f.lead),
-        cooperate: f.cooperate.iter().filter_map(|v| parse_target(v)).collect(),
-        inform: f.inform.iter().filter_map(|v| parse_target(v)).collect(),
-        deadline: Some(f.deadline.as_str()),
-        deadline_days,
+    let chosen = parse_targets(std::slice::from_ref(&f.lead), "lead").and_then(|lead| {
+        Ok((lead.into_iter().next(), parse_targets(&f.cooperate, "cooperate")?, parse_targets(&f.inform, "inform")?))
+    });
+    let assigned = match chosen {
+        Ok((lead, cooperate, inform)) => {
+            let input = AssignInput {
+                parent_assignment_id: f.parent_assignment_id,
+                directive: &f.directive,
+                lead,
+                cooperate,
+                inform,
+                deadline: Some(f.deadline.as_str()),
+                deadline_days,
+            };
+            st.services.assign(&s.caller, id, &input).await.map(|_| ())
+        }
+        Err(e) => Err(e),
     };
-    match st.services.assign(&s.caller, id, &input).await {
+    match assigned {
         Ok(_) => Ok(back(id, "assigned")),
         Err(e) => refused(&st, &s, id, e, &["lead", "cooperate", "inform", "deadline"]).await,
     }

@@ -70,7 +70,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
         let lang = req.extensions().get::<RequestContext>().map_or(Lang::Vi, |c| c.lang);
         let bad = |e: FieldError| PageError { err: AppError::field(e), lang };
         let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            bad(FieldError::new("form", "unreadable", "Không đọc được biểu mẫu gửi lên.", "The form could not be read."))
+            bad(FieldError::new(
+                "form",
+                "unreadable",
+                "Không đọc được biểu mẫu gửi lên.",
+                "The form could not be read.",
+            ))
         })?;
         check_form(&bytes).map_err(bad)?;
         serde_html_form::from_bytes(&bytes).map(Form).map_err(|_| {

@@ -2,12 +2,12 @@
 //! and archive), free internal sending (a note, files or a document to colleagues and units), and revoking
 //! an issued document.
 
+use super::form::Form;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use super::form::Form;
 use egov_service::documents::case_files::{CaseFileDetail, CaseFileInput};
 use egov_service::documents::sending::SendInput;
 use egov_service::AppError;
