@@ -764,6 +764,31 @@ pub fn not_after(date: Date, today: Date, field: &'static str) -> Result<(), Fie
     Ok(())
 }
 
+/// The earliest date an official document can carry: 2 September 1945, when the Vietnamese state
+/// that issues them was founded. An earlier date is a typing mistake (1800 for 2008), not a document.
+pub const EARLIEST_DOCUMENT_DATE: Date = jiff::civil::date(1945, 9, 2);
+
+/// Checks that a document's date is not before [`EARLIEST_DOCUMENT_DATE`]; code `"date_too_early"`.
+pub fn not_before_earliest(date: Date, field: &'static str) -> Result<(), FieldError> {
+    if date < EARLIEST_DOCUMENT_DATE {
+        return Err(FieldError::new(
+            field,
+            "date_too_early",
+            format!(
+                "Ngày {} quá xa trong quá khứ; văn bản không thể có ngày trước {}.",
+                show_date(date),
+                show_date(EARLIEST_DOCUMENT_DATE)
+            ),
+            format!(
+                "The date {} is too far in the past; a document cannot be dated before {}.",
+                show_date(date),
+                show_date(EARLIEST_DOCUMENT_DATE)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Text for accent-insensitive search: each part normalised and folded (lowercase, no diacritics,
 /// `đ` → `d`, see [`crate::text::fold`]), the non-empty ones joined with one space.
 ///
@@ -778,6 +803,13 @@ mod tests {
     use super::*;
     use crate::testutil::Rng;
     use jiff::civil::date;
+
+    #[test]
+    fn document_dates_start_in_1945() {
+        assert_eq!(not_before_earliest(date(1800, 1, 1), "issued_on").map_err(|e| e.code), Err("date_too_early"));
+        assert!(not_before_earliest(date(1945, 9, 2), "issued_on").is_ok());
+        assert!(not_before_earliest(date(2026, 1, 15), "issued_on").is_ok());
+    }
 
     #[test]
     fn vocabularies_are_consistent() {

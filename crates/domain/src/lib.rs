@@ -53,6 +53,7 @@ pub mod org;
 pub mod page;
 pub mod person;
 pub mod routing;
+pub mod search;
 pub mod text;
 
 pub use agency_code::{AgencyCode, CodeForm};

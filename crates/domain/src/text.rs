@@ -3,6 +3,74 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::error::FieldError;
+
+/// What a text field may hold, for [`check_text`] and [`text_from_bytes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    /// One line (a name, a number, a subject): tab allowed, line breaks refused.
+    SingleLine,
+    /// Several lines (a note, a directive, a comment): tab and line breaks (`\n`, `\r\n`) allowed.
+    MultiLine,
+}
+
+/// Checks that a field's text holds no character that never belongs in stored text: NUL and the
+/// other C0 and C1 control characters (tab always allowed; `\n` and `\r` only in
+/// [`TextKind::MultiLine`] fields) and U+FFFD, the replacement character left behind by a lossy
+/// decoding upstream. Codes: `"control_character"`, `"line_break"`, `"replacement_character"`.
+///
+/// Such input is refused, never cleaned silently: the sender learns its text was damaged.
+pub fn check_text(s: &str, field: &'static str, kind: TextKind) -> Result<(), FieldError> {
+    for c in s.chars() {
+        match c {
+            '\t' => {}
+            '\n' | '\r' if kind == TextKind::MultiLine => {}
+            '\n' | '\r' => {
+                return Err(FieldError::new(
+                    field,
+                    "line_break",
+                    "Trường này chỉ nhận một dòng; hãy bỏ dấu xuống dòng.",
+                    "This field takes a single line; remove the line break.",
+                ))
+            }
+            '\u{FFFD}' => {
+                return Err(FieldError::new(
+                    field,
+                    "replacement_character",
+                    "Văn bản có ký tự thay thế (�): dữ liệu đã bị hỏng mã hoá trước khi gửi. Hãy nhập lại.",
+                    "The text holds a replacement character (�): it was damaged by a wrong encoding before it \
+                     was sent. Enter it again.",
+                ))
+            }
+            c if c.is_control() => {
+                return Err(FieldError::new(
+                    field,
+                    "control_character",
+                    format!("Văn bản có ký tự điều khiển không được phép (U+{:04X}).", u32::from(c)),
+                    format!("The text holds a control character that is not allowed (U+{:04X}).", u32::from(c)),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Reads a text field sent as bytes (a multipart part, a form value): it must be valid UTF-8
+/// (code `"invalid_utf8"`; never decoded lossily into U+FFFD) and pass [`check_text`].
+pub fn text_from_bytes<'a>(bytes: &'a [u8], field: &'static str, kind: TextKind) -> Result<&'a str, FieldError> {
+    let s = std::str::from_utf8(bytes).map_err(|_| {
+        FieldError::new(
+            field,
+            "invalid_utf8",
+            "Văn bản không phải là UTF-8 hợp lệ; hãy gửi lại bằng bảng mã UTF-8.",
+            "The text is not valid UTF-8; send it again encoded as UTF-8.",
+        )
+    })?;
+    check_text(s, field, kind)?;
+    Ok(s)
+}
+
 /// Invisible characters that are not `char::is_control` but never belong in stored text.
 fn is_invisible_junk(c: char) -> bool {
     matches!(c, '\u{FEFF}' | '\u{200B}')
@@ -78,9 +146,26 @@ pub fn without_diacritics(s: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::testutil::Rng;
+
+    #[test]
+    fn check_text_refuses_controls_and_replacement_characters() {
+        use TextKind::*;
+        assert!(check_text("Ủy ban\tnhân dân", "f", SingleLine).is_ok());
+        assert!(check_text("Dòng 1\r\nDòng 2\n", "f", MultiLine).is_ok());
+        assert_eq!(check_text("a\nb", "f", SingleLine).map_err(|e| e.code), Err("line_break"));
+        assert_eq!(check_text("a\u{0}b", "f", MultiLine).map_err(|e| e.code), Err("control_character"));
+        assert_eq!(check_text("a\u{7}b", "f", SingleLine).map_err(|e| e.code), Err("control_character"));
+        assert_eq!(check_text("a\u{85}b", "f", MultiLine).map_err(|e| e.code), Err("control_character"));
+        assert_eq!(check_text("a\u{7F}", "f", MultiLine).map_err(|e| e.code), Err("control_character"));
+        assert_eq!(check_text("H\u{FFFD}", "f", SingleLine).map_err(|e| e.code), Err("replacement_character"));
+        assert_eq!(text_from_bytes(b"ok", "f", SingleLine), Ok("ok"));
+        let e = text_from_bytes(b"S\xe1 T\xe0i", "subject", SingleLine).unwrap_err();
+        assert_eq!((e.field, e.code), ("subject", "invalid_utf8"));
+    }
 
     #[test]
     fn diacritics_go_and_case_stays() {

@@ -143,7 +143,14 @@ impl IntoResponse for PageError {
         let page = ErrorPage {
             lang: self.lang.as_str(),
             title: format!("{} {}", status.as_u16(), tr(self.lang, "error.title")),
-            message: message(&self.err, self.lang),
+            message: match &self.err {
+                // A refused form shown as a page: say what was wrong with which field.
+                AppError::Invalid(list) if !list.is_empty() => {
+                    let fields: Vec<&str> = list.iter().map(|f| f.message(self.lang)).collect();
+                    format!("{} {}", message(&self.err, self.lang), fields.join(" "))
+                }
+                _ => message(&self.err, self.lang),
+            },
             home: tr(self.lang, "nav.home"),
         };
         let mut resp = match page.render() {

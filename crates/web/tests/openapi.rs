@@ -9,3 +9,48 @@ fn openapi_document_matches_snapshot() {
     assert!(parsed["paths"]["/api/v1/users"]["post"].is_object());
     insta::assert_snapshot!("openapi", doc);
 }
+
+/// Every parameter declared `in: path` is a `{name}` of its path, and the paging and filter
+/// parameters of the lists are query parameters (issue 12: 26 of them were declared in the path).
+#[test]
+fn parameters_are_where_the_requests_carry_them() {
+    let doc: serde_json::Value = serde_json::from_str(&egov_web::openapi_json()).expect("valid JSON");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut query_params = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("path item") {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().expect("name");
+                match p["in"].as_str() {
+                    Some("path") => assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: `{name}` is declared in the path but the path has no {{{name}}}"
+                    ),
+                    Some("query") => query_params += 1,
+                    other => panic!("{method} {path}: `{name}` in {other:?}"),
+                }
+            }
+        }
+    }
+    assert!(query_params >= 26, "the list filters are query parameters ({query_params})");
+    let search = &doc["paths"]["/api/v1/search"]["get"]["parameters"];
+    assert!(search.as_array().expect("search parameters").iter().all(|p| p["in"] == "query"));
+}
+
+/// Every operation documents the errors it can answer (checked by schemathesis in CI).
+#[test]
+fn every_operation_documents_its_error_answers() {
+    let doc: serde_json::Value = serde_json::from_str(&egov_web::openapi_json()).expect("valid JSON");
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(responses.contains_key("503"), "{method} {path}");
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path}");
+            }
+            if op.get("requestBody").is_some() || op.get("parameters").is_some() {
+                assert!(responses.contains_key("422"), "{method} {path}");
+            }
+        }
+    }
+}

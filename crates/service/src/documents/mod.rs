@@ -107,6 +107,9 @@ pub(crate) fn conflict(field: &'static str, code: &'static str, vi: &str, en: &s
 }
 
 /// Parses an optional deadline given as a date, or as a number of working days from today.
+/// How far ahead a deadline given as a date may be (a year 9999 is a typing mistake).
+const DEADLINE_YEARS_MAX: i64 = 5;
+
 pub(crate) fn parse_deadline(
     services: &Services,
     date: Option<&str>,
@@ -121,6 +124,14 @@ pub(crate) fn parse_deadline(
                 "deadline_past",
                 "Hạn xử lý không được ở trong quá khứ.",
                 "The deadline cannot be in the past.",
+            ));
+        }
+        if today().checked_add(jiff::Span::new().years(DEADLINE_YEARS_MAX)).is_ok_and(|far| d > far) {
+            return Err(FieldError::new(
+                field,
+                "deadline_too_far",
+                format!("Hạn xử lý không được quá {DEADLINE_YEARS_MAX} năm kể từ hôm nay."),
+                format!("The deadline cannot be more than {DEADLINE_YEARS_MAX} years from today."),
             ));
         }
         return Ok(Some(d));

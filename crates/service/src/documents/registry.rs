@@ -1,7 +1,9 @@
 //! Register books and registration of incoming documents: arrival numbers taken in the same
 //! transaction as the document, duplicate warnings, the "to register" queue, printable books.
 
-use egov_domain::document::{not_after, parse_date, DocumentNumber, DocumentType, Secrecy, Series, Subject, Urgency};
+use egov_domain::document::{
+    not_after, not_before_earliest, parse_date, DocumentNumber, DocumentType, Secrecy, Series, Subject, Urgency,
+};
 use egov_domain::text::normalize;
 use egov_domain::{AgencyCode, FieldError, Lang};
 use egov_storage::documents::{self as db, BookRow, DocumentRow, NewDocument, Numbering};
@@ -119,6 +121,7 @@ impl Services {
         let issued_on = check.take(parse_date(input.issued_on, "issued_on"));
         if let Some(d) = issued_on {
             check.take(not_after(d, today(), "issued_on"));
+            check.take(not_before_earliest(d, "issued_on"));
         }
         let doc_type = check.take(DocumentType::parse_field(input.doc_type, "doc_type"));
         let subject = check.take(Subject::parse(input.subject, "subject"));

@@ -2,7 +2,8 @@
 //! diacritic-folded (`quyet dinh` finds `Quyết định`), exact-accent matches ranked first, with
 //! filters, and restricted inside the query to what the reader may see.
 
-use egov_domain::text::{fold, normalize};
+use egov_domain::search::SearchParams;
+use egov_domain::text::{check_text, fold, normalize, TextKind};
 use egov_storage::documents::{self as db, SearchFilter, SearchHit};
 
 use super::{require, scope_of};
@@ -156,10 +157,6 @@ fn is_exact(c: &db::Candidate, exact: &str) -> bool {
         .any(|field| field.to_lowercase().contains(exact))
 }
 
-/// The search parameters a saved search may keep (anything else in a query string is dropped).
-const SAVED_KEYS: &[&str] =
-    &["q", "doc_type", "direction", "from", "to", "sort", "book_id", "urgency", "status", "sender", "unit_id"];
-
 /// Keeps only known search parameters of a query string (`a=1&b=2`), in their order, without empty values.
 pub fn clean_search_query(query: &str) -> String {
     query
@@ -167,10 +164,29 @@ pub fn clean_search_query(query: &str) -> String {
         .split('&')
         .filter(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            SAVED_KEYS.contains(&key) && !value.is_empty()
+            SearchParams::KEYS.contains(&key) && !value.is_empty()
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Parses a query string (`q=…&doc_type=…`, percent-encoded) into validated search parameters;
+/// parameters a search does not know are left out (see [`SearchParams::KEYS`]).
+pub fn parse_search_query(query: &str) -> Result<SearchParams, Vec<FieldError>> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .filter(|(k, _)| SearchParams::KEYS.contains(&k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    SearchParams::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// The canonical query string of validated parameters (what a saved search stores).
+pub fn search_query_string(p: &SearchParams) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in p.pairs() {
+        out.append_pair(k, &v);
+    }
+    out.finish()
 }
 
 impl Services {
@@ -182,9 +198,20 @@ impl Services {
         query: &str,
     ) -> AppResult<egov_storage::saved_searches::SavedSearchRow> {
         require(caller, Scope::DocumentsRead)?;
-        let name = normalize(name);
-        let query = clean_search_query(query);
         let mut check = Check::new();
+        check.take(check_text(name, "name", TextKind::SingleLine));
+        let name = normalize(name);
+        // The query is parsed as a search would parse it and stored in canonical form: a value
+        // a search would refuse (`book_id=1 OR 1=1`) is refused here too, naming the parameter.
+        let query = match parse_search_query(query) {
+            Ok(p) => search_query_string(&p),
+            Err(errors) => {
+                for e in errors {
+                    check.push(FieldError::new("query", e.code, e.message_vi, e.message_en));
+                }
+                String::from("invalid")
+            }
+        };
         if name.is_empty() || name.chars().count() > 100 {
             check.push(FieldError::new(
                 "name",

@@ -1,12 +1,15 @@
 //! API of official documents: registration, routing and handling, drafts and approval, issue,
 //! free sending, inbox, books, case files and search.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Multipart, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use egov_domain::page::PageRequest;
+use egov_domain::search::{SearchParams, SearchSort};
+use egov_domain::text::{check_text, text_from_bytes, TextKind};
 use egov_domain::FieldError;
 use egov_service::documents::case_files::CaseFileInput;
 use egov_service::documents::drafting::{Decision, DraftInput, RecipientInput};
@@ -34,30 +37,82 @@ macro_rules! fail {
 }
 
 /// A multipart form: text fields (repeatable) and files (every part with a file name).
+///
+/// Text is read through [`MultipartForm::text`] (and the typed readers built on it), which refuses
+/// a value that is not valid UTF-8 or holds control characters, naming the field; nothing is
+/// decoded lossily or cleaned silently. `fields` keeps every value for showing the form again (a
+/// value that was not UTF-8 is kept there lossily for display only and remembered in `not_utf8`).
 #[derive(Debug, Default)]
 pub(crate) struct MultipartForm {
     pub fields: HashMap<String, Vec<String>>,
     pub files: Vec<Upload>,
+    /// Fields with at least one value that was not valid UTF-8.
+    pub not_utf8: HashSet<String>,
+    /// A file part that cannot be taken (bytes without a file name), refused by [`MultipartForm::check_files`].
+    pub file_problem: Option<FieldError>,
 }
 
 impl MultipartForm {
+    /// The first value of a field for display (a form shown again); never for storing, see [`MultipartForm::text`].
     pub fn get(&self, name: &str) -> &str {
         self.fields.get(name).and_then(|v| v.first()).map_or("", String::as_str)
     }
 
-    pub fn all(&self, name: &str) -> Vec<&str> {
+    /// Every non-empty value of a field for display (which options were chosen); never for storing.
+    pub fn shown(&self, name: &str) -> Vec<&str> {
         self.fields
             .get(name)
             .map(|v| v.iter().map(String::as_str).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default()
     }
 
-    pub fn int(&self, name: &str) -> Result<Option<i64>, FieldError> {
-        parse_int(self.get(name), name)
+    fn check(&self, name: &'static str, value: &str, kind: TextKind) -> Result<(), FieldError> {
+        if self.not_utf8.contains(name) {
+            return text_from_bytes(&[0xFF], name, kind).map(|_| ());
+        }
+        check_text(value, name, kind)
     }
 
-    pub fn ints(&self, name: &str) -> Result<Vec<i64>, FieldError> {
-        self.all(name).into_iter().map(|s| parse_int(s, name).map(|v| v.unwrap_or_default())).collect()
+    /// The first value of a text field ("" when absent), checked: valid UTF-8, no control
+    /// characters (no line breaks either in a single-line field).
+    pub fn text(&self, name: &'static str, kind: TextKind) -> Result<&str, FieldError> {
+        let value = self.get(name);
+        self.check(name, value, kind)?;
+        Ok(value)
+    }
+
+    /// Every non-empty value of a repeatable single-line field, checked as [`MultipartForm::text`] does.
+    pub fn all(&self, name: &'static str) -> Result<Vec<&str>, FieldError> {
+        let values: Vec<&str> = self
+            .fields
+            .get(name)
+            .map(|v| v.iter().map(String::as_str).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
+        for v in &values {
+            self.check(name, v, TextKind::SingleLine)?;
+        }
+        Ok(values)
+    }
+
+    /// An optional whole number.
+    pub fn int(&self, name: &'static str) -> Result<Option<i64>, FieldError> {
+        parse_int(self.text(name, TextKind::SingleLine)?, name)
+    }
+
+    /// Every value of a repeatable whole-number field.
+    pub fn ints(&self, name: &'static str) -> Result<Vec<i64>, FieldError> {
+        self.all(name)?.into_iter().map(|s| parse_int(s, name).map(|v| v.unwrap_or_default())).collect()
+    }
+
+    /// A yes/no field (a checkbox): absent or empty is no; `true`/`on`/`1` yes, `false`/`off`/`0`
+    /// no; anything else is refused (code `"not_a_boolean"`).
+    pub fn flag(&self, name: &'static str) -> Result<bool, FieldError> {
+        parse_flag(self.text(name, TextKind::SingleLine)?, name)
+    }
+
+    /// Refuses the form when a file part could not be taken.
+    pub fn check_files(&self) -> Result<(), FieldError> {
+        self.file_problem.clone().map_or(Ok(()), Err)
     }
 
     /// Reads a multipart body; a broken body is a field error, not a crash.
@@ -79,16 +134,32 @@ impl MultipartForm {
         while let Some(field) = m.next_field().await.map_err(broken)? {
             let name = field.name().unwrap_or_default().to_string();
             match field.file_name().map(str::to_string) {
-                Some(file_name) if !file_name.is_empty() => {
+                Some(file_name) if !file_name.trim().is_empty() => {
                     let bytes = field.bytes().await.map_err(broken)?;
                     form.files.push(Upload { name: file_name, bytes: bytes.to_vec() });
                 }
                 Some(_) => {
-                    // An empty file input: the browser sends a part with no name and no bytes.
-                    field.bytes().await.map_err(broken)?;
+                    // An empty file input: the browser sends a part with no name and no bytes. A
+                    // part with bytes but no name is refused rather than dropped.
+                    let bytes = field.bytes().await.map_err(broken)?;
+                    if !bytes.is_empty() && form.file_problem.is_none() {
+                        form.file_problem = Some(FieldError::new(
+                            "files",
+                            "file_name_missing",
+                            "Một tệp gửi lên không có tên tệp; hãy đặt tên cho tệp (ví dụ van-ban.pdf).",
+                            "An uploaded file has no file name; give it one (e.g. document.pdf).",
+                        ));
+                    }
                 }
                 None => {
-                    let text = field.text().await.map_err(broken)?;
+                    let bytes = field.bytes().await.map_err(broken)?;
+                    let text = match String::from_utf8(bytes.to_vec()) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            form.not_utf8.insert(name.clone());
+                            String::from_utf8_lossy(e.as_bytes()).into_owned()
+                        }
+                    };
                     form.fields.entry(name).or_default().push(text);
                 }
             }
@@ -97,39 +168,28 @@ impl MultipartForm {
     }
 }
 
-fn parse_int(s: &str, field: &str) -> Result<Option<i64>, FieldError> {
+fn parse_int(s: &str, field: &'static str) -> Result<Option<i64>, FieldError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
     s.parse().map(Some).map_err(|_| {
-        FieldError::new(
-            leak(field),
-            "not_a_number",
-            format!("“{s}” không phải là số."),
-            format!("“{s}” is not a number."),
-        )
+        FieldError::new(field, "not_a_number", format!("“{s}” không phải là số."), format!("“{s}” is not a number."))
     })
 }
 
-/// Field names come from a fixed set in this module; keep them `'static` without allocation
-/// for the known ones.
-fn leak(field: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "sender_agency_id",
-        "page_count",
-        "deadline_days",
-        "agency_id",
-        "replaces_id",
-        "users",
-        "units",
-        "document_id",
-        "recipient_agencies",
-        "recipient_units",
-        "year",
-        "retention_years",
-    ];
-    KNOWN.iter().find(|k| **k == field).copied().unwrap_or("value")
+/// A yes/no value as forms send it; see [`MultipartForm::flag`].
+pub(crate) fn parse_flag(s: &str, field: &'static str) -> Result<bool, FieldError> {
+    match s.trim() {
+        "" | "false" | "off" | "0" => Ok(false),
+        "true" | "on" | "1" => Ok(true),
+        other => Err(FieldError::new(
+            field,
+            "not_a_boolean",
+            format!("“{other}” không phải là giá trị có/không; dùng true hoặc false."),
+            format!("“{other}” is not a yes/no value; use true or false."),
+        )),
+    }
 }
 
 /// A multipart request whose rejection uses the error envelope.
@@ -189,10 +249,13 @@ pub struct IncomingForm {
     deadline_days: Option<i64>,
     page_count: Option<i64>,
     signer: Option<String>,
-    /// `true` to register despite a likely-duplicate warning.
+    /// `true` to register despite a likely-duplicate warning (`false` or absent otherwise; any
+    /// other value is refused).
     confirm_duplicate: Option<bool>,
-    #[schema(value_type = Vec<String>, format = Binary)]
-    files: Vec<Vec<u8>>,
+    /// The document's files (repeat the part; each with a file name). Optional: a document that
+    /// arrived on paper only is registered without files.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    files: Option<Vec<Vec<u8>>>,
 }
 
 /// A registered document's numbers.
@@ -216,22 +279,26 @@ pub(crate) async fn register_incoming(State(st): State<AppState>, c: ApiCaller, 
 }
 
 pub(crate) fn incoming_input(f: &MultipartForm) -> Result<IncomingInput<'_>, FieldError> {
+    use TextKind::SingleLine as One;
+    f.check_files()?;
     Ok(IncomingInput {
         agency_id: f.int("agency_id")?,
         sender_agency_id: f.int("sender_agency_id")?,
-        sender_code: f.get("sender_code"),
-        sender_name: f.get("sender_name"),
-        number_notation: f.get("number_notation"),
-        issued_on: f.get("issued_on"),
-        doc_type: f.get("doc_type"),
-        subject: f.get("subject"),
-        urgency: f.get("urgency"),
-        secrecy: f.get("secrecy"),
-        deadline: Some(f.get("deadline")),
+        sender_code: f.text("sender_code", One)?,
+        sender_name: f.text("sender_name", One)?,
+        number_notation: f.text("number_notation", One)?,
+        issued_on: f.text("issued_on", One)?,
+        doc_type: f.text("doc_type", One)?,
+        // The subject is a textarea on the pages: a line break typed there is allowed (the
+        // subject's parser joins the lines); control characters are not.
+        subject: f.text("subject", TextKind::MultiLine)?,
+        urgency: f.text("urgency", One)?,
+        secrecy: f.text("secrecy", One)?,
+        deadline: Some(f.text("deadline", One)?),
         deadline_days: f.int("deadline_days")?,
         page_count: f.int("page_count")?,
-        signer: f.get("signer"),
-        confirm_duplicate: matches!(f.get("confirm_duplicate"), "true" | "on" | "1"),
+        signer: f.text("signer", One)?,
+        confirm_duplicate: f.flag("confirm_duplicate")?,
     })
 }
 
@@ -708,28 +775,32 @@ pub struct DraftForm {
     recipient_external: Vec<String>,
     replaces_id: Option<i64>,
     note: Option<String>,
-    #[schema(value_type = Vec<String>, format = Binary)]
-    files: Vec<Vec<u8>>,
+    /// The draft's files (repeat the part; each with a file name). Optional: a version may change
+    /// only the metadata.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    files: Option<Vec<Vec<u8>>>,
 }
 
 pub(crate) fn draft_input(f: &MultipartForm) -> Result<DraftInput<'_>, FieldError> {
+    use TextKind::SingleLine as One;
+    f.check_files()?;
     let mut recipients: Vec<RecipientInput> = Vec::new();
     recipients.extend(f.ints("recipient_agencies")?.into_iter().map(RecipientInput::Agency));
     recipients.extend(f.ints("recipient_units")?.into_iter().map(RecipientInput::Unit));
-    for ext in f.all("recipient_external").into_iter().filter(|e| !e.trim().is_empty()) {
+    for ext in f.all("recipient_external")?.into_iter().filter(|e| !e.trim().is_empty()) {
         let (code, name) = ext.split_once('|').unwrap_or((ext, ""));
         recipients.push(RecipientInput::External { code: code.trim().to_string(), name: name.trim().to_string() });
     }
     Ok(DraftInput {
-        doc_type: f.get("doc_type"),
-        subject: f.get("subject"),
-        urgency: f.get("urgency"),
-        secrecy: f.get("secrecy"),
-        legal_normative: matches!(f.get("legal_normative"), "true" | "on" | "1"),
-        signer: f.get("signer"),
+        doc_type: f.text("doc_type", One)?,
+        subject: f.text("subject", TextKind::MultiLine)?,
+        urgency: f.text("urgency", One)?,
+        secrecy: f.text("secrecy", One)?,
+        legal_normative: f.flag("legal_normative")?,
+        signer: f.text("signer", One)?,
         recipients,
         replaces_id: f.int("replaces_id")?,
-        note: f.get("note"),
+        note: f.text("note", TextKind::MultiLine)?,
     })
 }
 
@@ -996,8 +1067,9 @@ pub struct MessageForm {
     units: Vec<i64>,
     body: String,
     document_id: Option<i64>,
-    #[schema(value_type = Vec<String>, format = Binary)]
-    files: Vec<Vec<u8>>,
+    /// Files to send (repeat the part; each with a file name). Optional.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    files: Option<Vec<Vec<u8>>>,
 }
 
 /// Sends a note, files or a document to colleagues or units.
@@ -1005,10 +1077,11 @@ pub struct MessageForm {
     responses((status = 201, body = NewId), (status = 422, body = ErrorBody)))]
 pub(crate) async fn send_message(State(st): State<AppState>, c: ApiCaller, Form(f): Form) -> ApiResult<Response> {
     let bad = |e| ApiError { err: AppError::field(e), lang: c.lang };
+    f.check_files().map_err(bad)?;
     let input = SendInput {
         users: f.ints("users").map_err(bad)?,
         units: f.ints("units").map_err(bad)?,
-        body: f.get("body"),
+        body: f.text("body", TextKind::MultiLine).map_err(bad)?,
         document_id: f.int("document_id").map_err(bad)?,
     };
     let id = st.services.send_message(&c.caller, &input, f.files.clone()).await.map_err(fail!(c))?;
@@ -1017,11 +1090,13 @@ pub(crate) async fn send_message(State(st): State<AppState>, c: ApiCaller, Form(
 
 /// Inbox paging.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// Show finished items instead of open ones.
     pub done: Option<bool>,
     /// Items older than this id.
     pub before: Option<i64>,
+    /// Items per page, 1–200 (default 50); more is refused.
     pub limit: Option<u32>,
 }
 
@@ -1078,11 +1153,10 @@ pub(crate) async fn inbox(
     c: ApiCaller,
     Params(q): Params<InboxQuery>,
 ) -> ApiResult<Json<Vec<InboxItem>>> {
-    let rows = st
-        .services
-        .inbox(&c.caller, q.done.unwrap_or(false), q.before, q.limit.unwrap_or(50))
-        .await
-        .map_err(fail!(c))?;
+    // The same page-size rule as every cursor-paginated list: 1–200, refused outside.
+    let limit =
+        PageRequest::parse(None, q.limit).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?.limit;
+    let rows = st.services.inbox(&c.caller, q.done.unwrap_or(false), q.before, limit).await.map_err(fail!(c))?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
@@ -1093,8 +1167,10 @@ pub(crate) async fn inbox_done(State(st): State<AppState>, c: ApiCaller, Ids(id)
     Ok(no_content())
 }
 
-/// Search parameters.
+/// Search parameters (their shape; the values are checked by `egov_domain::search::SearchParams`).
 #[derive(Debug, Deserialize, IntoParams)]
+#[allow(dead_code)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Words to find; diacritics optional (`quyet dinh` finds `Quyết định`).
     pub q: Option<String>,
@@ -1102,6 +1178,8 @@ pub struct SearchQuery {
     pub doc_type: Option<String>,
     pub book_id: Option<i64>,
     pub urgency: Option<String>,
+    /// to_register, registered, presented, in_progress, done, refused, revoked, draft, in_approval,
+    /// returned, approved, issued or replaced; anything else is refused.
     pub status: Option<String>,
     /// Sender's identifier code or name.
     pub sender: Option<String>,
@@ -1110,9 +1188,11 @@ pub struct SearchQuery {
     pub from: Option<String>,
     /// Up to and including this date.
     pub to: Option<String>,
-    /// relevance (default) or date.
+    /// relevance (default) or date; anything else is refused.
     pub sort: Option<String>,
+    /// Page number from 0 (at most 1000).
     pub page: Option<u32>,
+    /// Results per page, 1–100 (default 20); more is refused.
     pub per_page: Option<u32>,
 }
 
@@ -1125,15 +1205,43 @@ pub struct SearchResults {
     pub capped: bool,
 }
 
-pub(crate) fn day_start_ms(s: Option<&str>, field: &'static str, next_day: bool) -> Result<Option<i64>, FieldError> {
-    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
-    let d = egov_domain::document::parse_date(s, field)?;
+/// Milliseconds at the start of `d` in Vietnam time (of the next day with `next_day`: an "up to
+/// and including" bound).
+fn day_ms(d: jiff::civil::Date, field: &'static str, next_day: bool) -> Result<i64, FieldError> {
     let d = if next_day { d.tomorrow().unwrap_or(d) } else { d };
-    let ms = d
-        .to_zoned(egov_service::documents::vietnam_tz())
+    d.to_zoned(egov_service::documents::vietnam_tz())
         .map(|z| z.timestamp().as_millisecond())
-        .map_err(|_| FieldError::new(field, "date_invalid", "Ngày không hợp lệ.", "Invalid date."))?;
-    Ok(Some(ms))
+        .map_err(|_| FieldError::new(field, "date_invalid", "Ngày không hợp lệ.", "Invalid date."))
+}
+
+/// Decoded `(name, value)` pairs of a query string.
+pub(crate) fn query_pairs(raw: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// Validated search parameters from a query string (pages and API alike).
+pub(crate) fn search_params(raw: &str) -> Result<SearchParams, Vec<FieldError>> {
+    let pairs = query_pairs(raw);
+    SearchParams::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// The service's search request for validated parameters.
+pub(crate) fn search_input(p: &SearchParams) -> Result<SearchInput<'_>, FieldError> {
+    Ok(SearchInput {
+        q: &p.q,
+        direction: p.direction.map(|d| d.as_str()),
+        doc_type: p.doc_type.map(|d| d.as_str()),
+        book_id: p.book_id,
+        urgency: p.urgency.map(|u| u.as_str()),
+        status: p.status,
+        sender: p.sender.as_deref(),
+        unit_id: p.unit_id,
+        from_ms: p.from.map(|d| day_ms(d, "from", false)).transpose()?,
+        to_ms: p.to.map(|d| day_ms(d, "to", true)).transpose()?,
+        by_date: p.sort == SearchSort::Date,
+        page: p.page,
+        per_page: p.per_page,
+    })
 }
 
 /// Full-text search with filters over the documents the caller may see.
@@ -1141,24 +1249,12 @@ pub(crate) fn day_start_ms(s: Option<&str>, field: &'static str, next_day: bool)
 pub(crate) async fn search(
     State(st): State<AppState>,
     c: ApiCaller,
-    Params(q): Params<SearchQuery>,
+    Params(_shape): Params<SearchQuery>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<SearchResults>> {
-    let bad = |e| ApiError { err: AppError::field(e), lang: c.lang };
-    let input = SearchInput {
-        q: q.q.as_deref().unwrap_or(""),
-        direction: q.direction.as_deref().filter(|s| !s.is_empty()),
-        doc_type: q.doc_type.as_deref().filter(|s| !s.is_empty()),
-        book_id: q.book_id,
-        urgency: q.urgency.as_deref().filter(|s| !s.is_empty()),
-        status: q.status.as_deref().filter(|s| !s.is_empty()),
-        sender: q.sender.as_deref().filter(|s| !s.is_empty()),
-        unit_id: q.unit_id,
-        from_ms: day_start_ms(q.from.as_deref(), "from", false).map_err(bad)?,
-        to_ms: day_start_ms(q.to.as_deref(), "to", true).map_err(bad)?,
-        by_date: q.sort.as_deref() == Some("date"),
-        page: q.page.unwrap_or(0),
-        per_page: q.per_page.unwrap_or(20),
-    };
+    let p = search_params(raw.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError { err: AppError::Invalid(e), lang: c.lang })?;
+    let input = search_input(&p).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?;
     let r = st.services.search(&c.caller, &input).await.map_err(fail!(c))?;
     Ok(Json(SearchResults {
         items: r.hits.into_iter().map(|h| h.document.into()).collect(),

@@ -1,80 +1,27 @@
 //! API handlers: parse, call one service function, answer JSON.
 
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use egov_domain::page::{encode_cursor, PageRequest};
-use egov_domain::FieldError;
 use egov_service::org::{AgencyChange, AgencyInput};
 use egov_service::users::{NewUserInput, ProfileInput};
 use egov_service::AppError;
 use egov_storage::accounts::UserFilter;
 use egov_storage::audit::AuditFilter;
-use serde::de::DeserializeOwned;
 
 use super::types::*;
 use crate::error::{ApiError, ErrorBody};
-use crate::session::{api_lang, ApiCaller};
+use crate::session::ApiCaller;
 use crate::AppState;
 
+mod input;
+mod responses;
+pub(crate) use input::{Body, Ids, Params};
+pub(crate) use responses::CommonResponses;
+
 type ApiResult<T> = Result<T, ApiError>;
-
-fn bad_input(field: &'static str, detail: String) -> AppError {
-    AppError::field(FieldError::new(
-        field,
-        "malformed",
-        format!("Dữ liệu không đúng định dạng: {detail}"),
-        format!("Malformed input: {detail}"),
-    ))
-}
-
-/// A JSON body whose rejection uses the error envelope.
-pub(crate) struct Body<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
-        let lang = api_lang(&parts);
-        Json::<T>::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map(|Json(v)| Body(v))
-            .map_err(|r| ApiError { err: bad_input("body", r.body_text()), lang })
-    }
-}
-
-/// Query parameters whose rejection uses the error envelope.
-pub(crate) struct Params<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let lang = api_lang(parts);
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(v)| Params(v))
-            .map_err(|r| ApiError { err: bad_input("query", r.body_text()), lang })
-    }
-}
-
-/// Numeric path ids; anything else is "not found".
-pub(crate) struct Ids<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let lang = api_lang(parts);
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(v)| Ids(v))
-            .map_err(|_| ApiError { err: AppError::NotFound, lang })
-    }
-}
 
 fn page(cursor: Option<&str>, limit: Option<u32>, lang: egov_domain::Lang) -> ApiResult<PageRequest> {
     PageRequest::parse(cursor, limit).map_err(|e| ApiError { err: AppError::field(e), lang })
@@ -227,7 +174,7 @@ pub(crate) async fn create_unit(
 }
 
 /// Renames or (de)activates a unit.
-#[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "organisation", params(("id" = i64, Path)), request_body = UnitPatch, responses((status = 200, body = Unit)))]
+#[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "organisation", params(("id" = i64, Path)), request_body = UnitPatch, responses((status = 200, body = Unit), (status = 409, body = ErrorBody)))]
 pub(crate) async fn update_unit(
     State(st): State<AppState>,
     c: ApiCaller,

@@ -13,6 +13,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::AppState;
+use handlers::CommonResponses;
 
 /// What a route asks of its caller, declared once per route in [`api_routes!`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,7 +200,7 @@ impl Modify for Security {
         documents::delete_saved_search, documents::export_package, documents::import_package, documents::exchange_push,
         documents::outbox, documents::outbox_package,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &CommonResponses),
     security(("token" = []), ("session" = [])),
     tags((name = "me", description = "The caller's own account"),
          (name = "organisation", description = "Agencies and units"),

@@ -156,6 +156,7 @@ impl From<KeyStatus> for SigningKey {
 /// The parts of a key import: a `.p12`/`.pfx` file, its `password`, the new `pin` (6–64 characters) and an
 /// optional `.png` signature or seal image.
 pub(crate) fn key_import(f: &MultipartForm) -> Result<KeyImport, AppError> {
+    f.check_files().map_err(AppError::field)?;
     let is = |name: &str, exts: &[&str]| exts.iter().any(|e| name.to_lowercase().ends_with(e));
     let pkcs12 = f.files.iter().find(|u| is(&u.name, &[".p12", ".pfx"])).ok_or_else(|| {
         AppError::invalid(
@@ -166,7 +167,10 @@ pub(crate) fn key_import(f: &MultipartForm) -> Result<KeyImport, AppError> {
         )
     })?;
     let image = f.files.iter().find(|u| !is(&u.name, &[".p12", ".pfx"])).cloned();
-    if f.get("pin") != f.get("pin_again") && !f.get("pin_again").is_empty() {
+    let one = egov_domain::text::TextKind::SingleLine;
+    let text = |name| f.text(name, one).map_err(AppError::field);
+    let (password, pin, pin_again) = (text("password")?, text("pin")?, text("pin_again")?);
+    if pin != pin_again && !pin_again.is_empty() {
         return Err(AppError::invalid(
             "pin_again",
             "mismatch",
@@ -174,12 +178,7 @@ pub(crate) fn key_import(f: &MultipartForm) -> Result<KeyImport, AppError> {
             "The two PINs differ.",
         ));
     }
-    Ok(KeyImport {
-        pkcs12: pkcs12.bytes.clone(),
-        password: f.get("password").to_string(),
-        pin: f.get("pin").to_string(),
-        image,
-    })
+    Ok(KeyImport { pkcs12: pkcs12.bytes.clone(), password: password.to_string(), pin: pin.to_string(), image })
 }
 
 /// Imports the caller's own signing key (PKCS#12); the key is kept sealed under the PIN.

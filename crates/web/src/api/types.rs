@@ -17,6 +17,7 @@ pub struct Page<T> {
 
 /// Paging parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -319,6 +320,7 @@ pub struct CreatedToken {
 
 /// Filters for users.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
     pub cursor: Option<String>,
     pub limit: Option<u32>,
@@ -329,6 +331,7 @@ pub struct UserQuery {
 
 /// Filters for the audit trail.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     pub cursor: Option<String>,
     pub limit: Option<u32>,

@@ -1,11 +1,11 @@
 //! Administration pages: the organisation tree, units, people, security policy, audit trail.
 
+use super::form::Form;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 use egov_domain::audit::StoredEntry;
 use egov_domain::page::{encode_cursor, PageRequest};
 use egov_domain::{Level, Position, Role};
@@ -142,19 +142,37 @@ fn parse_id(v: &str) -> Option<i64> {
     v.trim().parse().ok()
 }
 
+/// An optional id chosen in a form: blank is none, anything but a whole number is refused
+/// (never silently taken as "none", which would make a top-level agency or a unit-less account).
+fn optional_id(v: &str, field: &'static str) -> Result<Option<i64>, AppError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse().map(Some).map_err(|_| {
+        AppError::invalid(field, "not_a_number", "Giá trị đã chọn không hợp lệ.", "The chosen value is not valid.")
+    })
+}
+
 async fn agency_create(
     State(st): State<AppState>,
     s: SignedIn,
     Form(f): Form<AgencyForm>,
 ) -> Result<Response, PageError> {
-    let input = AgencyInput {
-        code: &f.code,
-        name: &f.name,
-        short_name: Some(f.short_name.as_str()),
-        level: &f.level,
-        parent_id: parse_id(&f.parent_id),
+    let created = match optional_id(&f.parent_id, "parent_id") {
+        Ok(parent_id) => {
+            let input = AgencyInput {
+                code: &f.code,
+                name: &f.name,
+                short_name: Some(f.short_name.as_str()),
+                level: &f.level,
+                parent_id,
+            };
+            st.services.create_agency(&s.caller, &input).await
+        }
+        Err(e) => Err(e),
     };
-    match st.services.create_agency(&s.caller, &input).await {
+    match created {
         Ok(a) => Ok(Redirect::to(&format!("/admin/agencies/{}?notice=created", a.id)).into_response()),
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["code", "name", "short_name", "level", "parent_id"]) {
             Some(errors) => agency_new_page(&st, &s, f, errors).await,
@@ -255,7 +273,11 @@ async fn unit_create(
     Path(id): Path<i64>,
     Form(f): Form<UnitForm>,
 ) -> Result<Response, PageError> {
-    match st.services.create_unit(&s.caller, id, parse_id(&f.parent_unit_id), &f.name).await {
+    let created = match optional_id(&f.parent_unit_id, "parent_unit_id") {
+        Ok(parent) => st.services.create_unit(&s.caller, id, parent, &f.name).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(_) => Ok(Redirect::to(&format!("/admin/agencies/{id}?notice=created")).into_response()),
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &[]) {
             Some(errors) => agency_page(&st, &s, id, None, errors, None).await,
@@ -398,19 +420,25 @@ async fn user_create(
     s: SignedIn,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, PageError> {
-    let input = NewUserInput {
-        username: &f.username,
-        full_name: &f.full_name,
-        email: Some(f.email.as_str()),
-        phone: Some(f.phone.as_str()),
-        agency_id: parse_id(&f.agency_id).unwrap_or(0),
-        unit_id: parse_id(&f.unit_id),
-        position: Some(f.position.as_str()),
-        roles: f.roles.clone(),
-        password: &f.password,
-        must_change_password: true,
+    let created = match optional_id(&f.unit_id, "unit_id") {
+        Ok(unit_id) => {
+            let input = NewUserInput {
+                username: &f.username,
+                full_name: &f.full_name,
+                email: Some(f.email.as_str()),
+                phone: Some(f.phone.as_str()),
+                agency_id: parse_id(&f.agency_id).unwrap_or(0),
+                unit_id,
+                position: Some(f.position.as_str()),
+                roles: f.roles.clone(),
+                password: &f.password,
+                must_change_password: true,
+            };
+            st.services.create_user(&s.caller, &input).await
+        }
+        Err(e) => Err(e),
     };
-    match st.services.create_user(&s.caller, &input).await {
+    match created {
         Ok(id) => Ok(Redirect::to(&format!("/admin/users/{id}?notice=created")).into_response()),
         Err(e) => {
             let shown =

@@ -1,15 +1,14 @@
 //! Document pages: the inbox, registering an incoming document, the document page (present,
 //! assign or pass on, opinions, progress, finish), file downloads, search and printed books.
 
+use super::form::Form;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 use egov_domain::document::{DocumentType, Secrecy, Urgency};
 use egov_service::documents::handling::{AssignInput, Assignee, Reachable};
-use egov_service::documents::search::SearchInput;
 use egov_service::documents::{is_overdue, today, DocumentDetail};
 use egov_service::AppError;
 use egov_storage::documents::{BookRow, SearchHit};
@@ -17,7 +16,7 @@ use egov_storage::handling::InboxRow;
 use serde::Deserialize;
 
 use super::render;
-use crate::api::documents::{day_start_ms, draft_input, file_response, incoming_input, MultipartForm};
+use crate::api::documents::{draft_input, file_response, incoming_input, search_input, search_params, MultipartForm};
 use crate::error::PageError;
 use crate::session::SignedIn;
 use crate::view::{Ctx, FormErrors};
@@ -183,13 +182,13 @@ struct NewDraftPage {
 impl NewDraftPage {
     /// Whether the outside addressee `value` (`CODE|Name`) is chosen.
     fn external_chosen(&self, value: &str) -> bool {
-        self.values.all("recipient_external").contains(&value)
+        self.values.shown("recipient_external").contains(&value)
     }
 
     /// Chosen outside addressees that are not in the directory (typed by code, or kept from a version).
     fn external_others(&self) -> Vec<&str> {
         self.values
-            .all("recipient_external")
+            .shown("recipient_external")
             .into_iter()
             .filter(|v| !v.trim().is_empty() && !self.directory.iter().any(|(d, _)| d == v))
             .collect()
@@ -201,7 +200,7 @@ impl NewDraftPage {
 
     /// Whether `id` is among the chosen values of the multi-select `name`.
     fn chosen(&self, name: &str, id: &i64) -> bool {
-        self.values.all(name).contains(&id.to_string().as_str())
+        self.values.shown(name).contains(&id.to_string().as_str())
     }
 
     fn action(&self) -> String {
@@ -335,12 +334,20 @@ async fn submit_draft(
     Form(f): Form<SubmitForm>,
 ) -> Result<Response, PageError> {
     let mut approvers: Vec<i64> = Vec::new();
-    for a in f.approvers.iter().filter_map(|a| a.trim().parse::<i64>().ok()) {
-        if !approvers.contains(&a) {
-            approvers.push(a);
+    let mut bad = false;
+    for a in f.approvers.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        match a.parse::<i64>() {
+            Ok(a) if !approvers.contains(&a) => approvers.push(a),
+            Ok(_) => {}
+            Err(_) => bad = true,
         }
     }
-    match st.services.submit_for_approval(&s.caller, id, &approvers).await {
+    let submitted = if bad {
+        Err(not_chosen("approvers"))
+    } else {
+        st.services.submit_for_approval(&s.caller, id, &approvers).await
+    };
+    match submitted {
         Ok(()) => Ok(back(id, "saved")),
         Err(e) => refused(&st, &s, id, e, &["approvers"]).await,
     }
@@ -657,6 +664,21 @@ struct AssignForm {
     deadline_days: String,
 }
 
+/// A choice of a form's list that is not one of its options (a forged or damaged form).
+fn not_chosen(field: &'static str) -> AppError {
+    AppError::invalid(field, "invalid_choice", "Lựa chọn không hợp lệ.", "The choice is not valid.")
+}
+
+/// The targets chosen in a list (`user:ID` or `unit:ID`); an unreadable one is refused, not dropped.
+fn parse_targets(values: &[String], field: &'static str) -> Result<Vec<Assignee>, AppError> {
+    values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(|v| parse_target(v).ok_or_else(|| not_chosen(field)))
+        .collect()
+}
+
 fn parse_target(v: &str) -> Option<Assignee> {
     let (kind, id) = v.split_once(':')?;
     let id = id.parse().ok()?;
@@ -675,16 +697,25 @@ async fn assign(
 ) -> Result<Response, PageError> {
     let days = f.deadline_days.trim();
     let deadline_days = if days.is_empty() { None } else { days.parse().ok().or(Some(0)) };
-    let input = AssignInput {
-        parent_assignment_id: f.parent_assignment_id,
-        directive: &f.directive,
-        lead: parse_target(&f.lead),
-        cooperate: f.cooperate.iter().filter_map(|v| parse_target(v)).collect(),
-        inform: f.inform.iter().filter_map(|v| parse_target(v)).collect(),
-        deadline: Some(f.deadline.as_str()),
-        deadline_days,
+    let chosen = parse_targets(std::slice::from_ref(&f.lead), "lead").and_then(|lead| {
+        Ok((lead.into_iter().next(), parse_targets(&f.cooperate, "cooperate")?, parse_targets(&f.inform, "inform")?))
+    });
+    let assigned = match chosen {
+        Ok((lead, cooperate, inform)) => {
+            let input = AssignInput {
+                parent_assignment_id: f.parent_assignment_id,
+                directive: &f.directive,
+                lead,
+                cooperate,
+                inform,
+                deadline: Some(f.deadline.as_str()),
+                deadline_days,
+            };
+            st.services.assign(&s.caller, id, &input).await.map(|_| ())
+        }
+        Err(e) => Err(e),
     };
-    match st.services.assign(&s.caller, id, &input).await {
+    match assigned {
         Ok(_) => Ok(back(id, "assigned")),
         Err(e) => refused(&st, &s, id, e, &["lead", "cooperate", "inform", "deadline"]).await,
     }
@@ -809,7 +840,6 @@ async fn search_view(
     let notice = q.notice.clone();
     let types = DocumentType::ALL.iter().map(|t| (t.as_str(), t.label(lang))).collect();
     let searched = !q.q.trim().is_empty() || !q.doc_type.is_empty() || !q.direction.is_empty() || !q.from.is_empty();
-    let failed = !errors.is_empty();
     let mut page = SearchPage {
         ctx: super::ctx_with_notice(s, "search.title", notice.as_deref()),
         saved,
@@ -823,30 +853,28 @@ async fn search_view(
         q,
     };
     if searched {
-        let dates = day_start_ms(Some(&page.q.from), "from", false)
-            .and_then(|f| Ok((f, day_start_ms(Some(&page.q.to), "to", true)?)));
-        match dates {
-            Ok((from_ms, to_ms)) => {
-                let input = SearchInput {
-                    q: &page.q.q,
-                    doc_type: Some(page.q.doc_type.as_str()).filter(|s| !s.is_empty()),
-                    direction: Some(page.q.direction.as_str()).filter(|s| !s.is_empty()),
-                    from_ms,
-                    to_ms,
-                    by_date: page.q.sort == "date",
-                    per_page: 50,
-                    ..SearchInput::default()
-                };
-                let r = st.services.search(&s.caller, &input).await.map_err(fail(s))?;
-                page.hits = r.hits;
-                page.total = r.total;
-                page.capped = r.capped;
+        let fields = ["q", "doc_type", "direction", "from", "to", "sort", "status", "book_id", "unit_id", "sender"];
+        let mut refused = None;
+        match search_params(raw) {
+            Ok(mut p) => {
+                p.per_page = 50;
+                match search_input(&p) {
+                    Ok(input) => {
+                        let r = st.services.search(&s.caller, &input).await.map_err(fail(s))?;
+                        page.hits = r.hits;
+                        page.total = r.total;
+                        page.capped = r.capped;
+                    }
+                    Err(e) => refused = Some(AppError::field(e)),
+                }
             }
-            Err(e) => {
-                page.errors = FormErrors::from_error(&AppError::field(e), lang, &["from", "to"]).unwrap_or_default();
-            }
+            Err(e) => refused = Some(AppError::Invalid(e)),
+        }
+        if let Some(e) = refused {
+            page.errors = FormErrors::from_error(&e, lang, &fields).unwrap_or_default();
         }
     }
+    let failed = !page.errors.is_empty();
     let resp = render(&page, lang)?;
     Ok(if failed { (axum::http::StatusCode::UNPROCESSABLE_ENTITY, resp).into_response() } else { resp })
 }

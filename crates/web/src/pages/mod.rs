@@ -2,6 +2,7 @@
 
 mod admin;
 mod documents;
+mod form;
 mod profile;
 mod records;
 
@@ -12,12 +13,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
-use axum_extra::extract::Form;
 use egov_domain::Lang;
 use egov_service::auth::Stage;
 use egov_service::AppError;
 use egov_storage::accounts::GrantRow;
 use egov_storage::org::PositionRow;
+use form::Form;
 use serde::Deserialize;
 
 use crate::error::{message, PageError};

@@ -1,12 +1,12 @@
 //! Pages about oneself: profile, password, second factor, API tokens.
 
+use super::form::Form;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
-use axum_extra::extract::Form;
 use egov_domain::authz::Scope;
 use egov_service::auth::{Stage, TotpSetup};
 use egov_service::users::UserDetail;

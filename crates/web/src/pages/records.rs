@@ -2,12 +2,12 @@
 //! and archive), free internal sending (a note, files or a document to colleagues and units), and revoking
 //! an issued document.
 
+use super::form::Form;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 use egov_service::documents::case_files::{CaseFileDetail, CaseFileInput};
 use egov_service::documents::sending::SendInput;
 use egov_service::AppError;
@@ -258,10 +258,13 @@ async fn new_message(
 
 async fn send_message(State(st): State<AppState>, s: SignedIn, m: Multipart) -> Result<Response, PageError> {
     let form = MultipartForm::read(m).await.map_err(fail(&s))?;
-    let parsed = form.ints("users").and_then(|users| Ok((users, form.ints("units")?, form.int("document_id")?)));
+    let parsed = form.check_files().and_then(|()| {
+        let body = form.text("body", egov_domain::text::TextKind::MultiLine)?;
+        Ok((form.ints("users")?, form.ints("units")?, form.int("document_id")?, body))
+    });
     let result = match parsed {
-        Ok((users, units, document_id)) => {
-            let input = SendInput { users, units, body: form.get("body"), document_id };
+        Ok((users, units, document_id, body)) => {
+            let input = SendInput { users, units, body, document_id };
             st.services.send_message(&s.caller, &input, form.files.clone()).await
         }
         Err(e) => Err(AppError::field(e)),
