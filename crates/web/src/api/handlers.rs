@@ -72,7 +72,7 @@ pub(crate) async fn update_me(
 /// Changes the caller's password (browser sessions only; tokens are refused); their other
 /// sessions end, and with `everywhere` this session and all their API tokens too. Wrong
 /// current passwords count towards the sign-in lockout.
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = PasswordChange, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = PasswordChange, responses((status = 204), (status = 403, description = "An API token was used (only a browser session may change the password)", body = ErrorBody), (status = 422, description = "The current password is wrong or the new one too weak; `fields` says which", body = ErrorBody), (status = 429, description = "Too many wrong current passwords: locked for a while (Retry-After)", body = ErrorBody)))]
 pub(crate) async fn change_password(
     State(st): State<AppState>,
     c: ApiCaller,
