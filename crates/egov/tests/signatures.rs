@@ -552,6 +552,15 @@ async fn signatures_made_by_nss_openssl_and_pyhanko_show_the_signers_vietnamese_
         assert_eq!(sig["signer"], foreign::SIGNER_CN, "{made_by}: {body}");
         assert_eq!(sig["organization"], foreign::SIGNER_O, "{made_by}: {body}");
     }
+    // PAdES B-LTA: a document time-stamp after the signature is valid too (its authority trusted for time-stamping).
+    if foreign::have_pyhanko() {
+        let lta = rsa.timestamp_with_pyhanko(&rsa.sign_with_pyhanko(&input, "ETSI.CAdES.detached"));
+        let (status, body) = check_upload(&clerk, lta).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["verdict"], "valid", "{body}");
+        assert_eq!(body["signatures"][1]["signer"], "Dịch vụ dấu thời gian", "{body}");
+        assert!(body["signatures"][1]["timestamp_time"].is_i64(), "{body}");
+    }
     // The organisation signature pdfsig made, registered: the document page shows the name as written.
     let (made_by, first) = &files[0];
     let (status, reg) = clerk

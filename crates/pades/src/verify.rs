@@ -56,6 +56,10 @@ pub struct SignatureReport {
     pub sub_filter: String,
     /// The `/ByteRange` as written.
     pub byte_range: Vec<i64>,
+    /// A document time-stamp (`ETSI.RFC3161`, PAdES B-LTA) rather than a signature: the "signer" is the
+    /// time-stamp authority, the token's imprint is the digest, and the time is in
+    /// [`timestamp`](Self::timestamp).
+    pub document_timestamp: bool,
     /// The byte range starts at 0 and leaves out exactly this signature's `/Contents` string.
     pub covers_revision: bool,
     /// The end of the signed revision (bytes).
@@ -182,6 +186,7 @@ fn check_signature(
         certificates: Vec::new(),
         signing_time: text_entry(sig, b"M").and_then(|m| parse_pdf_date(&m)),
         timestamp: None,
+        document_timestamp: false,
         modification: Modification::None,
         signer_name: text_entry(sig, b"Name"),
         reason: text_entry(sig, b"Reason"),
@@ -206,11 +211,13 @@ fn check_signature(
         )),
     }
     if report.sub_filter == "ETSI.RFC3161" {
-        report.problems.push("Đây là dấu thời gian tài liệu, không phải chữ ký.".into());
-    }
-    match cms::parse_signed_data(contents) {
-        Ok(parsed) => check_cms(pdf, &ranges, &parsed, &mut report),
-        Err(problem) => report.problems.push(problem),
+        report.document_timestamp = true;
+        check_document_timestamp(pdf, &ranges, contents, &mut report);
+    } else {
+        match cms::parse_signed_data(contents) {
+            Ok(parsed) => check_cms(pdf, &ranges, &parsed, &mut report),
+            Err(problem) => report.problems.push(problem),
+        }
     }
     report.modification = modification_after(pdf, doc, report.revision_end);
     report
@@ -284,6 +291,43 @@ fn byte_ranges(byte_range: &[i64], len: usize) -> Option<[(usize, usize); 2]> {
     let first_end = a.checked_add(b)?;
     let second_end = c.checked_add(d)?;
     (first_end <= c && second_end <= len).then_some([(a, first_end), (c, second_end)])
+}
+
+/// A document time-stamp: the token's imprint is the digest of the byte range, and the authority signed it.
+fn check_document_timestamp(pdf: &[u8], ranges: &[(usize, usize); 2], contents: &[u8], report: &mut SignatureReport) {
+    let read = match crate::timestamp::read_token(contents) {
+        Ok(read) => read,
+        Err(problem) => {
+            report.problems.push(format!("Dấu thời gian tài liệu không đọc được: {problem}"));
+            return;
+        }
+    };
+    let Some(algorithm) = read.imprint_algorithm else {
+        report.problems.push("Dấu thời gian tài liệu dùng thuật toán băm không hỗ trợ.".into());
+        return;
+    };
+    let mut context = ring::digest::Context::new(algorithm);
+    for (start, end) in ranges {
+        context.update(&pdf[*start..*end]);
+    }
+    report.digest_matches = context.finish().as_ref() == read.imprint.as_slice();
+    if !report.digest_matches {
+        report.problems.push("Mã băm của tệp không khớp với dấu thời gian tài liệu: tệp đã bị thay đổi.".into());
+    }
+    report.signature_valid = read.signature_valid;
+    if !read.signature_valid {
+        report.problems.push("Chữ ký của tổ chức cấp dấu thời gian không đúng.".into());
+    }
+    report.signer_certificate = read.tsa_certificate.clone();
+    report.certificates = read.certificates.clone();
+    report.signing_time = Some(read.time);
+    report.timestamp = Some(TimestampReport {
+        time: read.time,
+        imprint_matches: report.digest_matches,
+        signature_valid: read.signature_valid,
+        tsa_certificate: read.tsa_certificate,
+        certificates: read.certificates,
+    });
 }
 
 fn check_cms(pdf: &[u8], ranges: &[(usize, usize); 2], parsed: &ParsedSignedData, report: &mut SignatureReport) {

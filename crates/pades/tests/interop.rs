@@ -123,6 +123,32 @@ fn assert_verifies(pdf: &[u8], pki: &foreign::Pki, sub_filter: &str, made_by: &s
     assert_eq!(chain.chain[0].common_name, foreign::SIGNER_CN, "{made_by}");
 }
 
+/// A signature followed by a document time-stamp (PAdES B-LTA): both intact, the time-stamp adding only what is
+/// allowed, its authority's chain valid for time-stamping.
+fn assert_document_timestamp_verifies(pdf: &[u8], pki: &foreign::Pki) {
+    let reports = verify(pdf).unwrap();
+    assert_eq!(reports.len(), 2, "signature + document time-stamp");
+    assert!(reports[0].intact() && !reports[0].modified_after_signing(), "{:?}", reports[0]);
+    let ts = &reports[1];
+    assert!(ts.document_timestamp && ts.sub_filter == "ETSI.RFC3161", "{ts:?}");
+    assert!(ts.intact(), "{:?}", ts.problems);
+    assert!(ts.problems.is_empty(), "{:?}", ts.problems);
+    let token = ts.timestamp.as_ref().expect("the token");
+    assert!(token.imprint_matches && token.signature_valid);
+    let tsa = ts.signer_certificate.as_ref().expect("the authority's certificate");
+    assert_eq!(egov_pki::certificate_info(tsa).unwrap().common_name, "Dịch vụ dấu thời gian");
+    let trust = egov_pki::TrustStore::from_pem(&pki.root_pem).unwrap();
+    let chain = egov_pki::validate_chain_for(
+        tsa,
+        &ts.certificates,
+        &trust,
+        token.time,
+        &[],
+        egov_pki::ChainUsage::TimeStamping,
+    );
+    assert!(chain.problem.is_none(), "{:?}", chain.problem);
+}
+
 /// poppler checks the PDFs made around a CMS from elsewhere, so that a failure in egov cannot be the helper's.
 fn assert_pdfsig_valid(pdf: &[u8], dir: &Path, made_by: &str) {
     if !foreign::have_pdfsig() {
@@ -168,6 +194,10 @@ fn signatures_made_by_nss_openssl_and_pyhanko_verify_with_the_signers_vietnamese
                 let signed = pki.sign_with_pyhanko(&input, sub_filter);
                 assert_verifies(&signed, &pki, sub_filter, &format!("pyHanko, {kind:?}"));
                 checked.push(format!("pyHanko {kind:?} {sub_filter}"));
+                if sub_filter == "ETSI.CAdES.detached" {
+                    assert_document_timestamp_verifies(&pki.timestamp_with_pyhanko(&signed), &pki);
+                    checked.push(format!("pyHanko {kind:?} {sub_filter} + document time-stamp"));
+                }
             }
         }
     }

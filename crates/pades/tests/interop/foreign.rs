@@ -96,7 +96,7 @@ impl Drop for Scratch {
 }
 
 /// A root and a signer made with `openssl`, in `dir`: `root.pem`, `leaf.pem`, `leaf.key`, `leaf.p12` (friendly
-/// name `signer`, password [`P12_PASSWORD`]).
+/// name `signer`, password [`P12_PASSWORD`]), and a time-stamp authority (`tsa.pem`, `tsa.key`, RSA).
 pub struct Pki {
     pub dir: PathBuf,
     pub kind: KeyKind,
@@ -112,7 +112,9 @@ impl Pki {
         std::fs::write(
             dir.join("ext.cnf"),
             "[leaf]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n\
-             subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+             subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n\
+             [tsa]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=critical,timeStamping\n",
         )
         .unwrap();
         let subject = format!("/C=VN/ST=Tỉnh Demo/O={SIGNER_O}/CN={SIGNER_CN}");
@@ -173,6 +175,47 @@ impl Pki {
             ],
         );
         run(dir, "openssl", &["x509", "-in", "leaf.pem", "-outform", "DER", "-out", "leaf.der"]);
+        run(
+            dir,
+            "openssl",
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "tsa.key",
+                "-out",
+                "tsa.csr",
+                "-utf8",
+                "-subj",
+                "/C=VN/O=Ban Cơ yếu Demo/CN=Dịch vụ dấu thời gian",
+            ],
+        );
+        run(
+            dir,
+            "openssl",
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "tsa.csr",
+                "-CA",
+                "root.pem",
+                "-CAkey",
+                "root.key",
+                "-CAcreateserial",
+                "-out",
+                "tsa.pem",
+                "-days",
+                days,
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                "tsa",
+            ],
+        );
         run(
             dir,
             "openssl",
@@ -289,6 +332,25 @@ impl Pki {
         }
         run(&self.dir, "openssl", &args);
         placeholder.fill(&std::fs::read(self.dir.join("openssl.p7s")).unwrap())
+    }
+
+    /// `pdf` with a document time-stamp (`ETSI.RFC3161`) pyHanko added, the token from this PKI's authority.
+    pub fn timestamp_with_pyhanko(&self, pdf: &[u8]) -> Vec<u8> {
+        let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pades/tests/interop/pyhanko_tool.py");
+        std::fs::write(self.dir.join("pyhanko-ts-in.pdf"), pdf).unwrap();
+        run(
+            &self.dir,
+            "python3",
+            &[
+                &tool.display().to_string(),
+                "timestamp",
+                "pyhanko-ts-in.pdf",
+                "pyhanko-ts-out.pdf",
+                "tsa.pem",
+                "tsa.key",
+            ],
+        );
+        std::fs::read(self.dir.join("pyhanko-ts-out.pdf")).unwrap()
     }
 
     /// `pdf` signed by pyHanko with the signer's PKCS#12.

@@ -6,6 +6,9 @@
   pyhanko_tool.py sign-p12 IN.pdf OUT.pdf SIGNER.p12 PASSWORD SUBFILTER
                                        signs IN.pdf once with the key and certificates of SIGNER.p12 (RSA or ECDSA),
                                        SUBFILTER "adbe.pkcs7.detached" or "ETSI.CAdES.detached".
+  pyhanko_tool.py timestamp IN.pdf OUT.pdf TSA.pem TSA.key
+                                       adds a document time-stamp (ETSI.RFC3161, PAdES B-LTA) to IN.pdf, the token
+                                       made in-process with the authority certificate TSA.pem and its key.
   pyhanko_tool.py validate IN.pdf ROOT.pem
                                        validates every signature of IN.pdf with pyHanko against ROOT.pem and
                                        prints one line per signature: "<field> intact=<bool> valid=<bool> trusted=<bool>".
@@ -83,6 +86,20 @@ def sign_p12(pdf_in: Path, pdf_out: Path, p12: Path, password: str, subfilter: s
     pdf_out.write_bytes(out.getvalue())
 
 
+def timestamp(pdf_in: Path, pdf_out: Path, tsa_pem: Path, tsa_key: Path):
+    from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    cert = load_cert_from_pemder(str(tsa_pem))
+    key = load_private_key_from_pemder(str(tsa_key), passphrase=None)
+    stamper = signers.PdfTimeStamper(DummyTimeStamper(tsa_cert=cert, tsa_key=key, certs_to_embed=[cert]))
+    with open(pdf_in, "rb") as f:
+        out = stamper.timestamp_pdf(IncrementalPdfFileWriter(f), "sha256")
+    pdf_out.write_bytes(out.getvalue())
+
+
 def validate(pdf_in: Path, root_pem: Path):
     from pyhanko.keys import load_cert_from_pemder
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -103,6 +120,8 @@ if __name__ == "__main__":
         sign(Path(sys.argv[2]), Path(sys.argv[3]))
     elif sys.argv[1] == "sign-p12":
         sign_p12(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5], sys.argv[6])
+    elif sys.argv[1] == "timestamp":
+        timestamp(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]))
     elif sys.argv[1] == "validate":
         validate(Path(sys.argv[2]), Path(sys.argv[3]))
     else:

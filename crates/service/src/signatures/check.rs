@@ -152,6 +152,9 @@ pub fn check_reports(
             problems: r.problems.clone(),
             verdict: INVALID.into(),
         };
+        if r.document_timestamp {
+            check.notes.push("Dấu thời gian tài liệu (PAdES B-LTA), không phải chữ ký của người ký.".into());
+        }
         if r.timestamp.is_some() && check.timestamp_time.is_none() {
             check.notes.push("Dấu thời gian không được tin cậy; dùng thời điểm ký do người ký khai.".into());
         }
@@ -164,7 +167,10 @@ pub fn check_reports(
             }
             // The time the certificate must have been valid: the time-stamp's, else the claimed one (never later than now).
             let at = check.timestamp_time.or(r.signing_time).unwrap_or(now).min(now);
-            let chain = egov_pki::validate_chain(cert, &r.certificates, trust, at, &plain_crls);
+            // A document time-stamp's "signer" is a time-stamp authority: its certificate is for time-stamping.
+            let usage =
+                if r.document_timestamp { egov_pki::ChainUsage::TimeStamping } else { egov_pki::ChainUsage::Signing };
+            let chain = egov_pki::validate_chain_for(cert, &r.certificates, trust, at, &plain_crls, usage);
             check.trusted = chain.problem.is_none();
             check.chain_problem = chain.problem.as_ref().map(ChainProblem::to_string);
             match chain.leaf_revocation {
