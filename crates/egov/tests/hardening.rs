@@ -74,7 +74,8 @@ async fn audit_details_of_documents_carry_identifiers_never_subjects() {
     .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let items = page["items"].as_array().unwrap();
-    let about: Vec<&Value> = items.iter().filter(|e| e["object_id"] == id.to_string()).collect();
+    let id_text = id.to_string();
+    let about: Vec<&Value> = items.iter().filter(|e| e["object_id"] == id_text.as_str()).collect();
     assert!(about.len() >= 4, "register, present, the leader's read, the old entry: {about:?}");
     let text = serde_json::to_string(&about).unwrap();
     assert!(!text.contains("bí mật nhà nước"), "no subject in the audit trail: {text}");
