@@ -793,7 +793,9 @@ pub async fn search(
     offset: u32,
     limit: u32,
 ) -> Result<Vec<SearchHit>> {
-    let relevance = "0.0";
+    // A typed zero: PostgreSQL reads a bare `0.0` as NUMERIC, which the Any driver cannot decode
+    // into f64 (every date-ordered search that found something answered 500 there).
+    let relevance = "CAST(0 AS DOUBLE PRECISION)";
     let select = format!("{DOC_COLS}, {relevance} AS score");
     let mut q = search_sql(engine, f, scope, &select);
     if f.terms.is_empty() {
