@@ -28,8 +28,7 @@ async fn session(app: &TestApp, username: &str) -> (Client, String) {
     (client, csrf)
 }
 
-async fn api_json(client: &Client, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let _ = client;
+async fn api_json(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let res = req.send().await.unwrap();
     let status = res.status();
     (status, res.json().await.unwrap_or(Value::Null))
@@ -67,11 +66,9 @@ async fn audit_details_of_documents_carry_identifiers_never_subjects() {
 
     let (admin, csrf) = session(&app, "admin").await;
     let audit_token = token(&app, &admin, &csrf, &["audit:read"]).await;
-    let (status, page) = api_json(
-        &admin,
-        app.client().get(app.url("/api/v1/audit?object_type=document&limit=200")).bearer_auth(&audit_token),
-    )
-    .await;
+    let (status, page) =
+        api_json(app.client().get(app.url("/api/v1/audit?object_type=document&limit=200")).bearer_auth(&audit_token))
+            .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let items = page["items"].as_array().unwrap();
     let id_text = id.to_string();
@@ -345,21 +342,19 @@ async fn agency_codes_extend_the_parents_and_are_unique_across_forms() {
     for code in ["H42.01", "H41.12.77", "H41.501", "H41.5010"] {
         let body = json!({ "code": code, "name": "Thôn mới", "level": "commune", "parent_id": commune });
         let (status, err) =
-            api_json(&xa, app.client().post(app.url("/api/v1/agencies")).bearer_auth(&tok).json(&body)).await;
+            api_json(app.client().post(app.url("/api/v1/agencies")).bearer_auth(&tok).json(&body)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{code}: {err}");
         assert_eq!(err["error"]["fields"][0]["code"], "outside_parent", "{code}: {err}");
     }
     let body = json!({ "code": "H41.501.01", "name": "Thôn Một", "level": "commune", "parent_id": commune });
-    let (status, err) =
-        api_json(&xa, app.client().post(app.url("/api/v1/agencies")).bearer_auth(&tok).json(&body)).await;
+    let (status, err) = api_json(app.client().post(app.url("/api/v1/agencies")).bearer_auth(&tok).json(&body)).await;
     assert_eq!(status, StatusCode::CREATED, "{err}");
 
     let (admin, csrf) = session(&app, "admin").await;
     let tok = token(&app, &admin, &csrf, &["org:read", "org:write"]).await;
     let body =
         json!({ "code": "000.00.13.H41", "name": "Sở Tài chính (mã cũ)", "level": "province", "parent_id": province });
-    let (status, err) =
-        api_json(&admin, app.client().post(app.url("/api/v1/agencies")).bearer_auth(&tok).json(&body)).await;
+    let (status, err) = api_json(app.client().post(app.url("/api/v1/agencies")).bearer_auth(&tok).json(&body)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(err["error"]["fields"][0]["code"], "duplicate", "the legacy form of H41.13: {err}");
 }
@@ -377,7 +372,6 @@ async fn administrators_cannot_grant_themselves_document_roles_nor_reset_leaders
     };
     for role in ["leader", "clerk"] {
         let (status, err) = api_json(
-            &vp,
             app.client()
                 .post(app.url(&format!("/api/v1/users/{me}/roles")))
                 .bearer_auth(&tok)
@@ -390,7 +384,6 @@ async fn administrators_cannot_grant_themselves_document_roles_nor_reset_leaders
     // Another person may be given such a role by this administrator.
     let specialist = user_id(&app, "chuyenvien").await;
     let (status, _) = api_json(
-        &vp,
         app.client()
             .post(app.url(&format!("/api/v1/users/{specialist}/roles")))
             .bearer_auth(&tok)
@@ -402,7 +395,6 @@ async fn administrators_cannot_grant_themselves_document_roles_nor_reset_leaders
     let leader = user_id(&app, "lanhdao").await;
     let reset = json!({ "new_password": "tạm-thời-2026-lanh-dao" });
     let (status, err) = api_json(
-        &vp,
         app.client().post(app.url(&format!("/api/v1/users/{leader}/password-reset"))).bearer_auth(&tok).json(&reset),
     )
     .await;
