@@ -626,13 +626,13 @@ pub struct AssignBody {
 
 /// Ids of created records.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Created {
+pub struct CreatedIds {
     pub ids: Vec<i64>,
 }
 
 /// Assigns a document (a leader) or passes an assignment on inside one's own part of the organisation.
 #[utoipa::path(post, path = "/api/v1/documents/{id}/assign", tag = "documents", params(("id" = i64, Path)), request_body = AssignBody,
-    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = CreatedIds), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn assign(
     State(st): State<AppState>,
     c: ApiCaller,
@@ -648,7 +648,7 @@ pub(crate) async fn assign(
         deadline: b.deadline.as_deref(),
         deadline_days: b.deadline_days,
     };
-    Ok(created(Created { ids: st.services.assign(&c.caller, id, &input).await.map_err(fail!(c))? }))
+    Ok(created(CreatedIds { ids: st.services.assign(&c.caller, id, &input).await.map_err(fail!(c))? }))
 }
 
 /// A reason, comment or text.
