@@ -22,8 +22,10 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let store = open_store(settings, true, false).await?;
     let services = Services::new(store.clone(), settings.service_settings())?;
 
+    let mut fresh_demo = false;
     if demo {
         let logins = services.seed_demo().await.context("cannot create the demo province")?;
+        fresh_demo = !logins.is_empty();
         print_demo_logins(&logins);
     }
 
@@ -37,6 +39,14 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     if demo {
         let crl_url = format!("{}/pki/demo-root.crl", web.public_url);
         let made = services.create_demo_pki(Some(&crl_url)).await.context("cannot create the demo PKI")?;
+        if fresh_demo {
+            // Before the demo time-stamp authority is set: it answers only once the server listens.
+            let work = services.seed_demo_work().await.context("cannot seed the demo's work")?;
+            println!(
+                "Demo work: {} incoming documents, {} drafts, {} issued, {} messages, {} case files over the past month.",
+                work.incoming, work.drafts, work.issued, work.messages, work.case_files
+            );
+        }
         if services.tsa_url().is_none() {
             // The demo is its own time-stamp authority, so its signatures are PAdES B-T offline.
             services.set_tsa_url(Some(format!("{}/pki/tsa", web.public_url)));

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bulk;
 pub mod case_files;
+pub mod demo;
 pub mod documents;
 mod error;
 pub mod exchange;

@@ -2,6 +2,11 @@
 //! under the two-level model and one district (with a commune) under the older model, and a
 //! user for every role. Identifier codes are well-formed but invented for the demo.
 
+mod pdf;
+mod work;
+
+pub use work::DemoWork;
+
 use egov_domain::Role;
 
 use crate::org::AgencyInput;
@@ -148,6 +153,22 @@ const USERS: &[DemoUser] = &[
         unit: Some("Văn phòng Sở"),
         position: "clerk",
         role: Role::Clerk,
+    },
+    DemoUser {
+        username: "giamdoc.snv",
+        full_name: "Lưu Văn Khánh",
+        agency: "H41.12",
+        unit: None,
+        position: "head",
+        role: Role::Leader,
+    },
+    DemoUser {
+        username: "chuyenvien.snv",
+        full_name: "Ngô Thị Lan",
+        agency: "H41.12",
+        unit: Some("Phòng Tổ chức – Biên chế"),
+        position: "specialist",
+        role: Role::Specialist,
     },
     DemoUser {
         username: "quantri.xa",

@@ -1,0 +1,71 @@
+//! The demo shows the product: `seed_demo_work` fills a month of work so that every demo role
+//! meets a full inbox at once, with overdue items, documents to register and to issue, a signed
+//! and issued document and case files.
+
+mod common;
+
+use common::TestApp;
+use egov_service::Caller;
+
+async fn caller(app: &TestApp, username: &str) -> Caller {
+    let mut c = app.store.read().await.expect("read");
+    let id = egov_storage::accounts::credentials_by_username(&mut c, username)
+        .await
+        .expect("query")
+        .unwrap_or_else(|| panic!("{username} exists"))
+        .id;
+    drop(c);
+    let actor = app.services.actor(id, None).await.expect("actor");
+    Caller { actor, ip: None, session_id: None, token_id: None }
+}
+
+async fn seeded() -> TestApp {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+    let work = app.services.seed_demo_work().await.expect("demo work");
+    assert_eq!((work.incoming, work.drafts, work.messages, work.case_files), (31, 9, 6, 2), "{work:?}");
+    app
+}
+
+#[tokio::test]
+async fn every_demo_role_meets_a_full_inbox() {
+    let app = seeded().await;
+    let today = egov_service::documents::today().to_string();
+    for (username, at_least) in [("lanhdao", 5), ("truongphong", 5), ("phophong", 5), ("chuyenvien", 5), ("vanthu", 2)]
+    {
+        let who = caller(&app, username).await;
+        let items = app.services.inbox(&who, false, None, 200).await.expect("inbox");
+        assert!(items.len() >= at_least, "{username} has {} open items", items.len());
+        // The month is spread out: not everything arrived today.
+        let days: std::collections::BTreeSet<i64> = items.iter().map(|i| i.created_at / 86_400_000).collect();
+        if username != "vanthu" {
+            assert!(days.len() >= 3, "{username}'s items arrived on {} days", days.len());
+        }
+        if username == "chuyenvien" {
+            let overdue = items.iter().filter(|i| i.deadline.as_deref().is_some_and(|d| d < today.as_str())).count();
+            assert!(overdue >= 1, "the specialist has overdue work");
+        }
+    }
+    let clerk = caller(&app, "vanthu").await;
+    let queue = app.services.to_register(&clerk).await.expect("to register");
+    assert_eq!(queue.len(), 2, "two documents from the Department of Home Affairs wait to be registered");
+}
+
+#[tokio::test]
+async fn the_demo_has_signed_issued_documents_and_case_files() {
+    let app = seeded().await;
+    let specialist = caller(&app, "chuyenvien").await;
+    let files = app.services.case_files(&specialist, None).await.expect("case files");
+    assert_eq!(files.len(), 2);
+    let detail = app.services.case_file(&specialist, files[0].id).await.expect("case file");
+    assert!(!detail.documents.is_empty(), "the case file holds documents");
+    let clerk = caller(&app, "vanthu").await;
+    let books = app.services.books(&clerk).await.expect("books");
+    let outgoing: Vec<_> = books.iter().filter(|b| b.direction == "outgoing").collect();
+    assert!(!outgoing.is_empty(), "the office has an outgoing register book");
+    let extract = app.services.book(&clerk, outgoing[0].id).await.expect("book");
+    let issued = extract.lines.iter().find(|l| l.document.status == "issued").expect("an issued document");
+    let detail = app.services.document(&clerk, issued.document.id).await.expect("document");
+    assert!(!detail.signatures.is_empty(), "the issued document's file is signed");
+}
