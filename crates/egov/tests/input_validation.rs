@@ -202,6 +202,17 @@ async fn values_that_parse_but_are_wrong_are_refused_naming_the_field() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{saved}");
     assert_eq!(saved["query"], "q=quy%E1%BA%BFt&book_id=1");
+
+    // A draft replacing a document that does not exist (or is out of sight) is refused on its
+    // field, like one replacing a document that cannot be replaced (schemathesis found a 404).
+    let author = ApiUser::sign_in(&app, "chuyenvien").await;
+    for replaces in ["999999", "-525"] {
+        let fields = [("doc_type", "cong_van"), ("subject", "Công văn thay thế"), ("replaces_id", replaces)];
+        let (status, err) = author.post_multipart("/api/v1/drafts", &fields, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{replaces}: {err}");
+        assert_eq!(first_field(&err).0, "replaces_id");
+        assert_eq!(first_field(&err).1, "not_replaceable");
+    }
 }
 
 #[tokio::test]

@@ -125,8 +125,15 @@ impl Services {
         let holdings = self.holdings(&mut tx, caller.actor.user_id).await?;
         let home = holdings.first().ok_or(AppError::Forbidden)?.clone();
         if let Some(rid) = input.replaces_id {
-            let original = self.visible_document(&mut tx, caller, rid).await?;
-            if original.direction != "outgoing" || original.status != "issued" || original.agency_id != home.agency_id {
+            // A document out of sight gets the same field error as one that cannot be replaced:
+            // the field names what is wrong without saying whether such a document exists.
+            let original = match self.visible_document(&mut tx, caller, rid).await {
+                Err(AppError::NotFound) => None,
+                other => Some(other?),
+            };
+            if original
+                .is_none_or(|o| o.direction != "outgoing" || o.status != "issued" || o.agency_id != home.agency_id)
+            {
                 return Err(AppError::invalid(
                     "replaces_id",
                     "not_replaceable",
