@@ -49,6 +49,7 @@ pub mod calendar;
 pub mod document;
 pub mod error;
 pub mod lang;
+pub mod notification;
 pub mod org;
 pub mod page;
 pub mod person;

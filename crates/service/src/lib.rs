@@ -8,6 +8,7 @@ pub mod demo;
 pub mod documents;
 mod error;
 pub mod exchange;
+pub mod notify;
 pub mod org;
 pub mod password;
 pub mod signatures;
@@ -55,6 +56,14 @@ pub struct ServiceSettings {
     pub max_package_bytes: usize,
     /// Read arriving edXML leniently ([`egov_edxml::ReadOptions::lenient`]); off by default.
     pub edxml_lenient: bool,
+    /// The mail server notifications go through; none: no e-mail.
+    pub mail: Option<MailSettings>,
+    /// The contact (`mailto:` or `https:`) Web Push services see; none: no Web Push.
+    pub push_subject: Option<String>,
+    /// Accept push endpoints on loopback over plain http (tests and local push services only).
+    pub push_allow_loopback: bool,
+    /// The address people reach this server at, for links in e-mails.
+    pub public_url: String,
 }
 
 impl Default for ServiceSettings {
@@ -75,7 +84,25 @@ impl Default for ServiceSettings {
             hub_url: None,
             max_package_bytes: 60 * 1024 * 1024,
             edxml_lenient: false,
+            mail: None,
+            push_subject: None,
+            push_allow_loopback: false,
+            public_url: "http://localhost:8080".into(),
         }
+    }
+}
+
+/// The mail server of notifications: `url` as `egov_notify::mail` reads it (may hold a
+/// password: `Debug` hides it), `from` the sender address.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    pub url: String,
+    pub from: String,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings").field("url", &"(redacted)").field("from", &self.from).finish()
     }
 }
 
@@ -99,6 +126,14 @@ pub struct Services {
     pub(crate) exchange_wake: Arc<tokio::sync::Notify>,
     /// The hub's directory of agencies, with when it was fetched.
     pub(crate) hub_directory: exchange::DirectoryCache,
+    /// The browser streams open in this process.
+    pub live: Arc<notify::live::Live>,
+    /// Woken when an outside delivery should be tried at once.
+    pub(crate) delivery_wake: Arc<tokio::sync::Notify>,
+    /// The mailer and push client, when configured.
+    pub(crate) outside: notify::delivery::Outside,
+    /// The VAPID key (kept in `pki_dir/vapid.key`), when Web Push is on.
+    pub(crate) push_key: Option<egov_notify::push::VapidKey>,
 }
 
 impl Services {
@@ -110,7 +145,28 @@ impl Services {
         let calendar =
             egov_domain::calendar::WorkCalendar::vietnam().with_holidays(settings.extra_holidays.iter().copied());
         let trust = signatures::load_trust(&settings.pki_dir)?;
+        let mailer = match &settings.mail {
+            Some(m) => Some(egov_notify::mail::Mailer::new(&egov_notify::mail::MailConfig { url: m.url.clone(), from: m.from.clone() }).map_err(|e| anyhow::anyhow!("mail settings: {e}"))?),
+            None => None,
+        };
+        let push_key = match &settings.push_subject {
+            Some(_) => Some(notify::vapid_key(&settings.pki_dir)?),
+            None => None,
+        };
+        let push = push_key
+            .clone()
+            .zip(settings.push_subject.as_deref())
+            .map(|(k, subject)| egov_notify::push::PushClient::new(k, subject));
+        let outside = notify::delivery::Outside {
+            mailer,
+            push,
+            base_url: settings.public_url.trim_end_matches('/').to_string(),
+        };
         Ok(Services {
+            live: Arc::default(),
+            delivery_wake: Arc::default(),
+            outside,
+            push_key,
             trust: Arc::new(std::sync::RwLock::new(Arc::new(trust))),
             tsa: Arc::new(std::sync::RwLock::new(settings.tsa_url.clone())),
             exchange_signers: Arc::default(),

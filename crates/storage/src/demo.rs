@@ -15,6 +15,7 @@ const DOCUMENT_PARTS: &[(&str, &[&str], &[&str])] = &[
     ("document_files", &["added_at"], &[]),
     ("document_recipients", &["updated_at"], &[]),
     ("messages", &["created_at"], &[]),
+    ("notifications", &["created_at", "read_at"], &[]),
 ];
 
 /// Moves a document and everything about it `days` days into the past: timestamps by that many
@@ -61,6 +62,14 @@ pub async fn backdate_message(c: &mut AnyConnection, message_id: i64, days: i64)
     sqlx::query(
         "UPDATE inbox_items SET created_at = created_at - $1, read_at = read_at - $1, done_at = done_at - $1 \
          WHERE message_id = $2",
+    )
+    .bind(ms)
+    .bind(message_id)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query(
+        "UPDATE notifications SET created_at = created_at - $1, read_at = read_at - $1 \
+         WHERE inbox_item_id IN (SELECT id FROM inbox_items WHERE message_id = $2)",
     )
     .bind(ms)
     .bind(message_id)

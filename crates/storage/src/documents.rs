@@ -1058,3 +1058,8 @@ pub async fn set_exchange_id(c: &mut AnyConnection, id: i64, exchange_id: &str) 
         .await?;
     Ok(())
 }
+
+/// A document's urgency code (for notifications: urgent items break through quiet hours).
+pub async fn urgency_of(c: &mut AnyConnection, id: i64) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT urgency FROM documents WHERE id = $1").bind(id).fetch_optional(c).await?)
+}

@@ -17,6 +17,7 @@ pub mod exchange;
 mod flag;
 pub mod handling;
 pub mod jobs;
+pub mod notifications;
 mod migrate;
 pub mod org;
 mod query;
@@ -87,6 +88,10 @@ pub struct Store {
     engine: Engine,
     /// SQLite: the shared write transaction transactions commit in groups through.
     group: Option<std::sync::Arc<tx::Group>>,
+    /// Raised after a commit of a transaction that asked for it ([`Tx::signal_on_commit`]).
+    committed: std::sync::Arc<tokio::sync::Notify>,
+    /// PostgreSQL: the URL, for LISTEN connections (never shown by `Debug`).
+    listen_url: Option<notifications::ListenUrl>,
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
@@ -111,7 +116,14 @@ impl Store {
                     .connect_with(opts)
                     .await
                     .map_err(StorageError::unavailable)?;
-                Store { read: pool.clone(), write: pool, engine, group: None }
+                Store {
+                    read: pool.clone(),
+                    write: pool,
+                    engine,
+                    group: None,
+                    committed: Default::default(),
+                    listen_url: Some(notifications::ListenUrl(url.to_string())),
+                }
             }
         };
         if migrate {
@@ -151,7 +163,7 @@ impl Store {
         sqlx::raw_sql("PRAGMA journal_mode = WAL").execute(&write).await?;
         let read = pool(max_connections.max(2)).connect_with(opts).await.map_err(StorageError::unavailable)?;
         let group = Some(tx::Group::new(write.clone()));
-        Ok(Store { read, write, engine: Engine::Sqlite, group })
+        Ok(Store { read, write, engine: Engine::Sqlite, group, committed: Default::default(), listen_url: None })
     }
 
     /// The engine behind this store.
@@ -161,10 +173,24 @@ impl Store {
 
     /// Starts a write transaction (on SQLite, a member of a group that commits together: see [`Tx`]).
     pub async fn begin(&self) -> Result<Tx> {
-        match &self.group {
-            Some(group) => group.begin().await,
-            None => Tx::plain(&self.write).await,
+        let tx = match &self.group {
+            Some(group) => group.begin().await?,
+            None => Tx::plain(&self.write).await?,
+        };
+        Ok(tx.with_signal(self.committed.clone()))
+    }
+
+    /// On PostgreSQL, a connection listening for new notification ids (from every process).
+    pub async fn listen_notifications(&self) -> Result<Option<notifications::Listener>> {
+        match &self.listen_url {
+            Some(url) => Ok(Some(notifications::Listener::connect(&url.0).await?)),
+            None => Ok(None),
         }
+    }
+
+    /// The signal raised after commits that asked for it (the notification dispatcher waits on it).
+    pub fn commit_signal(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.committed.clone()
     }
 
     /// A connection for reads outside a transaction.

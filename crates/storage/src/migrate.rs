@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "exchange", include_str!("../migrations/0005_exchange.sql")),
     (6, "exchange_outbox", include_str!("../migrations/0006_exchange_outbox.sql")),
     (7, "exchange_delivery", include_str!("../migrations/0007_exchange_delivery.sql")),
+    (8, "notifications", include_str!("../migrations/0008_notifications.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and

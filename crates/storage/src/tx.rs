@@ -29,7 +29,14 @@ const ORPHAN_WAIT: Duration = Duration::from_millis(100);
 /// A write transaction. Use it as a connection (`&mut *tx`); commit it with [`Tx::commit`];
 /// dropping it rolls back.
 #[derive(Debug)]
-pub struct Tx(Inner);
+pub struct Tx(Inner, Signal);
+
+/// Whom to wake when this transaction commits (see [`Tx::signal_on_commit`]).
+#[derive(Debug, Default)]
+struct Signal {
+    to: Option<Arc<tokio::sync::Notify>>,
+    armed: bool,
+}
 
 #[derive(Debug)]
 enum Inner {
@@ -58,15 +65,32 @@ impl std::ops::DerefMut for Tx {
 
 impl Tx {
     pub(crate) async fn plain(pool: &AnyPool) -> Result<Tx> {
-        Ok(Tx(Inner::Plain(pool.begin().await?)))
+        Ok(Tx(Inner::Plain(pool.begin().await?), Signal::default()))
+    }
+
+    /// Gives the transaction the store's commit signal (done by `Store::begin`).
+    pub(crate) fn with_signal(mut self, to: Arc<tokio::sync::Notify>) -> Tx {
+        self.1.to = Some(to);
+        self
+    }
+
+    /// Asks that the store's commit signal be raised once this transaction has committed
+    /// (notifications were written: the in-process dispatcher reads them then).
+    pub fn signal_on_commit(&mut self) {
+        self.1.armed = true;
     }
 
     /// Commits; returns once the work is durable (or with the error that kept it from being so).
     pub async fn commit(self) -> Result<()> {
-        match self.0 {
-            Inner::Plain(t) => Ok(t.commit().await?),
-            Inner::Grouped(m) => m.commit().await,
+        let Tx(inner, signal) = self;
+        match inner {
+            Inner::Plain(t) => t.commit().await?,
+            Inner::Grouped(m) => m.commit().await?,
         }
+        if let (true, Some(to)) = (signal.armed, signal.to) {
+            to.notify_one();
+        }
+        Ok(())
     }
 }
 
@@ -138,7 +162,7 @@ impl Group {
                 group.abort(&mut state, &e).await;
                 return Err(e);
             }
-            Ok(Tx(Inner::Grouped(Member { group, state: Some(state) })))
+            Ok(Tx(Inner::Grouped(Member { group, state: Some(state) }), Signal::default()))
         })
         .await
         .map_err(|e| StorageError::Config(format!("the writer task failed: {e}")))?

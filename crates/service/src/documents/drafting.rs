@@ -15,7 +15,7 @@ use egov_storage::Conn;
 use super::handling::person_name;
 use super::registry::take_number;
 use super::{
-    audit_doc, close_copy_items, conflict, deliver, event, finish, optional_text, out_of_reach, parse_deadline,
+    audit_doc, close_copy_items, conflict, event, finish, optional_text, out_of_reach, parse_deadline,
     reindex, require, required_text, today, Upload,
 };
 use crate::exchange::Purpose;
@@ -342,7 +342,7 @@ impl Services {
             )
             .await?;
             let note = Some(note.as_str()).filter(|n| !n.is_empty());
-            deliver(&mut tx, *r, d.id, "consult", "consulted", Some(step), Some(caller.actor.user_id), note, now)
+            self.deliver(&mut tx, *r, d.id, "consult", "consulted", Some(step), Some(caller.actor.user_id), note, now)
                 .await?;
             names.push(person_name(&mut tx, *r).await?);
         }
@@ -384,7 +384,7 @@ impl Services {
             return Err(already_decided());
         }
         hdb::close_items(&mut tx, caller.actor.user_id, d.id, &["consult"], now).await?;
-        deliver(
+        self.deliver(
             &mut tx,
             step.requested_by,
             d.id,
@@ -447,7 +447,7 @@ impl Services {
             first.get_or_insert((step, *a));
         }
         if let Some((step, a)) = first {
-            deliver(&mut tx, a, d.id, "approve", "approver", Some(step), Some(caller.actor.user_id), None, now).await?;
+            self.deliver(&mut tx, a, d.id, "approve", "approver", Some(step), Some(caller.actor.user_id), None, now).await?;
         }
         if !db::transition(&mut tx, d.id, &d.status, "in_approval", now).await? {
             return Err(already_decided());
@@ -496,7 +496,7 @@ impl Services {
                 match next {
                     Some(n) => {
                         hdb::activate_review(&mut tx, n.id).await?;
-                        deliver(
+                        self.deliver(
                             &mut tx,
                             n.reviewer_id,
                             d.id,
@@ -518,7 +518,7 @@ impl Services {
                         }
                         db::set_status(&mut tx, d.id, "approved", !secret, now).await?;
                         for clerk in hdb::agency_clerks(&mut tx, d.agency_id).await? {
-                            deliver(
+                            self.deliver(
                                 &mut tx,
                                 clerk,
                                 d.id,
@@ -540,7 +540,7 @@ impl Services {
                 if !db::transition(&mut tx, d.id, "in_approval", "returned", now).await? {
                     return Err(already_decided());
                 }
-                deliver(
+                self.deliver(
                     &mut tx,
                     d.created_by,
                     d.id,
@@ -693,7 +693,7 @@ impl Services {
                         db::attach_file(&mut tx, copy, f.file_id, 0, "main", caller.actor.user_id, now).await?;
                     }
                     for clerk in hdb::agency_clerks(&mut tx, agency_id).await? {
-                        deliver(
+                        self.deliver(
                             &mut tx,
                             clerk,
                             copy,
@@ -726,7 +726,7 @@ impl Services {
                 (_, Some(unit)) => {
                     let heads = hdb::unit_members(&mut tx, unit, &["unit_head", "unit_deputy"]).await?;
                     for (u, _) in heads {
-                        deliver(
+                        self.deliver(
                             &mut tx,
                             u,
                             d.id,

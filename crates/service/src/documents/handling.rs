@@ -11,7 +11,7 @@ use egov_storage::handling::{self as hdb, AssignmentRow, NewAssignment};
 use egov_storage::Conn;
 
 use super::{
-    audit_doc, conflict, deliver, event, finish, holds_assignment, is_leader_position, optional_text, out_of_reach,
+    audit_doc, conflict, event, finish, holds_assignment, is_leader_position, optional_text, out_of_reach,
     parse_deadline, reindex, require, required_text,
 };
 use crate::{now_ms, AppError, AppResult, Caller, Check, Scope, Services};
@@ -92,7 +92,7 @@ impl Services {
                 now,
             )
             .await?;
-            deliver(&mut tx, *leader, d.id, "present", "presented", Some(id), Some(caller.actor.user_id), None, now)
+            self.deliver(&mut tx, *leader, d.id, "present", "presented", Some(id), Some(caller.actor.user_id), None, now)
                 .await?;
             names.push(person_name(&mut tx, *leader).await?);
         }
@@ -221,7 +221,7 @@ impl Services {
                 }
             };
             for p in people {
-                deliver(&mut tx, p, d.id, item, "assigned", Some(id), Some(caller.actor.user_id), None, now).await?;
+                self.deliver(&mut tx, p, d.id, item, "assigned", Some(id), Some(caller.actor.user_id), None, now).await?;
             }
             labels.push(format!("{} ({})", self.assignee_label(&mut tx, who).await?, kind_label(kind)));
             created.push(id);
@@ -358,7 +358,7 @@ impl Services {
             }
             None => a.assigner_id,
         };
-        deliver(
+        self.deliver(
             &mut tx,
             back_to,
             d.id,
@@ -482,7 +482,7 @@ impl Services {
                     hdb::close_assignment(&mut tx, p.id, "passed", "done", Some(&result), result_document_id, now)
                         .await?;
                     if let Some(u) = p.assignee_user_id {
-                        deliver(
+                        self.deliver(
                             &mut tx,
                             u,
                             d.id,

@@ -494,35 +494,46 @@ pub(crate) async fn event(
     Ok(())
 }
 
-/// Gives a person access to a document and puts it in their inbox.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn deliver(
-    c: &mut Conn,
-    user_id: i64,
-    document_id: i64,
-    kind: &str,
-    reason: &str,
-    ref_id: Option<i64>,
-    from: Option<i64>,
-    note: Option<&str>,
-    now: i64,
-) -> AppResult<()> {
-    db::grant_access(c, document_id, user_id, reason, from, now).await?;
-    hdb::insert_inbox_item(
-        c,
-        &NewInboxItem {
+impl Services {
+    /// Gives a person access to a document, puts it in their inbox and notifies them.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn deliver(
+        &self,
+        tx: &mut egov_storage::Tx,
+        user_id: i64,
+        document_id: i64,
+        kind: &str,
+        reason: &str,
+        ref_id: Option<i64>,
+        from: Option<i64>,
+        note: Option<&str>,
+        now: i64,
+    ) -> AppResult<()> {
+        db::grant_access(tx, document_id, user_id, reason, from, now).await?;
+        let item = hdb::insert_inbox_item(
+            tx,
+            &NewInboxItem {
+                user_id,
+                kind,
+                document_id: Some(document_id),
+                message_id: None,
+                ref_id,
+                from_user_id: from,
+                note,
+            },
+            now,
+        )
+        .await?;
+        let notice = crate::notify::NewItemNotice {
             user_id,
             kind,
             document_id: Some(document_id),
-            message_id: None,
-            ref_id,
-            from_user_id: from,
-            note,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
+            inbox_item_id: item,
+            actor_id: from,
+        };
+        crate::notify::notify_item(tx, self.store.engine(), &notice, self.outside_channels(), now).await?;
+        Ok(())
+    }
 }
 
 /// The folded text a document is found by: its access tokens, its fields, then its opinions and

@@ -103,7 +103,7 @@ impl Services {
             if let Some(doc) = input.document_id {
                 db::grant_access(&mut tx, doc, *r, "sent", Some(caller.actor.user_id), now).await?;
             }
-            hdb::insert_inbox_item(
+            let item = hdb::insert_inbox_item(
                 &mut tx,
                 &NewInboxItem {
                     user_id: *r,
@@ -117,6 +117,14 @@ impl Services {
                 now,
             )
             .await?;
+            let notice = crate::notify::NewItemNotice {
+                user_id: *r,
+                kind: "message",
+                document_id: input.document_id,
+                inbox_item_id: item,
+                actor_id: Some(caller.actor.user_id),
+            };
+            crate::notify::notify_item(&mut tx, self.store.engine(), &notice, self.outside_channels(), now).await?;
         }
         match input.document_id {
             Some(doc) => {

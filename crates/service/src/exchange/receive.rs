@@ -6,7 +6,7 @@ use egov_storage::documents::{self as db, NewDocument};
 use egov_storage::handling as hdb;
 
 use super::{document_type_of, package_error, record_step, urgency_of, Step};
-use crate::documents::{audit_doc, conflict, deliver, require, Upload};
+use crate::documents::{audit_doc, conflict, require, Upload};
 use crate::{now_ms, AppError, AppResult, Caller, Scope, Services};
 
 impl Services {
@@ -114,7 +114,7 @@ impl Services {
         })?;
         self.attach_intake(&mut tx, id, &files, 0, "main", by, now).await?;
         for clerk in hdb::agency_clerks(&mut tx, agency_id).await? {
-            deliver(&mut tx, clerk, id, "to_register", "clerk", Some(id), actor, None, now).await?;
+            self.deliver(&mut tx, clerk, id, "to_register", "clerk", Some(id), actor, None, now).await?;
         }
         for old in &replaces {
             db::set_status(&mut tx, old.id, "replaced", old.agency_wide, now).await?;
