@@ -55,7 +55,12 @@ impl EventKind {
     /// Parses an API or form value; unknown values are refused on `field`.
     pub fn parse_field(input: &str, field: &'static str) -> Result<EventKind, FieldError> {
         EventKind::parse(input).ok_or_else(|| {
-            FieldError::new(field, "unknown_event", "Loại thông báo không có trong danh mục.", "Unknown notification kind.")
+            FieldError::new(
+                field,
+                "unknown_event",
+                "Loại thông báo không có trong danh mục.",
+                "Unknown notification kind.",
+            )
         })
     }
 }

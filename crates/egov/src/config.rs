@@ -57,6 +57,9 @@ pub const KEYS: &[&str] = &[
     "metrics_token",
     "hub_url",
     "edxml_lenient",
+    "mail_url",
+    "mail_from",
+    "push_subject",
     "hub_bind",
     "hub_database_url",
     "hub_code",
@@ -138,6 +141,13 @@ pub struct Settings {
     /// disagrees with the header, lower-case identifier codes, another root namespace); `egov serve`
     /// and `egov hub`. Off by default.
     pub edxml_lenient: bool,
+    /// The SMTP server notifications are mailed through: `smtp://host[:port]`,
+    /// `smtp+starttls://…` or `smtps://…`, optionally with `user:password@`; none: no e-mail.
+    pub mail_url: Option<String>,
+    /// The sender address of notification mails (required with `mail_url`).
+    pub mail_from: Option<String>,
+    /// The contact Web Push services see (`mailto:…` or `https:…`); set it to turn Web Push on.
+    pub push_subject: Option<String>,
     /// `egov hub`: address and port to listen on.
     pub hub_bind: String,
     /// `egov hub`: the hub's own database (`sqlite://PATH` or `postgres://…`).
@@ -197,6 +207,9 @@ impl Default for Settings {
             shutdown_grace_seconds: 30,
             hub_url: None,
             edxml_lenient: false,
+            mail_url: None,
+            mail_from: None,
+            push_subject: None,
             hub_bind: "127.0.0.1:8090".into(),
             hub_database_url: "sqlite://egov-data/hub.db".into(),
             hub_code: None,
@@ -241,6 +254,9 @@ impl fmt::Debug for Settings {
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("hub_url", &self.hub_url)
             .field("edxml_lenient", &self.edxml_lenient)
+            .field("mail_url", &self.mail_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("push_subject", &self.push_subject)
             .field("hub_bind", &self.hub_bind)
             .field("hub_database_url", &redact_url(&self.hub_database_url))
             .field("hub_code", &self.hub_code)
@@ -320,6 +336,9 @@ impl Settings {
         if self.metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
             bail!("configuration: metrics_token must have at least 16 characters");
         }
+        if self.mail_url.is_some() && self.mail_from.as_deref().is_none_or(|f| !f.contains('@')) {
+            bail!("configuration: mail_from must be set to the sender address when mail_url is set");
+        }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("configuration: public_url must start with http:// or https://");
@@ -372,6 +391,13 @@ impl Settings {
             max_package_bytes: self.hub_max_package_bytes,
             edxml_lenient: self.edxml_lenient,
             extra_holidays: Vec::new(),
+            mail: self
+                .mail_url
+                .clone()
+                .map(|url| egov_service::MailSettings { url, from: self.mail_from.clone().unwrap_or_default() }),
+            push_subject: self.push_subject.clone(),
+            push_allow_loopback: false,
+            public_url: self.public_url_or_bind(),
         }
     }
 
@@ -438,6 +464,7 @@ impl Settings {
         secrets.extend(self.hub_key_password.iter().cloned());
         secrets.extend(self.hub_admin_token.iter().cloned());
         secrets.extend(self.metrics_token.iter().cloned());
+        secrets.extend(self.mail_url.iter().flat_map(|u| url_secrets(u)));
         for secret in secrets {
             if secret.len() >= 3 {
                 out = out.replace(&secret, "***");
@@ -454,6 +481,7 @@ impl Settings {
         shown.hub_key_password = self.hub_key_password.as_ref().map(|_| "***".to_string());
         shown.hub_admin_token = self.hub_admin_token.as_ref().map(|_| "***".to_string());
         shown.metrics_token = self.metrics_token.as_ref().map(|_| "***".to_string());
+        shown.mail_url = self.mail_url.as_deref().map(redact_url);
         toml::to_string(&shown).context("cannot render the configuration")
     }
 }

@@ -61,6 +61,8 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
 
     let housekeeping = tokio::spawn(server::housekeeping(store.clone()));
     let checkpoints = tokio::spawn(server::audit_checkpoints(services.clone()));
+    let dispatcher = tokio::spawn(services.clone().run_live_dispatcher());
+    let deliveries = tokio::spawn(services.clone().run_delivery_worker());
     let (stop_exchange, exchange_stopped) = tokio::sync::watch::channel(false);
     let exchange = settings.hub_url.clone().map(|hub_url| {
         tracing::info!(hub = %hub_url, "exchange worker started");
@@ -72,6 +74,8 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let served = server::run(listener, app, server::shutdown_signal(), settings.shutdown_grace()).await;
     housekeeping.abort();
     checkpoints.abort();
+    dispatcher.abort();
+    deliveries.abort();
     if let Err(e) = services.write_audit_checkpoint().await {
         tracing::warn!(error = %e, "the last audit checkpoint failed");
     }

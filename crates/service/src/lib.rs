@@ -146,7 +146,13 @@ impl Services {
             egov_domain::calendar::WorkCalendar::vietnam().with_holidays(settings.extra_holidays.iter().copied());
         let trust = signatures::load_trust(&settings.pki_dir)?;
         let mailer = match &settings.mail {
-            Some(m) => Some(egov_notify::mail::Mailer::new(&egov_notify::mail::MailConfig { url: m.url.clone(), from: m.from.clone() }).map_err(|e| anyhow::anyhow!("mail settings: {e}"))?),
+            Some(m) => Some(
+                egov_notify::mail::Mailer::new(&egov_notify::mail::MailConfig {
+                    url: m.url.clone(),
+                    from: m.from.clone(),
+                })
+                .map_err(|e| anyhow::anyhow!("mail settings: {e}"))?,
+            ),
             None => None,
         };
         let push_key = match &settings.push_subject {
@@ -157,11 +163,8 @@ impl Services {
             .clone()
             .zip(settings.push_subject.as_deref())
             .map(|(k, subject)| egov_notify::push::PushClient::new(k, subject));
-        let outside = notify::delivery::Outside {
-            mailer,
-            push,
-            base_url: settings.public_url.trim_end_matches('/').to_string(),
-        };
+        let outside =
+            notify::delivery::Outside { mailer, push, base_url: settings.public_url.trim_end_matches('/').to_string() };
         Ok(Services {
             live: Arc::default(),
             delivery_wake: Arc::default(),

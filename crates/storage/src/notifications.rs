@@ -80,14 +80,12 @@ pub async fn list(
     limit: u32,
 ) -> Result<Vec<NotificationRow>> {
     let unread = if unread_only { " AND n.read_at IS NULL" } else { "" };
-    Ok(sqlx::query_as(&format!(
-        "{ROW} WHERE n.user_id = $1 AND n.id < $2{unread} ORDER BY n.id DESC LIMIT $3"
-    ))
-    .bind(user_id)
-    .bind(before_id.unwrap_or(i64::MAX))
-    .bind(i64::from(limit))
-    .fetch_all(c)
-    .await?)
+    Ok(sqlx::query_as(&format!("{ROW} WHERE n.user_id = $1 AND n.id < $2{unread} ORDER BY n.id DESC LIMIT $3"))
+        .bind(user_id)
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await?)
 }
 
 /// A person's notifications after `after_id`, oldest first (a stream catching up).
@@ -116,9 +114,7 @@ pub async fn by_ids(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Notificati
         return Ok(Vec::new());
     }
     let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-    Ok(sqlx::query_as(&format!("{ROW} WHERE n.id IN ({}) ORDER BY n.id", list.join(",")))
-        .fetch_all(c)
-        .await?)
+    Ok(sqlx::query_as(&format!("{ROW} WHERE n.id IN ({}) ORDER BY n.id", list.join(","))).fetch_all(c).await?)
 }
 
 /// The newest notification id (0 when there is none).
@@ -167,15 +163,13 @@ pub async fn mark_all_read(c: &mut AnyConnection, user_id: i64, now: i64) -> Res
 
 /// Marks a person's unread notifications about a document read (they opened it).
 pub async fn mark_read_for_document(c: &mut AnyConnection, user_id: i64, document_id: i64, now: i64) -> Result<u64> {
-    Ok(sqlx::query(
-        "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND document_id = $3 AND read_at IS NULL",
-    )
-    .bind(now)
-    .bind(user_id)
-    .bind(document_id)
-    .execute(c)
-    .await?
-    .rows_affected())
+    Ok(sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND document_id = $3 AND read_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .bind(document_id)
+        .execute(c)
+        .await?
+        .rows_affected())
 }
 
 /// Queues an outside delivery of a notification.
@@ -390,12 +384,10 @@ pub struct SettingsRow {
 
 /// A person's timing choices, if they made any.
 pub async fn settings_of(c: &mut AnyConnection, user_id: i64) -> Result<Option<SettingsRow>> {
-    Ok(
-        sqlx::query_as("SELECT digest_hour, quiet_from, quiet_to FROM notification_settings WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(c)
-            .await?,
-    )
+    Ok(sqlx::query_as("SELECT digest_hour, quiet_from, quiet_to FROM notification_settings WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(c)
+        .await?)
 }
 
 /// Stores a person's timing choices.
@@ -448,7 +440,14 @@ pub struct PushRow {
 }
 
 /// Stores a subscription (a browser subscribing again, even for another person, replaces its row).
-pub async fn add_push(c: &mut AnyConnection, user_id: i64, endpoint: &str, p256dh: &str, auth: &str, now: i64) -> Result<i64> {
+pub async fn add_push(
+    c: &mut AnyConnection,
+    user_id: i64,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+    now: i64,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, \

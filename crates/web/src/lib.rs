@@ -75,6 +75,8 @@ pub fn router(state: AppState) -> Router {
         .route("/pki/tsa", axum::routing::post(demo_tsa))
         .route("/metrics", get(metrics::render))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/live.js", get(live_script))
+        .route("/sw.js", get(service_worker))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(limit))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -127,6 +129,21 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }
+}
+
+async fn live_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/live.js"),
+    )
+}
+
+/// The service worker, served at the root so that its scope is the whole site.
+async fn service_worker() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
+        include_str!("../static/sw.js"),
+    )
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -162,6 +162,8 @@ pub(crate) struct SignedIn {
     pub ctx: RequestContext,
     pub session: SessionInfo,
     pub caller: Caller,
+    /// Unread notifications and open inbox items, for the header.
+    pub counts: (i64, i64),
 }
 
 /// Where a session that is not fully signed in must go first, if anywhere.
@@ -209,7 +211,8 @@ impl FromRequestParts<AppState> for SignedIn {
             .session_caller(&session, ctx.ip.clone())
             .await
             .map_err(|err| SignInNeeded::Error(PageError { err, lang: ctx.lang }))?;
-        Ok(SignedIn { ctx, session, caller })
+        let counts = state.services.header_counts(&caller).await.unwrap_or_default();
+        Ok(SignedIn { ctx, session, caller, counts })
     }
 }
 

@@ -17,6 +17,10 @@ pub(crate) struct Nav {
     pub system_admin: bool,
     /// Registers and issues documents (văn thư).
     pub clerk: bool,
+    /// Unread notifications.
+    pub unread: i64,
+    /// Open inbox items.
+    pub open: i64,
 }
 
 /// The shared part of every page.
@@ -46,6 +50,8 @@ impl Ctx {
                 admin: actor.is_system_admin() || actor.has_role(egov_domain::Role::AgencyAdmin),
                 system_admin: actor.is_system_admin(),
                 clerk: actor.has_role(egov_domain::Role::Clerk),
+                unread: s.counts.0,
+                open: s.counts.1,
             }),
             notice: None,
             title_key,

@@ -59,7 +59,8 @@ pub struct TestApp {
     /// The engine under test.
     pub engine: Engine,
     server: tokio::task::JoinHandle<()>,
-    _database: TestDatabase,
+    dispatcher: tokio::task::JoinHandle<()>,
+    _database: Option<TestDatabase>,
     _files: tempfile::TempDir,
 }
 
@@ -92,8 +93,21 @@ impl TestApp {
         settings.files_dir = Some(files.path().display().to_string());
         settings.pki_dir = Some(files.path().join("pki").display().to_string());
         settings.bind = "127.0.0.1:0".into();
-        settings.validate().expect("test settings are valid");
+        TestApp::start(settings, files, Some(database)).await
+    }
 
+    /// A second server process on this one's database (as two `egov serve` on one PostgreSQL),
+    /// with its own files folder and its own notification dispatcher.
+    pub async fn spawn_beside(&self) -> TestApp {
+        let mut settings = self.settings.clone();
+        let files = tempfile::Builder::new().prefix("egov-files-").tempdir().expect("temporary folder");
+        settings.files_dir = Some(files.path().display().to_string());
+        settings.pki_dir = Some(files.path().join("pki").display().to_string());
+        TestApp::start(settings, files, None).await
+    }
+
+    async fn start(settings: Settings, files: tempfile::TempDir, database: Option<TestDatabase>) -> TestApp {
+        settings.validate().expect("test settings are valid");
         let store = Store::open(&settings.database_url, settings.database_max_connections, true)
             .await
             .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
@@ -107,6 +121,7 @@ impl TestApp {
                 panic!("test server failed: {e}");
             }
         });
+        let dispatcher = tokio::spawn(services.clone().run_live_dispatcher());
         TestApp {
             address,
             base_url: format!("http://{address}"),
@@ -115,6 +130,7 @@ impl TestApp {
             store,
             settings,
             server,
+            dispatcher,
             _database: database,
             _files: files,
         }
@@ -153,6 +169,7 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        self.dispatcher.abort();
     }
 }
 

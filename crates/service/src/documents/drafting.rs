@@ -15,8 +15,8 @@ use egov_storage::Conn;
 use super::handling::person_name;
 use super::registry::take_number;
 use super::{
-    audit_doc, close_copy_items, conflict, event, finish, optional_text, out_of_reach, parse_deadline,
-    reindex, require, required_text, today, Upload,
+    audit_doc, close_copy_items, conflict, event, finish, optional_text, out_of_reach, parse_deadline, reindex,
+    require, required_text, today, Upload,
 };
 use crate::exchange::Purpose;
 use crate::signatures::signing::SealInput;
@@ -447,7 +447,8 @@ impl Services {
             first.get_or_insert((step, *a));
         }
         if let Some((step, a)) = first {
-            self.deliver(&mut tx, a, d.id, "approve", "approver", Some(step), Some(caller.actor.user_id), None, now).await?;
+            self.deliver(&mut tx, a, d.id, "approve", "approver", Some(step), Some(caller.actor.user_id), None, now)
+                .await?;
         }
         if !db::transition(&mut tx, d.id, &d.status, "in_approval", now).await? {
             return Err(already_decided());

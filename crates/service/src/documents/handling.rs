@@ -92,8 +92,18 @@ impl Services {
                 now,
             )
             .await?;
-            self.deliver(&mut tx, *leader, d.id, "present", "presented", Some(id), Some(caller.actor.user_id), None, now)
-                .await?;
+            self.deliver(
+                &mut tx,
+                *leader,
+                d.id,
+                "present",
+                "presented",
+                Some(id),
+                Some(caller.actor.user_id),
+                None,
+                now,
+            )
+            .await?;
             names.push(person_name(&mut tx, *leader).await?);
         }
         db::set_status(&mut tx, d.id, "presented", d.agency_wide, now).await?;
@@ -221,7 +231,8 @@ impl Services {
                 }
             };
             for p in people {
-                self.deliver(&mut tx, p, d.id, item, "assigned", Some(id), Some(caller.actor.user_id), None, now).await?;
+                self.deliver(&mut tx, p, d.id, item, "assigned", Some(id), Some(caller.actor.user_id), None, now)
+                    .await?;
             }
             labels.push(format!("{} ({})", self.assignee_label(&mut tx, who).await?, kind_label(kind)));
             created.push(id);

@@ -137,7 +137,9 @@ impl Services {
                 }
                 let extra = rows.split_off(1);
                 let mut items: Vec<&DeliveryRow> = std::iter::once(d).chain(extra.iter()).collect();
-                items.retain(|r| r.read_at.is_none() && EventKind::parse(&r.kind).is_some_and(|k| wanted(k) != Mode::Off));
+                items.retain(|r| {
+                    r.read_at.is_none() && EventKind::parse(&r.kind).is_some_and(|k| wanted(k) != Mode::Off)
+                });
                 if items.is_empty() {
                     return Ok((Outcome::Skipped("read or no longer wanted"), extra));
                 }
@@ -148,21 +150,27 @@ impl Services {
 
     async fn mail_items(&self, d: &DeliveryRow, items: &[&DeliveryRow]) -> Outcome {
         let Some(mailer) = &self.outside.mailer else { return Outcome::Retry("no mail server configured".into()) };
-        let Some(to) = d.email.as_deref().filter(|e| !e.is_empty()) else { return Outcome::Skipped("no e-mail address") };
+        let Some(to) = d.email.as_deref().filter(|e| !e.is_empty()) else {
+            return Outcome::Skipped("no e-mail address");
+        };
         let lang = Lang::Vi;
         let base = &self.outside.base_url;
         let line = |r: &DeliveryRow| {
             let kind = EventKind::parse(&r.kind).map_or("", |k| k.label(lang));
             let what = r.subject.as_deref().or(r.message_body.as_deref()).unwrap_or("");
             let who = r.actor_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-            let link = r.document_id.map(|id| format!("\n  {base}/documents/{id}")).unwrap_or_else(|| format!("\n  {base}/inbox"));
+            let link = r
+                .document_id
+                .map(|id| format!("\n  {base}/documents/{id}"))
+                .unwrap_or_else(|| format!("\n  {base}/inbox"));
             format!("- {kind}{who}: {}{link}", what.chars().take(200).collect::<String>())
         };
         let (subject, intro) = if d.channel == "digest" {
             (format!("[egov] {} việc mới cần anh/chị xử lý", items.len()), "Tổng hợp thông báo trong ngày:")
         } else {
             let kind = EventKind::parse(&d.kind).map_or("Thông báo", |k| k.label(lang));
-            let what: String = d.subject.as_deref().or(d.message_body.as_deref()).unwrap_or("").chars().take(120).collect();
+            let what: String =
+                d.subject.as_deref().or(d.message_body.as_deref()).unwrap_or("").chars().take(120).collect();
             (format!("[egov] {kind}: {what}"), "Anh/chị có việc mới trên egov:")
         };
         let body: Vec<String> = items.iter().map(|r| line(r)).collect();
@@ -198,7 +206,8 @@ impl Services {
         let kind = EventKind::parse(&d.kind).map_or("", |k| k.label(Lang::Vi));
         let what: String = d.subject.as_deref().or(d.message_body.as_deref()).unwrap_or("").chars().take(200).collect();
         let url = d.document_id.map_or_else(|| "/notifications".to_string(), |id| format!("/documents/{id}"));
-        let payload = serde_json::json!({ "title": kind, "body": what, "url": url, "id": d.notification_id }).to_string();
+        let payload =
+            serde_json::json!({ "title": kind, "body": what, "url": url, "id": d.notification_id }).to_string();
         let urgency = if d.urgent { Urgency::High } else { Urgency::Normal };
         let (mut sent, mut transient, mut last) = (0, 0, String::new());
         for s in subs {

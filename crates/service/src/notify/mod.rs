@@ -165,7 +165,7 @@ impl Services {
     /// Marks one of the caller's notifications read (404 when it is not theirs). Reading is the
     /// person's own bookkeeping, like "last seen": it writes no audit entry.
     pub async fn mark_notification_read(&self, caller: &Caller, id: i64) -> AppResult<()> {
-        crate::documents::require(caller, Scope::DocumentsRead)?;
+        crate::documents::require(caller, Scope::DocumentsWrite)?;
         let mut tx = self.store.begin().await?;
         if !ndb::mark_read(&mut tx, caller.actor.user_id, id, now_ms()).await? {
             return Err(AppError::NotFound);
@@ -175,7 +175,7 @@ impl Services {
 
     /// Marks every notification of the caller read; returns how many were unread.
     pub async fn mark_all_notifications_read(&self, caller: &Caller) -> AppResult<u64> {
-        crate::documents::require(caller, Scope::DocumentsRead)?;
+        crate::documents::require(caller, Scope::DocumentsWrite)?;
         let mut tx = self.store.begin().await?;
         let n = ndb::mark_all_read(&mut tx, caller.actor.user_id, now_ms()).await?;
         crate::commit(tx).await?;

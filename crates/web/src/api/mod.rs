@@ -3,10 +3,11 @@
 
 pub(crate) mod documents;
 mod handlers;
+pub(crate) mod notifications;
 pub(crate) mod signatures;
 mod types;
 
-use axum::routing::{delete, get, patch, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::{Json, Router};
 use egov_domain::authz::Scope;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -148,6 +149,14 @@ api_routes! {
     post "/case-files/{id}/documents" DOCS_WRITE => documents::add_to_case_file;
     post "/case-files/{id}/status" DOCS_WRITE => documents::case_file_status;
     get "/people/reachable" DOCS_READ => documents::reachable;
+    get "/notifications" DOCS_READ => notifications::list;
+    post "/notifications/read-all" DOCS_WRITE => notifications::read_all;
+    post "/notifications/{id}/read" DOCS_WRITE => notifications::read;
+    get "/me/notification-preferences" PROFILE => notifications::get_preferences;
+    put "/me/notification-preferences" PROFILE => notifications::put_preferences;
+    post "/me/push-subscriptions" PROFILE => notifications::subscribe;
+    delete "/me/push-subscriptions/{id}" PROFILE => notifications::unsubscribe;
+    get "/push/key" PROFILE => notifications::push_key;
 }
 
 async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
@@ -199,6 +208,8 @@ impl Modify for Security {
         signatures::check_pdf, signatures::recheck_file, documents::saved_searches, documents::save_search,
         documents::delete_saved_search, documents::export_package, documents::import_package, documents::exchange_push,
         documents::outbox, documents::outbox_package,
+        notifications::list, notifications::read, notifications::read_all, notifications::get_preferences,
+        notifications::put_preferences, notifications::subscribe, notifications::unsubscribe, notifications::push_key,
     ),
     modifiers(&Security, &CommonResponses),
     security(("token" = []), ("session" = [])),
@@ -210,7 +221,8 @@ impl Modify for Security {
          (name = "drafts", description = "Outgoing documents: drafts, consultation, approval, issue"),
          (name = "case files", description = "Case files (hồ sơ công việc)"),
          (name = "signatures", description = "Digital signatures: keys, signing, checking PDF signatures"),
-         (name = "exchange", description = "edXML packages between agencies"))
+         (name = "exchange", description = "edXML packages between agencies"),
+         (name = "notifications", description = "Notifications, their channels and each person's choices"))
 )]
 pub(crate) struct ApiDoc;
 

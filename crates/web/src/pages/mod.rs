@@ -3,6 +3,7 @@
 mod admin;
 mod documents;
 mod form;
+mod notifications;
 mod profile;
 mod records;
 
@@ -44,6 +45,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/lang", post(set_lang))
         .merge(admin::routes())
         .merge(documents::routes())
+        .merge(notifications::routes())
         .merge(profile::routes())
         .merge(records::routes())
         .layer(axum::middleware::from_fn_with_state(state, page_layer))

@@ -1,0 +1,304 @@
+//! Notifications through the real server: an event that puts something in a person's inbox
+//! notifies them in the same transaction — in their list and unread count, and at once in an
+//! open browser stream (`/events`), also when the stream is held by another server process on
+//! the same PostgreSQL database; resuming a stream; choices and their bad input.
+
+mod common;
+mod support;
+
+use std::time::Duration;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use support::{incoming_fields, sign_in, ApiUser};
+
+/// An open event stream and what was read of it.
+struct Stream {
+    res: reqwest::Response,
+    buf: String,
+}
+
+impl Stream {
+    /// Opens `/events` for a signed-in browser client, optionally resuming after `last`.
+    async fn open(app: &TestApp, client: &reqwest::Client, last: Option<&str>) -> Stream {
+        let mut req = client.get(app.url("/events")).timeout(Duration::from_secs(3600));
+        if let Some(l) = last {
+            req = req.header("Last-Event-ID", l);
+        }
+        let res = req.send().await.expect("open /events");
+        assert_eq!(res.status(), StatusCode::OK);
+        let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert!(ct.starts_with("text/event-stream"), "{ct}");
+        Stream { res, buf: String::new() }
+    }
+
+    /// The next event named `name` (others are skipped), as (id, data), within `wait`.
+    async fn next(&mut self, name: &str, wait: Duration) -> Option<(Option<String>, Value)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let (mut event, mut id, mut data) = ("message".to_string(), None, String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().to_string());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if event == name {
+                    return Some((id, serde_json::from_str(&data).unwrap_or(Value::Null)));
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.res.chunk()).await.ok()?.expect("stream read")?;
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+async fn register(clerk: &ApiUser, number: &str, urgency: &str) -> i64 {
+    let fields = incoming_fields(&[("number_notation", number), ("urgency", urgency)]);
+    let (status, reg) = clerk.post_multipart("/api/v1/documents/incoming", &fields, &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    reg["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn presenting_a_document_notifies_the_leader_in_the_list_the_count_and_an_open_page() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let specialist = ApiUser::sign_in(&app, "chuyenvien").await;
+    let browser = app.client();
+    let csrf = sign_in(&app, &browser, "lanhdao", common::DEMO_PASSWORD).await;
+
+    let (_, before) = leader.get("/api/v1/notifications").await;
+    let unread_before = before["unread"].as_i64().expect("unread");
+    let mut stream = Stream::open(&app, &browser, None).await;
+    let (_, counts) = stream.next("counts", Duration::from_secs(10)).await.expect("counts first");
+    assert_eq!(counts["unread"].as_i64(), Some(unread_before), "{counts}");
+
+    let doc = register(&clerk, "77/QĐ-STC", "flash").await;
+    let (status, err) =
+        clerk.post(&format!("/api/v1/documents/{doc}/present"), json!({ "leaders": [leader.user_id] })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{err}");
+
+    // At once in the open page, without a reload.
+    let (id, n) = stream.next("notification", Duration::from_secs(10)).await.expect("a notification arrives");
+    assert_eq!(n["kind"], "present", "{n}");
+    assert_eq!(n["label"], "Văn bản trình tôi");
+    assert!(n["text"].as_str().unwrap_or("").contains("77/QĐ-STC"), "{n}");
+    assert_eq!(n["urgent"], true, "Hỏa tốc breaks through quiet hours");
+    let id: i64 = id.expect("event id").parse().expect("numeric id");
+
+    // In the list, unread, counted; nobody else sees it or can mark it.
+    let (_, list) = leader.get("/api/v1/notifications?unread=true").await;
+    assert_eq!(list["unread"].as_i64(), Some(unread_before + 1), "{list}");
+    let first = &list["items"][0];
+    assert_eq!((first["id"].as_i64(), first["document_id"].as_i64()), (Some(id), Some(doc)), "{list}");
+    assert_eq!(first["read"], false);
+    let (_, theirs) = specialist.get("/api/v1/notifications").await;
+    assert!(theirs["items"].as_array().expect("items").iter().all(|i| i["id"].as_i64() != Some(id)), "{theirs}");
+    assert_eq!(specialist.post(&format!("/api/v1/notifications/{id}/read"), json!({})).await.0, StatusCode::NOT_FOUND);
+
+    // The header counts it on every page, and the centre lists it.
+    let home = browser.get(app.url("/")).send().await.expect("home").text().await.expect("html");
+    assert!(home.contains(&format!("id=\"count-unread\" aria-label=\"{} ", unread_before + 1)), "header count");
+    let centre = browser.get(app.url("/notifications")).send().await.expect("centre").text().await.expect("html");
+    assert!(centre.contains("77/QĐ-STC") && centre.contains(&format!("/notifications/{id}/open")), "centre lists it");
+
+    // Opening it from the centre marks it read and goes to the document.
+    let res = browser
+        .post(app.url(&format!("/notifications/{id}/open")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], format!("/documents/{doc}").as_str());
+    let (_, after) = leader.get("/api/v1/notifications").await;
+    assert_eq!(after["unread"].as_i64(), Some(unread_before), "{after}");
+    assert_eq!(after["items"][0]["read"], true);
+
+    // A message reaches its recipient the same way.
+    let (status, m) = clerk
+        .post_multipart(
+            "/api/v1/messages",
+            &[("users", &leader.user_id.to_string()), ("body", "Mời họp lúc 14 giờ")],
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let (_, n) = stream.next("notification", Duration::from_secs(10)).await.expect("the message arrives");
+    assert_eq!(n["kind"], "message");
+    assert_eq!(n["text"], "Mời họp lúc 14 giờ");
+
+    let (status, all) = leader.post("/api/v1/notifications/read-all", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(leader.get("/api/v1/notifications").await.1["unread"], 0);
+}
+
+#[tokio::test]
+async fn a_resumed_stream_sends_only_the_persons_own_newer_notifications() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let d1 = register(&clerk, "81/QĐ-STC", "normal").await;
+    let d2 = register(&clerk, "82/QĐ-STC", "normal").await;
+    for d in [d1, d2] {
+        let (status, _) =
+            clerk.post(&format!("/api/v1/documents/{d}/present"), json!({ "leaders": [leader.user_id] })).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let (_, list) = leader.get("/api/v1/notifications").await;
+    let ids: Vec<i64> = list["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_i64()).collect();
+    let (newest, older) = (ids[0], ids[1]);
+
+    // Resuming after the older one gives exactly the newer one.
+    let browser = app.client();
+    sign_in(&app, &browser, "lanhdao", common::DEMO_PASSWORD).await;
+    let mut s = Stream::open(&app, &browser, Some(&older.to_string())).await;
+    let (id, n) = s.next("notification", Duration::from_secs(10)).await.expect("caught up");
+    assert_eq!(id.as_deref(), Some(newest.to_string().as_str()));
+    assert!(n["text"].as_str().unwrap_or("").contains("82/QĐ-STC"), "{n}");
+
+    // The clerk resuming from 0 (a forged id) sees none of the leader's notifications.
+    let other = app.client();
+    sign_in(&app, &other, "vanthu", common::DEMO_PASSWORD).await;
+    let mut s = Stream::open(&app, &other, Some("0")).await;
+    while let Some((_, n)) = s.next("notification", Duration::from_secs(2)).await {
+        assert_ne!(n["id"].as_i64(), Some(newest), "another person's notification leaked");
+        assert_ne!(n["id"].as_i64(), Some(older), "another person's notification leaked");
+    }
+    // Not a number: a fresh stream, not an error.
+    let mut s = Stream::open(&app, &other, Some("abc")).await;
+    assert!(s.next("counts", Duration::from_secs(10)).await.is_some());
+}
+
+#[tokio::test]
+async fn an_event_committed_through_one_process_reaches_a_stream_held_by_another() {
+    let app = TestApp::spawn().await;
+    if app.engine != egov_storage::Engine::Postgres {
+        // One SQLite file is served by one process; the suite runs this on PostgreSQL.
+        eprintln!("two processes on one database: PostgreSQL only");
+        return;
+    }
+    app.seed_demo().await;
+    let beside = app.spawn_beside().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader_id = ApiUser::sign_in(&app, "lanhdao").await.user_id;
+    let browser = beside.client();
+    sign_in(&beside, &browser, "lanhdao", common::DEMO_PASSWORD).await;
+    let mut stream = Stream::open(&beside, &browser, None).await;
+    stream.next("counts", Duration::from_secs(10)).await.expect("counts");
+    // Give the second process's LISTEN connection a moment to be established.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let doc = register(&clerk, "91/QĐ-STC", "normal").await;
+    let (status, _) = clerk.post(&format!("/api/v1/documents/{doc}/present"), json!({ "leaders": [leader_id] })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, n) = stream.next("notification", Duration::from_secs(10)).await.expect("reaches the other process");
+    assert_eq!(n["kind"], "present");
+    assert!(n["text"].as_str().unwrap_or("").contains("91/QĐ-STC"), "{n}");
+}
+
+#[tokio::test]
+async fn choices_are_checked_stored_and_audited() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let browser = app.client();
+    let csrf = sign_in(&app, &browser, "chuyenvien", common::DEMO_PASSWORD).await;
+    let token = support::token(&app, &browser, &csrf, &["profile"]).await;
+    let http = app.client();
+    let put =
+        |body: Value| http.put(app.url("/api/v1/me/notification-preferences")).bearer_auth(&token).json(&body).send();
+    let field_codes = |v: &Value| -> Vec<(String, String)> {
+        v["error"]["fields"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| (f["field"].as_str().unwrap_or("").into(), f["code"].as_str().unwrap_or("").into()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+
+    let bad = [
+        (
+            json!({ "choices": [{ "kind": "gossip", "channel": "mail", "mode": "now" }], "digest_hour": 7 }),
+            ("kind", "unknown_event"),
+        ),
+        (
+            json!({ "choices": [{ "kind": "present", "channel": "push", "mode": "digest" }], "digest_hour": 7 }),
+            ("mode", "digest_mail_only"),
+        ),
+        (
+            json!({ "choices": [{ "kind": "present", "channel": "fax", "mode": "now" }], "digest_hour": 7 }),
+            ("channel", "unknown_channel"),
+        ),
+        (json!({ "choices": [], "digest_hour": 24 }), ("digest_hour", "hour_out_of_range")),
+        (json!({ "choices": [], "digest_hour": 7, "quiet_from": 22 }), ("quiet_to", "both_or_neither")),
+    ];
+    for (body, (field, code)) in bad {
+        let res = put(body.clone()).await.expect("PUT");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let err: Value = res.json().await.expect("json");
+        assert!(field_codes(&err).contains(&(field.into(), code.into())), "{body} → {err}");
+    }
+
+    let res = put(json!({
+        "choices": [{ "kind": "assignment", "channel": "mail", "mode": "off" }, { "kind": "message", "channel": "mail", "mode": "now" }],
+        "digest_hour": 16, "quiet_from": 22, "quiet_to": 6
+    }))
+    .await
+    .expect("PUT");
+    assert_eq!(res.status(), StatusCode::OK);
+    let p: Value = res.json().await.expect("json");
+    let mode = |kind: &str, channel: &str| {
+        p["choices"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["kind"] == kind && c["channel"] == channel))
+            .map(|c| c["mode"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(mode("assignment", "mail").as_deref(), Some("off"));
+    assert_eq!(mode("message", "mail").as_deref(), Some("now"));
+    assert_eq!(mode("approve", "mail").as_deref(), Some("now"), "defaults stay");
+    assert_eq!(mode("inform", "mail").as_deref(), Some("digest"), "defaults stay");
+    assert_eq!(
+        (p["digest_hour"].as_i64(), p["quiet_from"].as_i64(), p["quiet_to"].as_i64()),
+        (Some(16), Some(22), Some(6))
+    );
+
+    // A token with only the documents scopes may not change them.
+    let docs = support::token(&app, &browser, &csrf, &["documents:read"]).await;
+    let res = http
+        .put(app.url("/api/v1/me/notification-preferences"))
+        .bearer_auth(&docs)
+        .json(&json!({ "choices": [], "digest_hour": 7 }))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Web Push is off on this server: a subscription is refused on its field.
+    let res = http
+        .post(app.url("/api/v1/me/push-subscriptions"))
+        .bearer_auth(&token)
+        .json(&json!({ "endpoint": "https://push.example/x", "keys": { "p256dh": "AAAA", "auth": "BBBB" } }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let mut c = app.store.read().await.expect("read");
+    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'notification.preferences'")
+        .fetch_one(&mut *c)
+        .await
+        .expect("count");
+    assert_eq!(audited, 1, "the one accepted change is audited, the refused ones are not");
+}
