@@ -26,10 +26,13 @@ pub enum LiveEvent {
 /// How many events wait for a slow stream before it is told to resync instead.
 const STREAM_QUEUE: usize = 16;
 
+/// One open stream: its number and its queue.
+type StreamEntry = (u64, mpsc::Sender<LiveEvent>);
+
 /// The streams open in this process, by person.
 #[derive(Debug, Default)]
 pub struct Live {
-    streams: Mutex<HashMap<i64, Vec<(u64, mpsc::Sender<LiveEvent>)>>>,
+    streams: Mutex<HashMap<i64, Vec<StreamEntry>>>,
     next: AtomicU64,
 }
 

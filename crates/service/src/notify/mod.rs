@@ -22,11 +22,14 @@ pub struct NotificationPage {
     pub next_before: Option<i64>,
 }
 
+/// One kind: whether it is mandatory, and its mode on the page, by e-mail and by push.
+pub type KindChoices = (EventKind, bool, [(Channel, Mode); 3]);
+
 /// A person's choices: the mode per kind and channel (with whether an administrator made the
 /// kind mandatory), and the timing.
 #[derive(Clone, Debug)]
 pub struct Preferences {
-    pub rows: Vec<(EventKind, bool, [(Channel, Mode); 3])>,
+    pub rows: Vec<KindChoices>,
     pub timing: Timing,
 }
 
