@@ -3,6 +3,7 @@
 //! and issued document and case files.
 
 mod common;
+mod support;
 
 use common::TestApp;
 use egov_service::Caller;
@@ -68,4 +69,60 @@ async fn the_demo_has_signed_issued_documents_and_case_files() {
     let issued = extract.lines.iter().find(|l| l.document.status == "issued").expect("an issued document");
     let detail = app.services.document(&clerk, issued.document.id).await.expect("document");
     assert!(!detail.signatures.is_empty(), "the issued document's file is signed");
+}
+
+/// The numbers of the home dashboard, as (what, list link, count), read from the page.
+fn dashboard_counts(html: &str) -> Vec<(String, String, i64)> {
+    html.split("<li><a href=\"")
+        .skip(1)
+        .filter(|part| part.contains("data-count="))
+        .filter_map(|part| {
+            let href = part.split('"').next()?.replace("&amp;", "&");
+            let key = part.split("data-count=\"").nth(1)?.split('"').next()?.to_string();
+            let num = part.split("<strong class=\"num\">").nth(1)?.split('<').next()?.trim().parse().ok()?;
+            Some((key, href, num))
+        })
+        .collect()
+}
+
+/// The total an inbox page states ("… trong tổng số N").
+fn inbox_total(html: &str) -> Option<i64> {
+    html.split("trong tổng số ").nth(1)?.split('<').next()?.trim().parse().ok()
+}
+
+#[tokio::test]
+async fn each_demo_roles_dashboard_shows_counts_that_match_the_lists_they_link_to() {
+    let app = seeded().await;
+    for (username, nonzero) in [
+        ("lanhdao", &["/inbox", "/notifications?unread=1"][..]),
+        ("truongphong", &["/inbox", "/notifications?unread=1"][..]),
+        ("chuyenvien", &["/inbox", "/inbox?due=overdue", "/notifications?unread=1"][..]),
+        ("vanthu", &["/inbox", "/notifications?unread=1"][..]),
+    ] {
+        let client = app.client();
+        support::sign_in(&app, &client, username, common::DEMO_PASSWORD).await;
+        let home = support::page(&app, &client, "/").await;
+        let counts = dashboard_counts(&home);
+        assert!(counts.len() >= 4, "{username}: {counts:?}");
+        for want in nonzero {
+            let n = counts.iter().find(|(_, h, _)| h == want).map(|c| c.2);
+            assert!(n.is_some_and(|n| n > 0), "{username}: {want} shows {n:?}");
+        }
+        for (key, href, n) in &counts {
+            let list = support::page(&app, &client, href).await;
+            if key == "dash.to_register" {
+                let clerk = caller(&app, username).await;
+                let queue = app.services.to_register(&clerk).await.expect("queue").len() as i64;
+                assert_eq!(*n, queue, "{username}: arrivals to register");
+            } else if href.starts_with("/inbox") {
+                if *n > 0 {
+                    assert_eq!(inbox_total(&list), Some(*n), "{username}: {href} says {n} on the dashboard");
+                }
+            } else if href.starts_with("/notifications") {
+                let unread =
+                    list.split("Chưa đọc: ").nth(1).and_then(|t| t.split('<').next()?.trim().parse::<i64>().ok());
+                assert_eq!(unread, Some(*n), "{username}: {href}");
+            }
+        }
+    }
 }

@@ -302,3 +302,106 @@ async fn choices_are_checked_stored_and_audited() {
         .expect("count");
     assert_eq!(audited, 1, "the one accepted change is audited, the refused ones are not");
 }
+
+#[tokio::test]
+async fn the_page_asked_for_is_kept_through_sign_in_and_unknown_addresses_get_egovs_own_page() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let client = app.client();
+    let res = client.get(app.url("/notifications?unread=1")).send().await.expect("GET");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().expect("location").to_string();
+    assert_eq!(to, "/signin?return_to=%2Fnotifications%3Funread%3D1");
+    let signin = support::page(&app, &client, &to).await;
+    assert!(signin.contains("name=\"return_to\" value=\"/notifications?unread=1\""), "kept in the form");
+    let csrf = support::csrf_of(&signin);
+    let sign = |return_to: &'static str| {
+        let client = client.clone();
+        let csrf = csrf.clone();
+        let url = app.url("/signin");
+        async move {
+            client
+                .post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("username", "lanhdao"),
+                    ("password", common::DEMO_PASSWORD),
+                    ("return_to", return_to),
+                ])
+                .send()
+                .await
+                .expect("POST /signin")
+        }
+    };
+    let res = sign("/notifications?unread=1").await;
+    assert_eq!(res.headers()["location"], "/notifications?unread=1");
+    // Off-site targets are dropped: sign-in goes home.
+    for evil in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+        let other = app.client();
+        let csrf = support::csrf_of(&support::page(&app, &other, "/signin").await);
+        let res = other
+            .post(app.url("/signin"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", "lanhdao"),
+                ("password", common::DEMO_PASSWORD),
+                ("return_to", evil),
+            ])
+            .send()
+            .await
+            .expect("POST /signin");
+        assert_eq!(res.headers()["location"], "/", "{evil}");
+    }
+
+    let res = client.get(app.url("/khong-co-trang-nay")).send().await.expect("GET");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("Không tìm thấy nội dung yêu cầu."), "{html}");
+    assert!(html.contains("<html lang=\"vi\""), "egov's own page");
+}
+
+#[tokio::test]
+async fn the_choices_page_saves_and_shows_errors_in_vietnamese() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let client = app.client();
+    let csrf = sign_in(&app, &client, "chuyenvien", common::DEMO_PASSWORD).await;
+    let page = support::page(&app, &client, "/profile/notifications").await;
+    assert!(
+        page.contains("name=\"assignment.mail\"") && page.contains("Gộp hằng ngày"),
+        "a choice per kind and channel"
+    );
+    let res = support::post_form(
+        &app,
+        &client,
+        "/profile/notifications",
+        &csrf,
+        &[("assignment.mail", "off"), ("digest_hour", "7"), ("quiet_from", "22"), ("quiet_to", "")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("Giờ yên lặng cần cả giờ bắt đầu và giờ kết thúc."), "the error, in Vietnamese");
+    let res = support::post_form(
+        &app,
+        &client,
+        "/profile/notifications",
+        &csrf,
+        &[("assignment.mail", "off"), ("message.push", "digest"), ("digest_hour", "7")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "a digest is for e-mail only");
+    let res = support::post_form(
+        &app,
+        &client,
+        "/profile/notifications",
+        &csrf,
+        &[("assignment.mail", "off"), ("digest_hour", "16"), ("quiet_from", "22"), ("quiet_to", "6")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = support::page(&app, &client, "/profile/notifications").await;
+    let cell = page.split("name=\"assignment.mail\"").nth(1).and_then(|s| s.split("</select>").next()).unwrap_or("");
+    assert!(cell.contains("value=\"off\" selected"), "{cell}");
+    assert!(page.contains("<option value=\"16\" selected>"), "digest hour kept");
+}

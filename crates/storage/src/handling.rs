@@ -375,10 +375,12 @@ pub async fn inbox(
     done: bool,
     before_id: Option<i64>,
     limit: u32,
+    due: Option<(&str, &str)>,
 ) -> Result<Vec<InboxRow>> {
     let state = if done { "i.done_at IS NOT NULL" } else { "i.done_at IS NULL" };
+    let due_sql = if due.is_some() { " AND d.deadline >= $4 AND d.deadline < $5" } else { "" };
     let (agg, arr) = engine.json_array_functions();
-    let json: Option<String> = sqlx::query_scalar(&format!(
+    let sql = format!(
         "SELECT CAST({agg}({arr}(t.id, t.kind, t.document_id, t.message_id, t.ref_id, t.from_name, t.note, t.created_at, \
          t.read_at, t.done_at, t.subject, t.number_notation, t.book_number, t.direction, t.doc_status, t.urgency, \
          t.secrecy, t.deadline, t.message_body)) AS TEXT) FROM (\
@@ -387,13 +389,13 @@ pub async fn inbox(
          d.urgency, d.secrecy, d.deadline, m.body AS message_body FROM inbox_items i \
          LEFT JOIN documents d ON d.id = i.document_id LEFT JOIN users u ON u.id = i.from_user_id \
          LEFT JOIN messages m ON m.id = i.message_id \
-         WHERE i.user_id = $1 AND {state} AND i.id < $2 ORDER BY i.id DESC LIMIT $3) t"
-    ))
-    .bind(user_id)
-    .bind(before_id.unwrap_or(i64::MAX))
-    .bind(i64::from(limit))
-    .fetch_one(c)
-    .await?;
+         WHERE i.user_id = $1 AND {state} AND i.id < $2{due_sql} ORDER BY i.id DESC LIMIT $3) t"
+    );
+    let mut query = sqlx::query_scalar(&sql).bind(user_id).bind(before_id.unwrap_or(i64::MAX)).bind(i64::from(limit));
+    if let Some((from, to)) = due {
+        query = query.bind(from).bind(to);
+    }
+    let json: Option<String> = query.fetch_one(c).await?;
     let rows: Vec<serde_json::Value> = match json {
         Some(j) => serde_json::from_str(&j).map_err(|e| crate::StorageError::Sql(sqlx::Error::Decode(Box::new(e))))?,
         None => Vec::new(),
@@ -429,6 +431,20 @@ fn inbox_row(v: &serde_json::Value) -> Option<InboxRow> {
         deadline: text(17),
         message_body: text(18),
     })
+}
+
+/// Number of a person's open items about documents due in `[from, to)` (ISO dates), capped at `cap`.
+pub async fn open_due_count(c: &mut AnyConnection, user_id: i64, from: &str, to: &str, cap: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM inbox_items i JOIN documents d ON d.id = i.document_id \
+         WHERE i.user_id = $1 AND i.done_at IS NULL AND d.deadline >= $2 AND d.deadline < $3 LIMIT $4) t",
+    )
+    .bind(user_id)
+    .bind(from)
+    .bind(to)
+    .bind(cap)
+    .fetch_one(c)
+    .await?)
 }
 
 /// Number of open items in a person's inbox, capped at `cap`.

@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/static/live.js", get(live_script))
         .route("/sw.js", get(service_worker))
+        .fallback(page_not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(limit))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -129,6 +130,12 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }
+}
+
+/// egov's own "not found" page, in the visitor's language, for any unknown address.
+async fn page_not_found(jar: axum_extra::extract::cookie::CookieJar) -> error::PageError {
+    let lang = jar.get(session::LANG_COOKIE).and_then(|c| egov_domain::Lang::parse(c.value())).unwrap_or_default();
+    error::PageError { err: egov_service::AppError::NotFound, lang }
 }
 
 async fn live_script() -> impl IntoResponse {

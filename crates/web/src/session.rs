@@ -179,14 +179,14 @@ fn detour(s: &SessionInfo, path: &str) -> Option<&'static str> {
 /// Rejection of [`SignedIn`]: a redirect or an error page.
 #[derive(Debug)]
 pub(crate) enum SignInNeeded {
-    Redirect(&'static str),
+    Redirect(String),
     Error(PageError),
 }
 
 impl IntoResponse for SignInNeeded {
     fn into_response(self) -> Response {
         match self {
-            SignInNeeded::Redirect(to) => Redirect::to(to).into_response(),
+            SignInNeeded::Redirect(to) => Redirect::to(&to).into_response(),
             SignInNeeded::Error(e) => e.into_response(),
         }
     }
@@ -198,13 +198,25 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Visitor(ctx) = Visitor::from_request_parts(parts, state).await.map_err(SignInNeeded::Error)?;
         let Some(session) = ctx.session.clone() else {
-            return Err(SignInNeeded::Redirect("/signin"));
+            // A page asked for while signed out is where sign-in leads (GET only: a form
+            // posted with an expired session cannot be replayed).
+            let back = (parts.method == axum::http::Method::GET)
+                .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_string()))
+                .flatten()
+                .filter(|p| p != "/" && crate::pages::safe_return_path(p).is_some());
+            let to = match back {
+                Some(p) => {
+                    format!("/signin?return_to={}", form_urlencoded::byte_serialize(p.as_bytes()).collect::<String>())
+                }
+                None => "/signin".to_string(),
+            };
+            return Err(SignInNeeded::Redirect(to));
         };
         if let Some(to) = detour(&session, parts.uri.path()) {
-            return Err(SignInNeeded::Redirect(to));
+            return Err(SignInNeeded::Redirect(to.to_string()));
         }
         if session.stage != Stage::Full {
-            return Err(SignInNeeded::Redirect("/signin"));
+            return Err(SignInNeeded::Redirect("/signin".to_string()));
         }
         let caller = state
             .services
@@ -228,7 +240,7 @@ impl<S: Send + Sync> FromRequestParts<S> for HalfSignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Visitor(ctx) = Visitor::from_request_parts(parts, state).await.map_err(SignInNeeded::Error)?;
-        let session = ctx.session.clone().ok_or(SignInNeeded::Redirect("/signin"))?;
+        let session = ctx.session.clone().ok_or(SignInNeeded::Redirect("/signin".to_string()))?;
         Ok(HalfSignedIn { ctx, session })
     }
 }

@@ -20,6 +20,35 @@ pub struct SendInput<'a> {
     pub document_id: Option<i64>,
 }
 
+/// A deadline window of the inbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// Deadline before today.
+    Overdue,
+    /// Deadline today or in the six days after.
+    ThisWeek,
+}
+
+impl Due {
+    /// Parses `overdue` or `week`.
+    pub fn parse(s: &str) -> Option<Due> {
+        match s {
+            "overdue" => Some(Due::Overdue),
+            "week" => Some(Due::ThisWeek),
+            _ => None,
+        }
+    }
+
+    /// The `[from, to)` ISO dates of the window.
+    fn window(self) -> (String, String) {
+        let today = super::today();
+        match self {
+            Due::Overdue => ("0000-01-01".into(), today.to_string()),
+            Due::ThisWeek => (today.to_string(), today.saturating_add(jiff::Span::new().days(7)).to_string()),
+        }
+    }
+}
+
 impl Services {
     /// Sends a message (with files and/or a document) to people and units of the caller's
     /// agencies; returns the message id. Secret documents cannot be sent this way.
@@ -170,8 +199,41 @@ impl Services {
     ) -> AppResult<Vec<hdb::InboxRow>> {
         require(caller, Scope::DocumentsRead)?;
         let mut conn = self.store.read().await?;
-        Ok(hdb::inbox(&mut conn, self.store.engine(), caller.actor.user_id, done, before_id, limit.clamp(1, 200))
+        Ok(hdb::inbox(&mut conn, self.store.engine(), caller.actor.user_id, done, before_id, limit.clamp(1, 200), None)
             .await?)
+    }
+
+    /// The caller's open items about documents due in a window: overdue (before today) or due
+    /// this week (today and the six days after), newest first.
+    pub async fn inbox_due(
+        &self,
+        caller: &Caller,
+        due: Due,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> AppResult<Vec<hdb::InboxRow>> {
+        require(caller, Scope::DocumentsRead)?;
+        let (from, to) = due.window();
+        let mut conn = self.store.read().await?;
+        let rows = hdb::inbox(
+            &mut conn,
+            self.store.engine(),
+            caller.actor.user_id,
+            false,
+            before_id,
+            limit.clamp(1, 200),
+            Some((&from, &to)),
+        )
+        .await?;
+        Ok(rows)
+    }
+
+    /// How many open items of the caller are overdue, or due this week (capped at 1000).
+    pub async fn inbox_due_count(&self, caller: &Caller, due: Due) -> AppResult<i64> {
+        require(caller, Scope::DocumentsRead)?;
+        let (from, to) = due.window();
+        let mut conn = self.store.read().await?;
+        Ok(hdb::open_due_count(&mut conn, caller.actor.user_id, &from, &to, 1000).await?)
     }
 
     /// Number of open items in the caller's inbox (capped at 1000).

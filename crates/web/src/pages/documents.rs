@@ -65,24 +65,61 @@ struct InboxPage {
     done: bool,
     today: jiff::civil::Date,
     waiting: usize,
+    /// Open items in all (the open tab only).
+    total: Option<i64>,
+    /// The cursor of the next page.
+    next: Option<i64>,
+    /// Shown from this position (1-based) on this page.
+    first: usize,
+    /// The deadline filter (`overdue`, `week`) or "".
+    due: String,
 }
 
 #[derive(Deserialize)]
 struct InboxQuery {
     done: Option<String>,
     notice: Option<String>,
+    /// Items older than this id (the next page).
+    before: Option<i64>,
+    /// How many items the pages before this one showed (for "31–60 of 151").
+    #[serde(default)]
+    shown: Option<usize>,
+    /// `overdue` or `week`: only open items about documents due then.
+    due: Option<String>,
 }
 
 async fn inbox(State(st): State<AppState>, s: SignedIn, Query(q): Query<InboxQuery>) -> Result<Response, PageError> {
     let done = q.done.is_some();
-    let items = st.services.inbox(&s.caller, done, None, INBOX_PAGE).await.map_err(fail(&s))?;
+    let due = match q.due.as_deref().filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(egov_service::documents::sending::Due::parse(d).ok_or_else(|| PageError {
+            err: AppError::invalid("due", "unknown_due", "Bộ lọc hạn xử lý không hợp lệ.", "Unknown deadline filter."),
+            lang: s.ctx.lang,
+        })?),
+    };
+    let mut items = match due {
+        Some(d) => st.services.inbox_due(&s.caller, d, q.before, INBOX_PAGE + 1).await,
+        None => st.services.inbox(&s.caller, done, q.before, INBOX_PAGE + 1).await,
+    }
+    .map_err(fail(&s))?;
+    let next = (items.len() > INBOX_PAGE as usize).then(|| {
+        items.truncate(INBOX_PAGE as usize);
+        items.last().map(|i| i.id)
+    });
+    let total = match due {
+        Some(d) => Some(st.services.inbox_due_count(&s.caller, d).await.map_err(fail(&s))?),
+        None => (!done).then_some(s.counts.1),
+    };
+    let due = q.due.clone().filter(|_| due.is_some()).unwrap_or_default();
+    let first = q.shown.unwrap_or(0).min(1_000_000) + 1;
     let waiting = if s.caller.actor.has_role(egov_domain::Role::Clerk) {
         st.services.to_register(&s.caller).await.map_err(fail(&s))?.len()
     } else {
         0
     };
     let ctx = super::ctx_with_notice(&s, "inbox.title", q.notice.as_deref());
-    render(&InboxPage { ctx, items, done, today: today(), waiting }, s.ctx.lang)
+    let next = next.flatten();
+    render(&InboxPage { ctx, items, done, today: today(), waiting, total, next, first, due }, s.ctx.lang)
 }
 
 #[derive(Template)]

@@ -4,6 +4,7 @@ mod admin;
 mod documents;
 mod form;
 mod notifications;
+mod notify_prefs;
 mod profile;
 mod records;
 
@@ -46,6 +47,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(documents::routes())
         .merge(notifications::routes())
+        .merge(notify_prefs::routes())
         .merge(profile::routes())
         .merge(records::routes())
         .layer(axum::middleware::from_fn_with_state(state, page_layer))
@@ -56,17 +58,35 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
 struct SigninPage {
     ctx: Ctx,
     username: String,
+    /// The page to go to after signing in (a checked path on this site), or "".
+    return_to: String,
     errors: FormErrors,
     message: Option<String>,
 }
 
-async fn signin_page(Visitor(v): Visitor) -> Result<Response, PageError> {
+#[derive(Deserialize)]
+struct ReturnQuery {
+    return_to: Option<String>,
+}
+
+/// A path on this site that sign-in may lead back to: a local path (`/documents/3?tab=1`),
+/// never another origin or anything a browser could read as one.
+pub(crate) fn safe_return_path(p: &str) -> Option<String> {
+    same_origin_path(p, None).filter(|p| p.len() <= 1000 && !p.starts_with("/signin") && !p.starts_with("/signout"))
+}
+
+async fn signin_page(
+    Visitor(v): Visitor,
+    axum::extract::Query(q): axum::extract::Query<ReturnQuery>,
+) -> Result<Response, PageError> {
+    let return_to = q.return_to.as_deref().and_then(safe_return_path).unwrap_or_default();
     if v.session.as_ref().is_some_and(|s| s.stage == Stage::Full) {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(if return_to.is_empty() { "/" } else { &return_to }).into_response());
     }
     render(
         &SigninPage {
             ctx: Ctx::anonymous(&v, "signin.title"),
+            return_to,
             username: String::new(),
             errors: FormErrors::default(),
             message: None,
@@ -81,6 +101,8 @@ struct SigninForm {
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    return_to: String,
 }
 
 async fn signin(
@@ -102,7 +124,12 @@ async fn signin(
                 Stage::Full if s.must_change_password => "/profile/password",
                 Stage::Full => "/",
             };
-            Ok((jar, Redirect::to(to)).into_response())
+            let back = safe_return_path(&f.return_to);
+            let to = match (s.stage, back) {
+                (Stage::Full, Some(p)) if !s.must_change_password => p,
+                _ => to.to_string(),
+            };
+            Ok((jar, Redirect::to(&to)).into_response())
         }
         Err(e @ (AppError::BadCredentials | AppError::Throttled { .. })) => {
             let status = if matches!(e, AppError::Throttled { .. }) {
@@ -112,6 +139,7 @@ async fn signin(
             };
             let page = SigninPage {
                 ctx: Ctx::anonymous(&v, "signin.title"),
+                return_to: safe_return_path(&f.return_to).unwrap_or_default(),
                 username: f.username.chars().take(64).collect(),
                 errors: FormErrors::default(),
                 message: Some(message(&e, v.lang)),
@@ -221,12 +249,32 @@ struct HomePage {
     agency_name: String,
     positions: Vec<PositionRow>,
     grants: Vec<GrantRow>,
+    /// (label key, count, the list it counts).
+    counts: Vec<(&'static str, i64, &'static str)>,
 }
 
 async fn home(State(state): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
     let positions = state.services.own_positions(&s.caller).await.map_err(|err| PageError { err, lang: s.ctx.lang })?;
     let grants = s.session.grants.clone();
+    let fail = |err| PageError { err, lang: s.ctx.lang };
+    use egov_service::documents::sending::Due;
+    let (unread, open) = s.counts;
+    let mut counts = vec![
+        ("dash.open", open, "/inbox"),
+        (
+            "dash.overdue",
+            state.services.inbox_due_count(&s.caller, Due::Overdue).await.map_err(fail)?,
+            "/inbox?due=overdue",
+        ),
+        ("dash.week", state.services.inbox_due_count(&s.caller, Due::ThisWeek).await.map_err(fail)?, "/inbox?due=week"),
+        ("dash.unread", unread, "/notifications?unread=1"),
+    ];
+    if s.caller.actor.has_role(egov_domain::Role::Clerk) {
+        let waiting = state.services.to_register(&s.caller).await.map_err(fail)?.len() as i64;
+        counts.push(("dash.to_register", waiting, "/inbox"));
+    }
     let page = HomePage {
+        counts,
         ctx: Ctx::signed_in(&s, "home.title"),
         full_name: s.session.full_name.clone(),
         agency_name: s.session.agency_name.clone(),
