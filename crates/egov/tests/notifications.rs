@@ -405,3 +405,64 @@ async fn the_choices_page_saves_and_shows_errors_in_vietnamese() {
     assert!(cell.contains("value=\"off\" selected"), "{cell}");
     assert!(page.contains("<option value=\"16\" selected>"), "digest hour kept");
 }
+
+#[tokio::test]
+async fn admin_pages_say_no_permission_and_document_pages_are_titled_by_the_document() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let doc = register(&clerk, "55/QĐ-STC", "normal").await;
+    let client = app.client();
+    sign_in(&app, &client, "vanthu", common::DEMO_PASSWORD).await;
+    for path in ["/admin/users", "/admin/agencies", "/admin/audit", "/admin/security"] {
+        let res = client.get(app.url(path)).send().await.expect("GET");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+        let html = res.text().await.expect("html");
+        assert!(html.contains("<html lang=\"vi\""), "{path}: egov's own page");
+    }
+    let page = support::page(&app, &client, &format!("/documents/{doc}")).await;
+    let title = page.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap_or("");
+    assert!(title.starts_with("55/QĐ-STC "), "{title}");
+    let inbox = support::page(&app, &client, "/inbox").await;
+    assert!(inbox.contains("<a href=\"/inbox\" aria-current=\"page\">"), "the current page is marked");
+    // An agency administrator still reaches the agency pages.
+    let admin = app.client();
+    sign_in(&app, &admin, "quantri.xa", common::DEMO_PASSWORD).await;
+    assert_eq!(admin.get(app.url("/admin/users")).send().await.expect("GET").status(), StatusCode::OK);
+    assert_eq!(admin.get(app.url("/admin/audit")).send().await.expect("GET").status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_assignees_inbox_shows_the_deadline_and_directive_given_to_them() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let head = ApiUser::sign_in(&app, "truongphong").await;
+    // The document's own deadline is far away; the leader gives the head an earlier one.
+    let fields = incoming_fields(&[("number_notation", "66/QĐ-STC"), ("deadline_days", "30")]);
+    let (status, reg) = clerk.post_multipart("/api/v1/documents/incoming", &fields, &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    let doc = reg["id"].as_i64().expect("id");
+    let (status, body) = leader
+        .post(
+            &format!("/api/v1/documents/{doc}/assign"),
+            json!({ "directive": "Phòng Tổng hợp tham mưu trước ngày họp", "lead": { "user": head.user_id }, "deadline_days": 2 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, d) = head.get(&format!("/api/v1/documents/{doc}")).await;
+    let doc_deadline = d["document"]["deadline"].as_str().expect("the document's deadline").to_string();
+    let (_, inbox) = head.get("/api/v1/inbox").await;
+    let item = inbox
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["document_id"] == doc && i["kind"] == "assignment"))
+        .unwrap_or_else(|| panic!("{inbox}"))
+        .clone();
+    assert_eq!(item["note"], "Phòng Tổng hợp tham mưu trước ngày họp", "{item}");
+    let mine = item["deadline"].as_str().expect("a deadline").to_string();
+    assert!(
+        doc_deadline.is_empty() || mine < doc_deadline,
+        "my deadline {mine} is the leader's, not the document's {doc_deadline}"
+    );
+}

@@ -363,6 +363,11 @@ pub async fn insert_inbox_item(c: &mut AnyConnection, i: &NewInboxItem<'_>, now:
     .await?)
 }
 
+/// The assignment an inbox item is about (its deadline and directive are the ones given to this
+/// person, which the list shows instead of the document's).
+const ASSIGNMENT_JOIN: &str = "LEFT JOIN assignments a ON a.id = i.ref_id \
+     AND i.kind IN ('present', 'assignment', 'inform', 'returned', 'finished')";
+
 /// A person's inbox, newest first: open items, or finished ones when `done` is true.
 ///
 /// The page comes back as one JSON array in one row: on SQLite every result row is a message
@@ -378,17 +383,22 @@ pub async fn inbox(
     due: Option<(&str, &str)>,
 ) -> Result<Vec<InboxRow>> {
     let state = if done { "i.done_at IS NOT NULL" } else { "i.done_at IS NULL" };
-    let due_sql = if due.is_some() { " AND d.deadline >= $4 AND d.deadline < $5" } else { "" };
+    let due_sql = if due.is_some() {
+        " AND COALESCE(a.deadline, d.deadline) >= $4 AND COALESCE(a.deadline, d.deadline) < $5"
+    } else {
+        ""
+    };
     let (agg, arr) = engine.json_array_functions();
     let sql = format!(
         "SELECT CAST({agg}({arr}(t.id, t.kind, t.document_id, t.message_id, t.ref_id, t.from_name, t.note, t.created_at, \
          t.read_at, t.done_at, t.subject, t.number_notation, t.book_number, t.direction, t.doc_status, t.urgency, \
          t.secrecy, t.deadline, t.message_body)) AS TEXT) FROM (\
-         SELECT i.id, i.kind, i.document_id, i.message_id, i.ref_id, u.full_name AS from_name, i.note, i.created_at, \
+         SELECT i.id, i.kind, i.document_id, i.message_id, i.ref_id, u.full_name AS from_name, \
+         COALESCE(i.note, a.directive) AS note, i.created_at, \
          i.read_at, i.done_at, d.subject, d.number_notation, d.book_number, d.direction, d.status AS doc_status, \
-         d.urgency, d.secrecy, d.deadline, m.body AS message_body FROM inbox_items i \
+         d.urgency, d.secrecy, COALESCE(a.deadline, d.deadline) AS deadline, m.body AS message_body FROM inbox_items i \
          LEFT JOIN documents d ON d.id = i.document_id LEFT JOIN users u ON u.id = i.from_user_id \
-         LEFT JOIN messages m ON m.id = i.message_id \
+         LEFT JOIN messages m ON m.id = i.message_id {ASSIGNMENT_JOIN} \
          WHERE i.user_id = $1 AND {state} AND i.id < $2{due_sql} ORDER BY i.id DESC LIMIT $3) t"
     );
     let mut query = sqlx::query_scalar(&sql).bind(user_id).bind(before_id.unwrap_or(i64::MAX)).bind(i64::from(limit));
@@ -435,10 +445,11 @@ fn inbox_row(v: &serde_json::Value) -> Option<InboxRow> {
 
 /// Number of a person's open items about documents due in `[from, to)` (ISO dates), capped at `cap`.
 pub async fn open_due_count(c: &mut AnyConnection, user_id: i64, from: &str, to: &str, cap: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM inbox_items i JOIN documents d ON d.id = i.document_id \
-         WHERE i.user_id = $1 AND i.done_at IS NULL AND d.deadline >= $2 AND d.deadline < $3 LIMIT $4) t",
-    )
+             {ASSIGNMENT_JOIN} WHERE i.user_id = $1 AND i.done_at IS NULL \
+             AND COALESCE(a.deadline, d.deadline) >= $2 AND COALESCE(a.deadline, d.deadline) < $3 LIMIT $4) t"
+    ))
     .bind(user_id)
     .bind(from)
     .bind(to)

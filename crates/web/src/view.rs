@@ -33,11 +33,13 @@ pub(crate) struct Ctx {
     pub notice: Option<String>,
     /// The page title key.
     pub title_key: &'static str,
+    /// What the page is about (a document's number and subject), put before the title.
+    pub title_detail: Option<String>,
 }
 
 impl Ctx {
     pub(crate) fn anonymous(ctx: &RequestContext, title_key: &'static str) -> Ctx {
-        Ctx { lang: ctx.lang, csrf: ctx.csrf.clone(), nav: None, notice: None, title_key }
+        Ctx { lang: ctx.lang, csrf: ctx.csrf.clone(), nav: None, notice: None, title_key, title_detail: None }
     }
 
     pub(crate) fn signed_in(s: &SignedIn, title_key: &'static str) -> Ctx {
@@ -55,7 +57,15 @@ impl Ctx {
             }),
             notice: None,
             title_key,
+            title_detail: None,
         }
+    }
+
+    /// With what the page is about in its title (`05/QĐ-UBND Quyết định … · Văn bản · egov`).
+    pub(crate) fn about(mut self, detail: String) -> Ctx {
+        let short: String = detail.chars().take(80).collect();
+        self.title_detail = Some(if detail.chars().count() > 80 { format!("{short}…") } else { short });
+        self
     }
 
     /// With a notice (by message key).
@@ -70,8 +80,31 @@ impl Ctx {
     }
 
     /// The page title.
-    pub(crate) fn title(&self) -> &'static str {
-        tr(self.lang, self.title_key)
+    pub(crate) fn title(&self) -> String {
+        match &self.title_detail {
+            Some(d) => format!("{d} · {}", tr(self.lang, self.title_key)),
+            None => tr(self.lang, self.title_key).to_string(),
+        }
+    }
+
+    /// Whether the navigation entry `path` is the page shown (marked `aria-current="page"`).
+    pub(crate) fn is_current(&self, path: &str) -> bool {
+        const PAGES: &[(&str, &str)] = &[
+            ("home.title", "/"),
+            ("inbox.title", "/inbox"),
+            ("notifications.title", "/notifications"),
+            ("search.title", "/search"),
+            ("books.title", "/books"),
+            ("message.title", "/messages/new"),
+            ("agencies.title", "/admin/agencies"),
+            ("users.title", "/admin/users"),
+            ("security.title", "/admin/security"),
+            ("audit.title", "/admin/audit"),
+            ("profile.title", "/profile"),
+            ("prefs.title", "/profile"),
+            ("password.title", "/profile"),
+        ];
+        PAGES.iter().any(|(key, p)| *key == self.title_key && *p == path)
     }
 
     /// `vi` or `en`, for `<html lang>`.

@@ -83,7 +83,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("message.send", "Gửi", "Send"),
     ("message.send_document", "Gửi văn bản này cho đồng nghiệp", "Send this document to colleagues"),
     ("message.with_document", "Kèm văn bản", "With the document"),
-    ("nav.case_files", "Hồ sơ", "Case files"),
+    ("nav.case_files", "Hồ sơ công việc", "Case files"),
     ("nav.send", "Gửi nhanh", "Send"),
     ("sig.sign", "Ký số", "Sign digitally"),
     ("sig.pin", "Mã PIN chữ ký số", "Signing PIN"),

@@ -47,6 +47,28 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/audit/verify", post(audit_verify))
 }
 
+/// Administration pages answer "no permission" (403, egov's own page) to anyone who administers
+/// nothing, instead of an empty page; the security and audit pages to anyone but a system
+/// administrator. Each service call still checks its own rights.
+pub(super) async fn admin_only(
+    s: SignedIn,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<Response, PageError> {
+    let actor = &s.caller.actor;
+    let system = actor.is_system_admin();
+    let path = req.uri().path();
+    let allowed = if path.starts_with("/admin/security") || path.starts_with("/admin/audit") {
+        system
+    } else {
+        system || actor.has_role(egov_domain::Role::AgencyAdmin)
+    };
+    if !allowed {
+        return Err(PageError { err: AppError::Forbidden, lang: s.ctx.lang });
+    }
+    Ok(next.run(req).await)
+}
+
 fn fail(s: &SignedIn) -> impl Fn(AppError) -> PageError + '_ {
     move |err| PageError { err, lang: s.ctx.lang }
 }

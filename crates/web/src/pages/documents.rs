@@ -601,6 +601,11 @@ async fn document_page(
     errors: FormErrors,
 ) -> Result<Response, PageError> {
     let d = st.services.document(&s.caller, id).await.map_err(fail(s))?;
+    let about = match &d.document.number_notation {
+        Some(n) => format!("{n} {}", d.document.subject),
+        None => d.document.subject.clone(),
+    };
+    let ctx = ctx.about(about);
     // The people picker costs a query over the agency: only fetch it when a form will use it.
     let can_assign = d.document.direction == "incoming"
         && ((d.reader_is_leader && matches!(d.document.status.as_str(), "registered" | "presented" | "in_progress"))

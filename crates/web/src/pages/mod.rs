@@ -44,13 +44,22 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/signout", post(signout))
         .route("/signout/everywhere", post(signout_everywhere))
         .route("/lang", post(set_lang))
-        .merge(admin::routes())
+        .merge(admin::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), admin_guard)))
         .merge(documents::routes())
         .merge(notifications::routes())
         .merge(notify_prefs::routes())
         .merge(profile::routes())
         .merge(records::routes())
         .layer(axum::middleware::from_fn_with_state(state, page_layer))
+}
+
+async fn admin_guard(
+    State(_): State<AppState>,
+    s: SignedIn,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<Response, PageError> {
+    admin::admin_only(s, req, next).await
 }
 
 #[derive(Template)]
