@@ -315,3 +315,57 @@ async fn a_leader_signs_an_approved_document_with_a_pin_and_sees_the_check() {
     shot(&phone, "22-signed-phone").await;
     phone.close().await.unwrap();
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn a_notification_arrives_in_an_open_page_without_reload() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile folder");
+    let phone = browser(&driver, 390, 844, profile.path()).await;
+    sign_in(&phone, &app, "lanhdao").await;
+    phone.goto(&app.url("/inbox")).await.expect("open inbox");
+    phone.wait().for_element(Locator::Css("h1")).await.expect("inbox");
+    // Mark the page: a reload would lose this.
+    phone.execute("document.body.setAttribute('data-loaded-once', '1'); return null;", vec![]).await.expect("mark");
+    let unread_before: i64 = phone
+        .execute(
+            "var e = document.getElementById('count-unread'); return e.hidden ? 0 : parseInt(e.textContent, 10);",
+            vec![],
+        )
+        .await
+        .expect("count")
+        .as_i64()
+        .unwrap_or(0);
+    // Let the page open its event stream.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    // The clerk registers and presents a document to the leader, through the API.
+    let clerk = support::ApiUser::sign_in(&app, "vanthu").await;
+    let leader_id =
+        app.services.user_id_by_username(&egov_service::Caller::system("test"), "lanhdao").await.expect("leader");
+    let fields = support::incoming_fields(&[("number_notation", "99/QĐ-STC")]);
+    let (status, reg) = clerk.post_multipart("/api/v1/documents/incoming", &fields, &[]).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{reg}");
+    let doc = reg["id"].as_i64().expect("id");
+    let (status, _) =
+        clerk.post(&format!("/api/v1/documents/{doc}/present"), serde_json::json!({ "leaders": [leader_id] })).await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT);
+
+    let item = phone.wait().for_element(Locator::Css("#live .live-item")).await.expect("the notice appears");
+    let notice = item.text().await.expect("text");
+    assert!(notice.contains("Văn bản trình tôi") && notice.contains("99/QĐ-STC"), "{notice}");
+    let still_same_page =
+        phone.execute("return document.body.getAttribute('data-loaded-once');", vec![]).await.expect("mark");
+    assert_eq!(still_same_page.as_str(), Some("1"), "the page was not reloaded");
+    let unread_after: i64 = phone
+        .execute("return parseInt(document.getElementById('count-unread').textContent, 10);", vec![])
+        .await
+        .expect("count")
+        .as_i64()
+        .unwrap_or(0);
+    assert_eq!(unread_after, unread_before + 1, "the header count went up");
+    shot(&phone, "20-live-notification-phone").await;
+    phone.close().await.expect("close");
+}
