@@ -466,3 +466,70 @@ async fn an_assignees_inbox_shows_the_deadline_and_directive_given_to_them() {
         "my deadline {mine} is the leader's, not the document's {doc_deadline}"
     );
 }
+
+#[tokio::test]
+async fn a_mail_that_cannot_be_delivered_ends_on_the_dead_letter_list_and_can_be_sent_again() {
+    // Port 9 (discard) on loopback: nothing listens, so every try fails as "server unavailable".
+    let app = TestApp::spawn_with(|s| {
+        s.mail_url = Some("smtp://127.0.0.1:9".into());
+        s.mail_from = Some("egov@tinh.example.vn".into());
+    })
+    .await;
+    app.seed_demo().await;
+    {
+        let mut c = app.store.read().await.expect("read");
+        sqlx::query("UPDATE users SET email = 'lanhdao@ubnd.example.vn' WHERE username = 'lanhdao'")
+            .execute(&mut *c)
+            .await
+            .expect("email");
+    }
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let doc = register(&clerk, "44/QĐ-STC", "normal").await;
+    let (status, _) =
+        clerk.post(&format!("/api/v1/documents/{doc}/present"), json!({ "leaders": [leader.user_id] })).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let count = |state: &'static str| {
+        let store = app.store.clone();
+        async move {
+            let mut c = store.read().await.expect("read");
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM notification_deliveries WHERE channel = 'mail' AND state = $1",
+            )
+            .bind(state)
+            .fetch_one(&mut *c)
+            .await
+            .expect("count")
+        }
+    };
+    assert_eq!(count("pending").await, 1, "a mail at once for a document presented to me (the default)");
+
+    // The first try fails and is scheduled again later: the event itself was committed long ago.
+    let round = app.services.deliver_due_notifications().await.expect("round");
+    assert_eq!((round.sent, round.retried, round.dead), (0, 1, 0), "{round:?}");
+    assert_eq!(count("pending").await, 1);
+    // Its last try (as if seven had failed before) puts it on the dead-letter list.
+    {
+        let mut c = app.store.read().await.expect("read");
+        sqlx::query("UPDATE notification_deliveries SET attempts = 7, due_at = 0 WHERE channel = 'mail'")
+            .execute(&mut *c)
+            .await
+            .expect("age");
+    }
+    let round = app.services.deliver_due_notifications().await.expect("round");
+    assert_eq!(round.dead, 1, "{round:?}");
+    assert_eq!(count("dead").await, 1);
+
+    // The system administrator sees it and sends it again; others may not.
+    let admin = app.client();
+    let csrf = sign_in(&app, &admin, "admin", common::DEMO_PASSWORD).await;
+    let page = support::page(&app, &admin, "/admin/deliveries").await;
+    assert!(page.contains("Nguyễn Văn An") && page.contains("/retry"), "the dead letter is listed");
+    let other = app.client();
+    sign_in(&app, &other, "vanthu", common::DEMO_PASSWORD).await;
+    assert_eq!(other.get(app.url("/admin/deliveries")).send().await.expect("GET").status(), StatusCode::FORBIDDEN);
+    let id: i64 = page.split("/admin/deliveries/").nth(1).and_then(|t| t.split('/').next()?.parse().ok()).expect("id");
+    let res = support::post_form(&app, &admin, &format!("/admin/deliveries/{id}/retry"), &csrf, &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!((count("dead").await, count("pending").await), (0, 1), "back in the queue");
+}

@@ -100,6 +100,7 @@ impl Ctx {
             ("users.title", "/admin/users"),
             ("security.title", "/admin/security"),
             ("audit.title", "/admin/audit"),
+            ("deliveries.title", "/admin/deliveries"),
             ("profile.title", "/profile"),
             ("prefs.title", "/profile"),
             ("password.title", "/profile"),

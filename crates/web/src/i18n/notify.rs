@@ -35,4 +35,13 @@ pub(super) const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("prefs.none", "Không đặt", "None"),
     ("prefs.save", "Lưu", "Save"),
+    ("deliveries.title", "Thông báo không gửi được", "Undeliverable notifications"),
+    ("deliveries.intro", "Thư điện tử và thông báo đẩy đã thử gửi nhiều lần không thành công, hoặc bị máy chủ thư từ chối. Sửa nguyên nhân (địa chỉ thư, máy chủ thư) rồi gửi lại.", "E-mails and pushes that failed after every retry or were refused by the mail server. Fix the cause (address, mail server), then send again."),
+    ("deliveries.empty", "Không có thông báo nào bị kẹt.", "Nothing is stuck."),
+    ("deliveries.person", "Người nhận", "Recipient"),
+    ("deliveries.channel", "Kênh", "Channel"),
+    ("deliveries.tries", "Số lần thử", "Tries"),
+    ("deliveries.error", "Lỗi gần nhất", "Last error"),
+    ("deliveries.retry", "Gửi lại", "Send again"),
+    ("nav.deliveries", "Thông báo kẹt", "Stuck notifications"),
 ];

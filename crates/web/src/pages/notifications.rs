@@ -31,6 +31,28 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/notifications/read-all", post(read_all))
         .route("/notifications/{id}/open", post(open))
         .route("/events", get(events))
+        .route("/admin/deliveries", get(deliveries))
+        .route("/admin/deliveries/{id}/retry", post(retry_delivery))
+}
+
+#[derive(Template)]
+#[template(path = "deliveries.html")]
+struct DeliveriesPage {
+    ctx: Ctx,
+    rows: Vec<egov_storage::notifications::DeliveryState>,
+}
+
+/// The dead-letter list: e-mails and pushes that could not be delivered (system administrators).
+async fn deliveries(State(st): State<AppState>, s: SignedIn) -> Result<Response, PageError> {
+    let lang = s.ctx.lang;
+    let rows = st.services.notification_deliveries(&s.caller, "dead").await.map_err(|err| PageError { err, lang })?;
+    render(&DeliveriesPage { ctx: Ctx::signed_in(&s, "deliveries.title"), rows }, lang)
+}
+
+async fn retry_delivery(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let lang = s.ctx.lang;
+    st.services.requeue_delivery(&s.caller, id).await.map_err(|err| PageError { err, lang })?;
+    Ok(Redirect::to("/admin/deliveries").into_response())
 }
 
 /// One line of the centre.
