@@ -100,11 +100,8 @@ impl Mailer {
     ///
     /// Call it inside a Tokio runtime: the connection pool starts its clean-up task there.
     pub fn new(config: &MailConfig) -> Result<Self, MailError> {
-        let from: Mailbox = config
-            .from
-            .trim()
-            .parse()
-            .map_err(|e| MailError::Config(format!("from: not an e-mail address ({e})")))?;
+        let from: Mailbox =
+            config.from.trim().parse().map_err(|e| MailError::Config(format!("from: not an e-mail address ({e})")))?;
         let endpoint = Endpoint::parse(&config.url)?;
         let shown_url = endpoint.shown();
         Ok(Mailer { transport: endpoint.transport()?, from, shown_url })
@@ -117,20 +114,16 @@ impl Mailer {
         match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await {
             Ok(Ok(_response)) => Ok(()),
             Ok(Err(e)) => Err(classify(&e)),
-            Err(_elapsed) => Err(MailError::Transient(format!(
-                "no answer from the mail server within {} s",
-                SEND_TIMEOUT.as_secs()
-            ))),
+            Err(_elapsed) => {
+                Err(MailError::Transient(format!("no answer from the mail server within {} s", SEND_TIMEOUT.as_secs())))
+            }
         }
     }
 
     /// The message as it goes on the wire, for callers that want to look at it.
     fn build(&self, mail: &Mail) -> Result<Message, MailError> {
-        let address: Address = mail
-            .to
-            .trim()
-            .parse()
-            .map_err(|e| MailError::Permanent(format!("to: not an e-mail address ({e})")))?;
+        let address: Address =
+            mail.to.trim().parse().map_err(|e| MailError::Permanent(format!("to: not an e-mail address ({e})")))?;
         let name = mail.to_name.trim();
         let to = Mailbox::new((!name.is_empty()).then(|| name.to_owned()), address);
         let id = mail.message_id.trim();
@@ -178,11 +171,7 @@ impl Endpoint {
             "smtp" => (Security::Opportunistic, 25),
             "smtp+starttls" => (Security::StartTls, 587),
             "smtps" => (Security::Implicit, 465),
-            other => {
-                return Err(bad(&format!(
-                    "scheme {other:?} is not one of smtp://, smtp+starttls://, smtps://"
-                )))
-            }
+            other => return Err(bad(&format!("scheme {other:?} is not one of smtp://, smtp+starttls://, smtps://"))),
         };
         let host = match url.host() {
             Some(url::Host::Domain(d)) if !d.is_empty() => d.to_owned(),
@@ -330,8 +319,7 @@ mod tests {
 
     #[tokio::test]
     async fn message_headers() {
-        let mailer =
-            Mailer::new(&MailConfig { url: "smtp://localhost".into(), from: "vp@example.vn".into() }).unwrap();
+        let mailer = Mailer::new(&MailConfig { url: "smtp://localhost".into(), from: "vp@example.vn".into() }).unwrap();
         let mail = Mail {
             to: "binh@example.vn".into(),
             to_name: "Trần Thị Bình".into(),

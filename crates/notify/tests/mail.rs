@@ -5,6 +5,8 @@
 //! Without aiosmtpd the tests print a skip note and pass, unless `EGOV_REQUIRE_AIOSMTPD=1`,
 //! where they fail (CI sets it after `python3 -m pip install aiosmtpd`).
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -116,7 +118,8 @@ async fn a_vietnamese_message_arrives_intact() {
     let server = SmtpServer::start(port);
     let mailer = mailer(port);
 
-    let html = "<p>Kính gửi chị <b>Trần Thị Bình</b>,</p><p>Văn bản “Quyết định về việc điều động” đang chờ chị xử lý.</p>";
+    let html =
+        "<p>Kính gửi chị <b>Trần Thị Bình</b>,</p><p>Văn bản “Quyết định về việc điều động” đang chờ chị xử lý.</p>";
     let sent = mail("binh.tt@snv.example.gov.vn", "d41d8cd9.42@egov.example.gov.vn", Some(html));
     mailer.send(&sent).await.unwrap();
     let got = server.next_message();

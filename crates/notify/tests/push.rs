@@ -6,6 +6,8 @@
 //! `EGOV_REQUIRE_HTTP_ECE=1`, where they fail (CI sets it after
 //! `python3 -m pip install http-ece cryptography`).
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -34,7 +36,9 @@ fn python_modules_available() -> bool {
         if std::env::var("EGOV_REQUIRE_HTTP_ECE").as_deref() == Ok("1") {
             panic!("EGOV_REQUIRE_HTTP_ECE=1 but python3 cannot import http_ece and cryptography (python3 -m pip install http-ece cryptography)");
         }
-        eprintln!("SKIPPED: python3 cannot import http_ece and cryptography (python3 -m pip install http-ece cryptography)");
+        eprintln!(
+            "SKIPPED: python3 cannot import http_ece and cryptography (python3 -m pip install http-ece cryptography)"
+        );
     }
     ok
 }
