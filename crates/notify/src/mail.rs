@@ -12,7 +12,9 @@
 //!
 //! Each form takes optional credentials, `smtp+starttls://user:pass@host`, percent-encoded in
 //! the URL (`%40` for `@` in a user name) and decoded before use; they are offered with
-//! AUTH PLAIN or LOGIN, whichever the server announces. TLS is rustls with the Mozilla roots
+//! AUTH PLAIN or LOGIN, whichever the server announces. Credentials with `smtp://` are refused
+//! unless the host is loopback (a local relay): STARTTLS there is only opportunistic, and a
+//! password must not travel in clear because someone stripped the offer. TLS is rustls with the Mozilla roots
 //! (webpki-roots): the certificate must be valid for `host`. A path, query or fragment in the
 //! URL is refused, so a typo does not silently change the meaning.
 //!
@@ -120,7 +122,7 @@ impl Mailer {
         }
     }
 
-    /// The message as it goes on the wire, for callers that want to look at it.
+    /// The MIME message for `mail`; a bad recipient address or Message-ID is permanent.
     fn build(&self, mail: &Mail) -> Result<Message, MailError> {
         let address: Address =
             mail.to.trim().parse().map_err(|e| MailError::Permanent(format!("to: not an e-mail address ({e})")))?;
@@ -195,6 +197,14 @@ impl Endpoint {
             let pass = decode(url.password().unwrap_or(""), "password")?;
             if user.is_empty() {
                 return Err(bad("a password without a user name"));
+            }
+            // `smtp` is not a special scheme for the URL standard: an IPv4 host stays a name.
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if security == Security::Opportunistic && !loopback {
+                return Err(bad(
+                    "credentials need smtp+starttls:// or smtps:// (smtp:// might send the password in clear)",
+                ));
             }
             Some((user, pass))
         };
@@ -291,6 +301,8 @@ mod tests {
         let e = parse("smtp+starttls://van.thu%40so.gov.vn:p%C3%A1%3As%2Fs@mail.example.vn").unwrap();
         assert_eq!(e.credentials, Some(("van.thu@so.gov.vn".to_owned(), "pá:s/s".to_owned())));
         assert_eq!(e.shown(), "smtp+starttls://van.thu@so.gov.vn:***@mail.example.vn:587");
+        let e = parse("smtp://relay:secret@127.0.0.1:2525").unwrap();
+        assert_eq!(e.credentials, Some(("relay".to_owned(), "secret".to_owned())));
     }
 
     #[test]
@@ -303,6 +315,7 @@ mod tests {
             "smtp://mail.example.vn/inbox",
             "smtp://mail.example.vn?tls=1",
             "smtp://:secret@mail.example.vn",
+            "smtp://user:secret@mail.example.vn",
         ] {
             assert!(matches!(parse(url), Err(MailError::Config(_))), "{url:?} accepted");
         }
