@@ -1,8 +1,15 @@
-//! The delivery channels of notifications, standing alone (no database, no egov types): `mail`
-//! sends a message over SMTP, `push` encrypts a payload for a browser's Web Push subscription
-//! (RFC 8291) and sends it with a VAPID identification (RFC 8292). The service crate decides
-//! who gets what and when; this crate only carries a message and says whether trying again
-//! may help.
+//! The delivery channels of notifications, standing alone (no database, no egov types):
+//!
+//! - [`mail`] sends one message over SMTP (lettre, rustls): it owns the SMTP URL forms, the
+//!   MIME building (UTF-8 names, subjects and bodies) and the sorting of SMTP failures.
+//! - [`push`] checks a browser's Web Push subscription, encrypts a payload for it (RFC 8291,
+//!   `aes128gcm` of RFC 8188) and posts it with a VAPID identification (RFC 8292).
+//!
+//! The service crate decides who gets what and when; this crate only carries a message and
+//! says whether trying again may help (`Transient`), will never help (`Permanent`), or, for
+//! push, that the subscription is gone and should be dropped.
+
+#![forbid(unsafe_code)]
 
 pub mod mail;
 pub mod push;
