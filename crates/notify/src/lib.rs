@@ -13,3 +13,18 @@
 
 pub mod mail;
 pub mod push;
+
+/// The error with its causes, `a: b: c` (a cause already in the text is not repeated).
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -250,27 +250,12 @@ impl Endpoint {
 /// Sorts an SMTP failure: 5xx replies are permanent, everything else (4xx, refused or lost
 /// connections, timeouts, TLS trouble that may be a server's passing state) is worth a retry.
 fn classify(e: &smtp::Error) -> MailError {
-    let text = error_chain(e);
+    let text = crate::error_chain(e);
     if e.is_permanent() {
         MailError::Permanent(text)
     } else {
         MailError::Transient(text)
     }
-}
-
-/// The error with its causes, `a: b: c`.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let more = cause.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -349,7 +349,7 @@ impl PushClient {
             .body(body)
             .send()
             .await
-            .map_err(|e| PushError::Transient(error_chain(&e)))?;
+            .map_err(|e| PushError::Transient(crate::error_chain(&e)))?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
@@ -368,20 +368,6 @@ fn classify(status: u16, detail: &str) -> PushError {
         429 | 500..=599 => PushError::Transient(text),
         _ => PushError::Permanent(text),
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let more = cause.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

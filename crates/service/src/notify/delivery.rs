@@ -257,16 +257,7 @@ impl Services {
         })?;
         let mut tx = self.store.begin().await?;
         let id = ndb::add_push(&mut tx, caller.actor.user_id, &sub.endpoint, &sub.p256dh, &sub.auth, now_ms()).await?;
-        crate::audit::record(
-            &mut tx,
-            &crate::audit::Who::caller(caller),
-            "notification.push_subscribe",
-            "push_subscription",
-            Some(id.to_string()),
-            crate::audit::NONE,
-            crate::audit::NONE,
-        )
-        .await?;
+        audit_plain(&mut tx, caller, "notification.push_subscribe", "push_subscription", id).await?;
         crate::commit(tx).await?;
         Ok(id)
     }
@@ -278,16 +269,7 @@ impl Services {
         if !ndb::remove_push(&mut tx, Some(caller.actor.user_id), id).await? {
             return Err(AppError::NotFound);
         }
-        crate::audit::record(
-            &mut tx,
-            &crate::audit::Who::caller(caller),
-            "notification.push_unsubscribe",
-            "push_subscription",
-            Some(id.to_string()),
-            crate::audit::NONE,
-            crate::audit::NONE,
-        )
-        .await?;
+        audit_plain(&mut tx, caller, "notification.push_unsubscribe", "push_subscription", id).await?;
         crate::commit(tx).await
     }
 
@@ -314,20 +296,25 @@ impl Services {
         if !ndb::requeue(&mut tx, id, now_ms()).await? {
             return Err(AppError::NotFound);
         }
-        crate::audit::record(
-            &mut tx,
-            &crate::audit::Who::caller(caller),
-            "notification.requeue",
-            "notification_delivery",
-            Some(id.to_string()),
-            crate::audit::NONE,
-            crate::audit::NONE,
-        )
-        .await?;
+        audit_plain(&mut tx, caller, "notification.requeue", "notification_delivery", id).await?;
         crate::commit(tx).await?;
         self.delivery_wake.notify_one();
         Ok(())
     }
+}
+
+/// An audit entry naming only the action and the object (no details to reduce).
+async fn audit_plain(tx: &mut egov_storage::Tx, caller: &Caller, action: &str, object: &str, id: i64) -> AppResult<()> {
+    crate::audit::record(
+        tx,
+        &crate::audit::Who::caller(caller),
+        action,
+        object,
+        Some(id.to_string()),
+        crate::audit::NONE,
+        crate::audit::NONE,
+    )
+    .await
 }
 
 #[cfg(test)]
