@@ -289,6 +289,18 @@ impl<'de> Deserialize<'de> for AgencyCode {
     }
 }
 
+/// The key that names one agency whichever form its code is written in: the canonical spelling
+/// ([`AgencyCode::canonical`]) of a valid code, or `None` for text that is no code at all.
+/// `000.00.13.H41`, `h41.13` and ` H41.13 ` all give `H41.13`.
+pub fn code_key(text: &str) -> Option<String> {
+    AgencyCode::parse(text, "code").ok().map(|c| c.canonical())
+}
+
+/// Do `a` and `b` name the same agency (both valid codes, equal in either form)?
+pub fn same_agency_code(a: &str, b: &str) -> bool {
+    matches!((code_key(a), code_key(b)), (Some(x), Some(y)) if x == y)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -322,6 +334,12 @@ mod tests {
 
     #[test]
     fn canonical_spellings_and_extension_across_forms() {
+        assert_eq!(code_key(" h41.13 ").as_deref(), Some("H41.13"));
+        assert_eq!(code_key("000.00.13.H41").as_deref(), Some("H41.13"));
+        assert_eq!(code_key("not a code"), None);
+        assert!(same_agency_code("000.00.13.H41", "H41.13"));
+        assert!(!same_agency_code("H41.13", "H41.130"));
+        assert!(!same_agency_code("junk", "junk"), "text that is no code names no agency");
         assert_eq!(code("000.00.13.H41").canonical(), "H41.13");
         assert_eq!(code("H41.13").canonical(), "H41.13");
         assert_eq!(code("H41.13").spellings(), vec!["H41.13", "000.00.13.H41"]);

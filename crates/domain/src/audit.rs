@@ -149,6 +149,9 @@ pub enum BreakKind {
     },
     /// The latest checkpoint's signature does not verify: the checkpoint file was tampered with.
     CheckpointSignature,
+    /// The checkpoint key is there but the checkpoint file is gone or empty: checkpoints were
+    /// written (the key is made with the first) and have been removed.
+    CheckpointMissing,
 }
 
 /// The first problem found in a chain: where (`seq`) and what (`kind`).
@@ -204,6 +207,10 @@ impl fmt::Display for ChainBreak {
             BreakKind::CheckpointSignature => write!(
                 f,
                 "the latest audit checkpoint's signature does not verify (the checkpoint file was changed)"
+            ),
+            BreakKind::CheckpointMissing => write!(
+                f,
+                "the audit checkpoint file is missing or empty although its key exists: checkpoints were removed"
             ),
             BreakKind::HeadMismatch { head_seq } => write!(
                 f,

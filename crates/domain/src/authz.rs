@@ -104,6 +104,28 @@ pub struct DocumentScope {
     pub wide_agencies: Vec<i64>,
 }
 
+/// How an account's current password came to be, as far as it matters for who may make the
+/// account one that reads documents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PasswordOrigin {
+    /// The administrator who last set it (creating the account or resetting it); `None` for
+    /// accounts made before this was recorded and for those made by the command line.
+    pub set_by: Option<i64>,
+    /// It is still that temporary password: the person has not set their own yet.
+    pub temporary: bool,
+}
+
+/// Why [`Actor::may_open_way_in`] refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WayInRefusal {
+    /// One's own account.
+    Oneself,
+    /// The caller set this account's password and is not a system administrator.
+    PasswordYouSet,
+    /// Another administrator's temporary password is still the account's.
+    TemporaryPassword,
+}
+
 /// Does `path` lie in the subtree rooted at `root` (inclusive)?
 fn within(path: &str, root: &str) -> bool {
     path.starts_with(root)
@@ -171,15 +193,37 @@ impl Actor {
         self.can_admin_agency(agency_path)
     }
 
-    /// May give `role` in the agency at `agency_path` to the person `target_user_id`: as
-    /// [`Actor::can_grant`], and a role that opens documents or administration
-    /// ([`Role::is_sensitive`]) never to oneself — a second administrator or a system
-    /// administrator gives it, so no administrator reads documents on their own say-so.
-    pub fn can_grant_to(&self, role: Role, agency_path: &str, target_user_id: i64) -> bool {
-        if target_user_id == self.user_id && role.is_sensitive() {
+    /// May give `role` in the agency at `agency_path` to the person `target_user_id`, whose
+    /// password came as `origin`: as [`Actor::can_grant`], and a role that opens documents or
+    /// administration ([`Role::is_sensitive`]) only as [`Actor::may_open_way_in`] allows.
+    pub fn can_grant_to(&self, role: Role, agency_path: &str, target_user_id: i64, origin: PasswordOrigin) -> bool {
+        if role.is_sensitive() && self.may_open_way_in(target_user_id, origin).is_err() {
             return false;
         }
         self.can_grant(role, agency_path)
+    }
+
+    /// May make the person `target_user_id` someone who reads documents (a sensitive role, or a
+    /// leadership position). Nobody does it for themselves; an agency administrator does not do
+    /// it for an account whose password they set (creating it or resetting it), since they could
+    /// sign in as it; and nobody does it while a temporary password set by someone else is still
+    /// the account's (that someone knows it). A system administrator may make an account they set
+    /// the password of a leader at once: they could read everything anyway.
+    pub fn may_open_way_in(&self, target_user_id: i64, origin: PasswordOrigin) -> Result<(), WayInRefusal> {
+        if target_user_id == self.user_id {
+            return Err(WayInRefusal::Oneself);
+        }
+        match origin.set_by {
+            Some(by) if by == self.user_id => {
+                if self.is_system_admin() {
+                    Ok(())
+                } else {
+                    Err(WayInRefusal::PasswordYouSet)
+                }
+            }
+            Some(_) if origin.temporary => Err(WayInRefusal::TemporaryPassword),
+            _ => Ok(()),
+        }
     }
 
     /// May set a temporary password for a person who holds `grants` (and a leadership position
@@ -279,17 +323,48 @@ mod tests {
     }
 
     #[test]
-    fn sensitive_roles_are_not_self_granted_and_their_passwords_are_reset_by_system_admins() {
+    fn sensitive_roles_are_not_self_granted() {
         let admin = actor(&[(Role::AgencyAdmin, "/1/2/")]);
+        let theirs = PasswordOrigin { set_by: Some(99), temporary: false };
         for role in [Role::Leader, Role::Clerk, Role::AgencyAdmin] {
-            assert!(!admin.can_grant_to(role, "/1/2/", admin.user_id), "{role:?} to oneself");
-            assert!(admin.can_grant_to(role, "/1/2/", admin.user_id + 1), "{role:?} to another");
+            assert!(!admin.can_grant_to(role, "/1/2/", admin.user_id, theirs), "{role:?} to oneself");
+            assert!(admin.can_grant_to(role, "/1/2/", admin.user_id + 1, theirs), "{role:?} to another");
         }
-        assert!(admin.can_grant_to(Role::Specialist, "/1/2/", admin.user_id));
+        assert!(admin.can_grant_to(Role::Specialist, "/1/2/", admin.user_id, theirs));
         let system = actor(&[(Role::SystemAdmin, "/1/")]);
-        assert!(!system.can_grant_to(Role::Leader, "/1/2/", system.user_id));
-        assert!(system.can_grant_to(Role::Leader, "/1/2/", system.user_id + 1));
+        assert!(!system.can_grant_to(Role::Leader, "/1/2/", system.user_id, theirs));
+        assert!(system.can_grant_to(Role::Leader, "/1/2/", system.user_id + 1, theirs));
+    }
 
+    #[test]
+    fn nobody_opens_documents_to_an_account_whose_password_they_know() {
+        let admin = actor(&[(Role::AgencyAdmin, "/1/2/")]);
+        let target = admin.user_id + 1;
+        let set_by_me = |temporary| PasswordOrigin { set_by: Some(admin.user_id), temporary };
+        // Created or reset by this administrator: never, even after the person chose their own
+        // password (the administrator could have chosen it, signed in as them).
+        for temporary in [true, false] {
+            assert_eq!(admin.may_open_way_in(target, set_by_me(temporary)), Err(WayInRefusal::PasswordYouSet));
+            assert!(!admin.can_grant_to(Role::Leader, "/1/2/", target, set_by_me(temporary)));
+            assert!(admin.can_grant_to(Role::Specialist, "/1/2/", target, set_by_me(temporary)));
+        }
+        // Another administrator's temporary password: not until the person set their own.
+        let other = PasswordOrigin { set_by: Some(target + 7), temporary: true };
+        assert_eq!(admin.may_open_way_in(target, other), Err(WayInRefusal::TemporaryPassword));
+        let chosen = PasswordOrigin { set_by: Some(target + 7), temporary: false };
+        assert_eq!(admin.may_open_way_in(target, chosen), Ok(()));
+        assert_eq!(admin.may_open_way_in(target, PasswordOrigin::default()), Ok(()));
+        // A system administrator may make the account they just created a leader.
+        let system = actor(&[(Role::SystemAdmin, "/1/")]);
+        let by_system = PasswordOrigin { set_by: Some(system.user_id), temporary: true };
+        assert_eq!(system.may_open_way_in(target, by_system), Ok(()));
+        assert_eq!(system.may_open_way_in(system.user_id, by_system), Err(WayInRefusal::Oneself));
+    }
+
+    #[test]
+    fn passwords_of_sensitive_accounts_are_reset_by_system_admins() {
+        let admin = actor(&[(Role::AgencyAdmin, "/1/2/")]);
+        let system = actor(&[(Role::SystemAdmin, "/1/")]);
         let leader = vec![Grant { role: Role::Leader, agency_id: 2, agency_path: "/1/2/".into() }];
         let specialist = vec![Grant { role: Role::Specialist, agency_id: 2, agency_path: "/1/2/".into() }];
         assert!(!admin.can_reset_password(&leader, false));

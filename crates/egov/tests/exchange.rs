@@ -533,6 +533,50 @@ async fn a_package_pushed_by_the_hub_is_taken_like_a_pulled_one_and_bad_pushes_a
     assert_eq!(queue.as_array().expect("queue").len(), 1, "nothing else was stored: {queue}");
 }
 
+/// Issue 12 item 7: the legacy form of a code (`000.00.01.H41` for `H41.01`) names the same agency in
+/// every lookup — the push address, the addressee of a package — and the database refuses a second
+/// agency under the other form of a code, whichever request gets there first.
+#[tokio::test]
+async fn the_legacy_form_of_a_code_names_the_same_agency_everywhere() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    app.services.create_demo_pki(None).await.expect("demo PKI");
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let legacy_to = |xml: String| xml.replace(">H41.01<", ">000.00.01.H41<");
+    let http = reqwest::Client::new();
+    for (address, number) in [("000.00.01.H41", "96"), ("H41.01", "97")] {
+        let m = ministry_package_edited(&app, number, legacy_to);
+        assert!(m.xml.contains(">000.00.01.H41<"), "addressed in the legacy form");
+        let answer = http
+            .post(app.url(&format!("/api/v1/exchange/push/{address}")))
+            .header("content-type", "application/xml")
+            .body(m.xml)
+            .send()
+            .await
+            .expect("push");
+        assert_eq!(answer.status(), StatusCode::OK, "{address}: {}", answer.text().await.unwrap_or_default());
+    }
+    let (_, queue) = clerk.get("/api/v1/documents/to-register").await;
+    for n in ["96/BNV-VP", "97/BNV-VP"] {
+        assert!(queue.to_string().contains(n), "{n} arrived: {queue}");
+    }
+
+    let mut tx = app.store.begin().await.expect("tx");
+    let office = egov_storage::org::get_agency_by_code(&mut tx, "000.00.01.H41").await.expect("lookup");
+    assert_eq!(office.as_ref().map(|a| a.code.as_str()), Some("H41.01"), "found from the legacy spelling");
+    let province = egov_storage::org::get_agency_by_code(&mut tx, "h41").await.expect("lookup").expect("province");
+    // Straight to the database, past the service's own check: the unique key still refuses it.
+    let twin = egov_storage::org::NewAgency {
+        code: "000.00.01.H41",
+        name: "Văn phòng (mã cũ)",
+        short_name: None,
+        level: "province",
+        parent: Some(&province),
+    };
+    let err = egov_storage::org::insert_agency(&mut tx, &twin, 1).await.expect_err("a twin under the other form");
+    assert!(matches!(err, egov_storage::StorageError::Duplicate { field: "code" }), "{err:?}");
+}
+
 /// The ministry's package with `edit` applied to its XML before it is signed.
 fn ministry_package_edited(app: &TestApp, number: &str, edit: impl Fn(String) -> String) -> MinistryPackage {
     let mut m = ministry_package(app, number);

@@ -403,6 +403,94 @@ async fn administrators_cannot_grant_themselves_document_roles_nor_reset_leaders
     assert_eq!(try_sign_in(&app, &app.client(), "lanhdao", DEMO_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }
 
+/// Issue 12 item 8, the way round the self-grant rule: an agency administrator sets an account's
+/// password (creating it or resetting it) and then gives that account a leader's or clerk's
+/// role, or a leadership position, and signs in as it.
+#[tokio::test]
+async fn an_administrator_never_opens_documents_to_an_account_whose_password_they_set() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let (vp, csrf) = session(&app, "quantri.vp").await;
+    let tok = token(&app, &vp, &csrf, &["org:read", "org:write"]).await;
+    let office = {
+        let mut c = app.store.read().await.unwrap();
+        egov_storage::org::get_agency_by_code(&mut c, "H41.01").await.unwrap().unwrap().id
+    };
+    let post = |path: String, body: Value| {
+        let req = app.client().post(app.url(&path)).bearer_auth(&tok).json(&body);
+        api_json(req)
+    };
+    let new_user = |username: &str, extra: Value| {
+        let mut body = json!({ "username": username, "full_name": "Nguyễn Văn Mới", "agency_id": office,
+                               "password": "mật khẩu tạm thời 2026" });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    // Created with a document-opening role or a leadership position in one step: refused.
+    let (status, err) = post("/api/v1/users".into(), new_user("moi.vanthu", json!({ "roles": ["clerk"] }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "password_you_set", "{err}");
+    let (status, err) = post("/api/v1/users".into(), new_user("moi.giamdoc", json!({ "position": "deputy" }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["field"], "position", "{err}");
+    // Created as a specialist, then given the role: refused, now and after the person chose their
+    // own password (the administrator could have chosen it, signed in as them).
+    let (status, created) = post("/api/v1/users".into(), new_user("moi.chuyenvien", json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let fresh = created["id"].as_i64().unwrap();
+    let grant = json!({ "role": "leader", "agency_id": office });
+    let (status, err) = post(format!("/api/v1/users/{fresh}/roles"), grant.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "password_you_set", "{err}");
+    let (status, err) =
+        post(format!("/api/v1/users/{fresh}/positions"), json!({ "agency_id": office, "position": "head" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "password_you_set", "{err}");
+
+    // A second administrator (here the system administrator) may not either while the first
+    // one's temporary password is still the account's: that administrator knows it.
+    let (admin, admin_csrf) = session(&app, "admin").await;
+    let admin_tok = token(&app, &admin, &admin_csrf, &["org:read", "org:write"]).await;
+    let by_admin =
+        |path: String, body: Value| api_json(app.client().post(app.url(&path)).bearer_auth(&admin_tok).json(&body));
+    let (status, err) = by_admin(format!("/api/v1/users/{fresh}/roles"), grant.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "temporary_password", "{err}");
+
+    // The person signs in and sets their own password; then the second administrator may.
+    let client = app.client();
+    let csrf = sign_in_to(&app, &client, "moi.chuyenvien", "mật khẩu tạm thời 2026", "/profile/password").await;
+    let res = client
+        .post(app.url("/api/v1/me/password"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "current_password": "mật khẩu tạm thời 2026", "new_password": "câu của riêng tôi 2026" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (status, err) = post(format!("/api/v1/users/{fresh}/roles"), grant.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "still not the one who set it: {err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "password_you_set", "{err}");
+    let (status, err) = by_admin(format!("/api/v1/users/{fresh}/roles"), grant.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{err}");
+
+    // A reset counts as setting the password: the specialist whose password this administrator
+    // reset cannot be given a clerk's role by them.
+    let specialist = user_id(&app, "chuyenvien").await;
+    let (status, err) =
+        post(format!("/api/v1/users/{specialist}/password-reset"), json!({ "new_password": "đặt lại tạm 2026 x" }))
+            .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{err}");
+    let (status, err) =
+        post(format!("/api/v1/users/{specialist}/roles"), json!({ "role": "clerk", "agency_id": office })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "password_you_set", "{err}");
+    // Giving plain roles stays possible.
+    let (status, err) =
+        post(format!("/api/v1/users/{specialist}/roles"), json!({ "role": "specialist", "agency_id": office })).await;
+    assert!(status == StatusCode::CREATED || status == StatusCode::CONFLICT, "{status} {err}");
+}
+
 #[tokio::test]
 async fn case_files_list_and_count_only_what_the_reader_may_see() {
     let app = TestApp::spawn().await;
@@ -499,5 +587,18 @@ async fn rolling_back_the_audit_head_is_caught_by_the_signed_checkpoint() {
     match app.services.verify_audit().await.unwrap() {
         Verdict::Broken(b) => assert_eq!(b.kind, egov_domain::audit::BreakKind::CheckpointSignature),
         Verdict::Intact { .. } => panic!("a forged checkpoint passed"),
+    }
+
+    // Removing the checkpoint file (or emptying it) while its key stays is caught too.
+    for removal in ["emptied", "deleted"] {
+        if removal == "emptied" {
+            std::fs::write(&path, "").unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+        match app.services.verify_audit().await.unwrap() {
+            Verdict::Broken(b) => assert_eq!(b.kind, egov_domain::audit::BreakKind::CheckpointMissing, "{removal}"),
+            Verdict::Intact { .. } => panic!("a chain whose checkpoints were {removal} passed"),
+        }
     }
 }

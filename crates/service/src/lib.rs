@@ -217,6 +217,11 @@ impl Caller {
             token_id: None,
         }
     }
+
+    /// The caller's account, `None` for [`Caller::system`].
+    pub fn account_id(&self) -> Option<i64> {
+        (self.actor.user_id > 0).then_some(self.actor.user_id)
+    }
 }
 
 /// Commits a write transaction.

@@ -157,11 +157,7 @@ impl Services {
         }
         if let Some(code) = &code {
             // Both forms of a code name one agency: `000.00.13.H41` is taken when `H41.13` is.
-            let mut taken = false;
-            for spelling in code.spellings() {
-                taken |= db::get_agency_by_code(&mut tx, &spelling).await?.is_some();
-            }
-            if taken {
+            if db::get_agency_by_code(&mut tx, code.as_str()).await?.is_some() {
                 check.push(FieldError::new(
                     "code",
                     "duplicate",

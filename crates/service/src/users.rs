@@ -1,7 +1,7 @@
 //! People and their accounts: creating and changing users, positions in units, role grants,
 //! deactivation, password resets, and each person's own profile.
 
-use egov_domain::authz::{Grant, Scope, Visibility};
+use egov_domain::authz::{Grant, PasswordOrigin, Scope, Visibility, WayInRefusal};
 use egov_domain::person::{check_password, Email, PersonName, Phone, Username};
 use egov_domain::{FieldError, Lang, Position, Role};
 use egov_storage::accounts::{self as db, GrantRow, NewUser, UserFilter, UserRow};
@@ -72,6 +72,42 @@ pub(crate) fn to_grants(rows: &[GrantRow]) -> Vec<Grant> {
             Some(Grant { role: Role::parse(&g.role)?, agency_id: g.agency_id, agency_path: g.agency_path.clone() })
         })
         .collect()
+}
+
+/// Stands for the account being created in checks that take a user id (no account has it).
+const NOT_YET_AN_ACCOUNT: i64 = i64::MAX;
+
+/// How `user`'s current password came to be.
+fn origin_of(user: &UserRow) -> PasswordOrigin {
+    PasswordOrigin { set_by: user.password_set_by, temporary: user.must_change_password }
+}
+
+/// The field error for a refused way into documents (see `Actor::may_open_way_in`).
+fn way_in_refused(field: &'static str, why: WayInRefusal) -> FieldError {
+    match why {
+        WayInRefusal::Oneself => FieldError::new(
+            field,
+            "self_grant",
+            "Bạn không thể tự cấp cho mình vai trò này; hãy nhờ một quản trị viên khác hoặc quản trị hệ thống.",
+            "You cannot give yourself this role; ask another administrator or a system administrator.",
+        ),
+        WayInRefusal::PasswordYouSet => FieldError::new(
+            field,
+            "password_you_set",
+            "Bạn đã đặt mật khẩu cho tài khoản này nên không được cấp vai trò hay chức vụ mở văn bản cho nó; \
+             hãy nhờ một quản trị viên khác hoặc quản trị hệ thống.",
+            "You set this account's password, so you may not give it a role or position that opens documents; \
+             ask another administrator or a system administrator.",
+        ),
+        WayInRefusal::TemporaryPassword => FieldError::new(
+            field,
+            "temporary_password",
+            "Người này chưa tự đặt mật khẩu của mình (mật khẩu tạm do quản trị viên khác đặt); \
+             hãy chờ họ đăng nhập và đổi mật khẩu rồi cấp.",
+            "This person has not set their own password yet (a temporary one set by another administrator); \
+             give the role after they sign in and change it.",
+        ),
+    }
 }
 
 fn parse_position(v: &str) -> Result<Position, FieldError> {
@@ -184,6 +220,16 @@ impl Services {
                 errs.into_iter().for_each(|e| check.push(e));
             }
         }
+        // The caller chooses this account's password: they may not also give it a way into
+        // documents (a system administrator may; see `Actor::may_open_way_in`).
+        let origin = PasswordOrigin { set_by: Some(caller.actor.user_id), temporary: true };
+        let opens = roles.iter().any(|r| r.is_sensitive()) || position.is_some_and(Position::is_agency_level);
+        if opens {
+            if let Err(why) = caller.actor.may_open_way_in(NOT_YET_AN_ACCOUNT, origin) {
+                let field = if roles.iter().any(|r| r.is_sensitive()) { "roles" } else { "position" };
+                check.push(way_in_refused(field, why));
+            }
+        }
         if let Some(a) = &agency {
             for r in &roles {
                 if !caller.actor.can_grant(*r, &a.path) {
@@ -215,6 +261,7 @@ impl Services {
                 password_hash: &hash,
                 locale: Lang::Vi.as_str(),
                 must_change_password: input.must_change_password,
+                password_set_by: caller.account_id(),
             },
             now,
         )
@@ -336,6 +383,9 @@ impl Services {
         let hash = self.hasher.hash(new_password).await?;
         let now = now_ms();
         db::set_password(&mut tx, user_id, &hash, true, now).await?;
+        if let Some(admin) = caller.account_id() {
+            db::set_password_origin(&mut tx, user_id, admin).await?;
+        }
         // A reset is for a person who lost their password or an account taken over: every way in
         // ends with it, sessions and API tokens alike.
         let sessions = db::delete_sessions_of(&mut tx, user_id, None).await?;
@@ -375,7 +425,13 @@ impl Services {
             ));
         }
         let mut tx = self.store.begin().await?;
-        self.managed_user(&mut tx, caller, user_id).await?;
+        let (user, _) = self.managed_user(&mut tx, caller, user_id).await?;
+        if p.is_agency_level() {
+            caller
+                .actor
+                .may_open_way_in(user_id, origin_of(&user))
+                .map_err(|why| AppError::field(way_in_refused("position", why)))?;
+        }
         self.administered_agency(&mut tx, caller, agency_id, "agency_id").await?;
         if let Some(u) = unit_id {
             self.unit_of(&mut tx, agency_id, u).await?;
@@ -468,7 +524,7 @@ impl Services {
         require(caller, Scope::OrgWrite)?;
         let role = parse_role(role).map_err(AppError::field)?;
         let mut tx = self.store.begin().await?;
-        self.managed_user(&mut tx, caller, user_id).await?;
+        let (user, _) = self.managed_user(&mut tx, caller, user_id).await?;
         let agency =
             orgdb::get_agency(&mut tx, agency_id, &caller.actor.admin_visibility()).await?.ok_or_else(|| {
                 AppError::invalid(
@@ -478,15 +534,13 @@ impl Services {
                     "You do not administer this agency.",
                 )
             })?;
-        if user_id == caller.actor.user_id && role.is_sensitive() {
-            return Err(AppError::invalid(
-                "role",
-                "self_grant",
-                "Bạn không thể tự cấp cho mình vai trò này; hãy nhờ một quản trị viên khác hoặc quản trị hệ thống.",
-                "You cannot give yourself this role; ask another administrator or a system administrator.",
-            ));
+        if role.is_sensitive() {
+            caller
+                .actor
+                .may_open_way_in(user_id, origin_of(&user))
+                .map_err(|why| AppError::field(way_in_refused("role", why)))?;
         }
-        if !caller.actor.can_grant_to(role, &agency.path, user_id) {
+        if !caller.actor.can_grant_to(role, &agency.path, user_id, origin_of(&user)) {
             return Err(AppError::Forbidden);
         }
         let id = db::insert_grant(&mut tx, user_id, role.as_str(), agency_id, now_ms()).await?;

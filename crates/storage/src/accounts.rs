@@ -23,13 +23,15 @@ pub struct UserRow {
     pub must_change_password: bool,
     #[sqlx(try_from = "Flag")]
     pub totp_enabled: bool,
+    /// The administrator who set the current password, if one did (migration 0009).
+    pub password_set_by: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.full_name, u.email, u.phone, u.agency_id, \
-     a.name AS agency_name, u.active, u.locale, u.must_change_password, u.totp_enabled, u.created_at, \
-     u.updated_at FROM users u JOIN agencies a ON a.id = u.agency_id";
+     a.name AS agency_name, u.active, u.locale, u.must_change_password, u.totp_enabled, u.password_set_by, \
+     u.created_at, u.updated_at FROM users u JOIN agencies a ON a.id = u.agency_id";
 
 /// What sign-in needs to know about an account.
 #[derive(Clone, Debug, FromRow)]
@@ -56,14 +58,16 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub locale: &'a str,
     pub must_change_password: bool,
+    /// The administrator who chose the first password; `None` from the command line.
+    pub password_set_by: Option<i64>,
 }
 
 /// Inserts a user and returns the id.
 pub async fn insert_user(c: &mut AnyConnection, u: &NewUser<'_>, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO users (username, full_name, email, phone, agency_id, password_hash, active, locale, \
-         must_change_password, totp_enabled, password_changed_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, 0, $9, $9, $9) RETURNING id",
+         must_change_password, totp_enabled, password_changed_at, created_at, updated_at, password_set_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, 0, $9, $9, $9, $10) RETURNING id",
     )
     .bind(u.username)
     .bind(u.full_name)
@@ -74,6 +78,7 @@ pub async fn insert_user(c: &mut AnyConnection, u: &NewUser<'_>, now: i64) -> Re
     .bind(u.locale)
     .bind(i64::from(u.must_change_password))
     .bind(now)
+    .bind(u.password_set_by)
     .fetch_one(c)
     .await?)
 }
@@ -157,6 +162,12 @@ pub async fn update_profile(
         .bind(id)
         .execute(c)
         .await?;
+    Ok(())
+}
+
+/// Records that the administrator `admin` set this account's current password (a reset).
+pub async fn set_password_origin(c: &mut AnyConnection, id: i64, admin: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET password_set_by = $1 WHERE id = $2").bind(admin).bind(id).execute(c).await?;
     Ok(())
 }
 

@@ -37,6 +37,7 @@ impl StorageError {
 /// Unique constraints and the field each protects. PostgreSQL reports the constraint name,
 /// SQLite the columns (`UNIQUE constraint failed: users.username`); both are listed.
 const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
+    ("agencies_code_key_idx", "agencies.code_key", "code"),
     ("agencies_code_key", "agencies.code", "code"),
     ("users_username_key", "users.username", "username"),
     ("role_grants_unique_key", "role_grants.user_id", "role"),

@@ -16,6 +16,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "exchange_outbox", include_str!("../migrations/0006_exchange_outbox.sql")),
     (7, "exchange_delivery", include_str!("../migrations/0007_exchange_delivery.sql")),
     (8, "notifications", include_str!("../migrations/0008_notifications.sql")),
+    (9, "password_origin", include_str!("../migrations/0009_password_origin.sql")),
+    (10, "agency_code_key", include_str!("../migrations/0010_agency_code_key.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and
@@ -97,6 +99,9 @@ async fn apply_pending(conn: &mut sqlx::AnyConnection, engine: Engine) -> Result
             .execute(&mut *tx)
             .await
             .map_err(|e| StorageError::Migration(format!("migration {version} ({name}) failed: {e}")))?;
+        fill_after(*version, &mut tx).await.map_err(|e| {
+            StorageError::Migration(format!("migration {version} ({name}) could not fill its new column: {e}"))
+        })?;
         sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
             .bind(*version)
             .bind(*name)
@@ -117,6 +122,16 @@ async fn apply_pending(conn: &mut sqlx::AnyConnection, engine: Engine) -> Result
         }
     }
     Ok(ran)
+}
+
+/// What a migration needs computed in Rust for the rows already there, in its own transaction
+/// (so a failure leaves the migration unapplied).
+async fn fill_after(version: i64, c: &mut sqlx::AnyConnection) -> Result<()> {
+    if version == 10 {
+        let filled = crate::org::fill_code_keys(c).await?;
+        tracing::info!(filled, "agency code keys filled");
+    }
+    Ok(())
 }
 
 fn now_ms() -> i64 {

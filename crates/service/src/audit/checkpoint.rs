@@ -85,6 +85,12 @@ pub fn latest(dir: &Path) -> AppResult<Option<Checkpoint>> {
     Ok(last)
 }
 
+/// `true` when `dir` holds the checkpoint key, so checkpoints were written there (the key is
+/// made with the first): a missing file then means removed checkpoints.
+pub fn key_exists(dir: &Path) -> bool {
+    key_path(dir).exists()
+}
+
 /// `true` when `cp` carries a valid signature of the key in `dir`.
 pub fn signature_valid(dir: &Path, cp: &Checkpoint) -> AppResult<bool> {
     if !key_path(dir).exists() {

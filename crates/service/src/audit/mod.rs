@@ -161,17 +161,26 @@ impl Services {
     /// latest signed checkpoint (see [`checkpoint`]).
     pub async fn verify_audit(&self) -> AppResult<Verdict> {
         let dir = self.settings.pki_dir.clone();
-        let cp = tokio::task::spawn_blocking(move || -> AppResult<_> {
-            match checkpoint::latest(&dir)? {
-                Some(cp) => {
-                    let valid = checkpoint::signature_valid(&dir, &cp)?;
-                    Ok(Some((cp, valid)))
-                }
-                None => Ok(None),
-            }
-        })
+        // The latest checkpoint and whether its signature verifies; `Err` for a file that was
+        // removed while its key stayed.
+        let cp = tokio::task::spawn_blocking(
+            move || -> AppResult<Result<Option<(checkpoint::Checkpoint, bool)>, BreakKind>> {
+                Ok(match checkpoint::latest(&dir)? {
+                    Some(cp) => {
+                        let valid = checkpoint::signature_valid(&dir, &cp)?;
+                        Ok(Some((cp, valid)))
+                    }
+                    None if checkpoint::key_exists(&dir) => Err(BreakKind::CheckpointMissing),
+                    None => Ok(None),
+                })
+            },
+        )
         .await
         .map_err(AppError::internal)??;
+        let cp = match cp {
+            Ok(cp) => cp,
+            Err(kind) => return Ok(Verdict::Broken(ChainBreak { seq: 0, kind })),
+        };
         if let Some((_, false)) = &cp {
             return Ok(Verdict::Broken(ChainBreak { seq: 0, kind: BreakKind::CheckpointSignature }));
         }

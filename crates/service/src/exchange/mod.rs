@@ -368,7 +368,8 @@ impl Services {
                 .ok_or(AppError::NotFound)?
         };
         let own = egov_edxml::AgencyCode::parse(&agency.code).ok();
-        if !to.iter().any(|t| Some(&t.organ_id) == own.as_ref()) {
+        // Either form of the code names this agency (`000.00.13.H41` is `H41.13`).
+        if !to.iter().any(|t| egov_domain::agency_code::same_agency_code(t.organ_id.as_str(), &agency.code)) {
             return Err(AppError::invalid(
                 "package",
                 "wrong_addressee",

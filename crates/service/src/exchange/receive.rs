@@ -1,6 +1,7 @@
 //! Arriving edXML document packages: checked (well-formed and valid edXML, addressed to this agency, XML
 //! signature intact and trusted, PDF signatures checked at intake, never twice) and put in the clerks' "to
 //! register" queue, or, for a revocation, applied to the copy received before; answered with statuses.
+use egov_domain::agency_code::same_agency_code;
 use egov_edxml::{BusinessDocType, Package, StatusCode};
 use egov_storage::documents::{self as db, NewDocument};
 use egov_storage::handling as hdb;
@@ -67,7 +68,10 @@ impl Services {
             Some(b) if b.doc_type == BusinessDocType::Replace => {
                 let mut found = Vec::new();
                 for r in &b.replacements {
-                    let ours = r.organ_ids.is_empty() || r.organ_ids.iter().any(|o| Some(o) == own.as_ref());
+                    let ours = r.organ_ids.is_empty()
+                        || r.organ_ids
+                            .iter()
+                            .any(|o| own.as_ref().is_some_and(|own| same_agency_code(o.as_str(), own.as_str())));
                     let replaced = db::document_by_exchange_id(&mut tx, agency_id, &r.document_id.to_string()).await?;
                     if let Some(d) = replaced.filter(|d| ours && d.direction == "incoming") {
                         found.push(d);
@@ -160,7 +164,10 @@ impl Services {
         let d = db::document_by_exchange_id(&mut tx, agency_id, &exchange_id)
             .await?
             .filter(|d| {
-                d.direction == "incoming" && d.sender_code.as_deref() == Some(package.header.from.organ_id.as_str())
+                d.direction == "incoming"
+                    && d.sender_code
+                        .as_deref()
+                        .is_some_and(|s| same_agency_code(s, package.header.from.organ_id.as_str()))
             })
             .ok_or_else(|| {
                 AppError::invalid(
@@ -210,7 +217,10 @@ impl Services {
         let exchange_id = header.document_id.to_string();
         let d = db::document_by_exchange_id(&mut tx, agency_id, &exchange_id)
             .await?
-            .filter(|d| d.direction == "incoming" && d.sender_code.as_deref() == Some(header.from.organ_id.as_str()))
+            .filter(|d| {
+                d.direction == "incoming"
+                    && d.sender_code.as_deref().is_some_and(|s| same_agency_code(s, header.from.organ_id.as_str()))
+            })
             .ok_or_else(|| {
                 AppError::invalid(
                     "package",

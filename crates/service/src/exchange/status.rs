@@ -1,6 +1,7 @@
 //! Status answers (edXML `Status` packages): queued for the sender when a document that arrived through the
 //! exchange moves on (01 arrived … 06 completed, 02 refused), and applied when they come back for a document
 //! this agency sent: the addressee's status on the sent document, with the reason, on its timeline.
+use egov_domain::agency_code::same_agency_code;
 use egov_edxml::{AgencyCode, DocumentId, Organization, ResponseFor, StaffInfo, StatusCode, StatusPackage};
 use egov_storage::documents::{self as db, DocumentRow};
 use egov_storage::exchange::{self as xdb, NewOutbox};
@@ -243,7 +244,10 @@ impl Services {
         let exchange_id = status.response_for.document_id.to_string();
         let d = db::document_by_exchange_id(&mut tx, agency_id, &exchange_id)
             .await?
-            .filter(|d| d.direction == "incoming" && d.sender_code.as_deref() == Some(status.from.organ_id.as_str()))
+            .filter(|d| {
+                d.direction == "incoming"
+                    && d.sender_code.as_deref().is_some_and(|s| same_agency_code(s, status.from.organ_id.as_str()))
+            })
             .ok_or_else(|| {
                 AppError::invalid(
                     "package",
