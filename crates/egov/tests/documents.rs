@@ -156,21 +156,115 @@ async fn an_incoming_document_goes_from_registration_down_to_a_specialist_and_ba
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 
-    // Everything up the chain is finished and the document is handled; the timeline tells it all.
+    // Each who passed it on follows it: "Đã chuyển – đang theo dõi" lists the part below them.
+    let (_, followed) = head.get("/api/v1/following").await;
+    assert_eq!(followed["total"], 1, "{followed}");
+    assert_eq!(followed["items"][0]["assignee"], "Phạm Văn Cường", "{followed}");
+    assert_eq!(followed["items"][0]["status"], "passed", "passed further on: {followed}");
+    let (_, followed) = deputy.get("/api/v1/following").await;
+    assert_eq!(followed["items"][0]["id"], mine, "{followed}");
+    assert_eq!(followed["items"][0]["status"], "submitted", "{followed}");
+    assert_eq!(specialist.get("/api/v1/following").await.1["total"], 0);
+
+    // The result goes back to the one who passed it on (the deputy), not up the whole chain.
+    let (_, d) = leader.get(&format!("/api/v1/documents/{doc}")).await;
+    assert_eq!(d["document"]["status"], "in_progress", "nobody has accepted the result yet: {d}");
+    let statuses: Vec<&str> =
+        d["assignments"].as_array().expect("list").iter().map(|a| a["status"].as_str().unwrap_or("")).collect();
+    assert_eq!(statuses, ["done", "passed", "passed", "submitted"], "{d}");
+    let (_, inbox) = deputy.get("/api/v1/inbox").await;
+    let waiting = inbox.as_array().expect("inbox").iter().find(|i| i["document_id"] == doc && i["kind"] == "finished");
+    assert!(waiting.is_some_and(|i| i["ref_id"] == mine), "the deputy has the result to accept: {inbox}");
+    // Only the one who passed it on may accept it.
+    let (status, _) = head.post(&format!("/api/v1/assignments/{mine}/accept"), json!({ "text": "" })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the head did not pass it to the specialist");
+    assert_eq!(
+        specialist.post(&format!("/api/v1/assignments/{mine}/accept"), json!({})).await.0,
+        StatusCode::NOT_FOUND,
+        "nobody accepts their own result"
+    );
+    // The deputy returns it with a reason: the specialist's part is open again, with the reason.
+    let (status, err) = deputy.post(&format!("/api/v1/assignments/{mine}/return-result"), json!({ "text": " " })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required: {err}");
+    let (status, _) = deputy
+        .post(&format!("/api/v1/assignments/{mine}/return-result"), json!({ "text": "Bổ sung số liệu quý IV" }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, inbox) = specialist.get("/api/v1/inbox").await;
+    assert!(
+        inbox
+            .as_array()
+            .expect("inbox")
+            .iter()
+            .any(|i| i["document_id"] == doc && i["kind"] == "returned" && i["note"] == "Bổ sung số liệu quý IV"),
+        "{inbox}"
+    );
+    let (status, _) = deputy.post(&format!("/api/v1/assignments/{mine}/accept"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing reported to accept now");
+    let (status, body) = specialist
+        .post(&format!("/api/v1/assignments/{mine}/finish"), json!({ "result": "Đã có văn bản trả lời, đủ số liệu" }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // The deputy accepts with a note: the deputy's part reports to the head, who accepts and,
+    // holding the top part, closes the document.
+    let (status, body) = deputy
+        .post(&format!("/api/v1/assignments/{mine}/accept"), json!({ "text": "Đồng ý, trình trưởng phòng" }))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, d) = head.get(&format!("/api/v1/documents/{doc}")).await;
+    let statuses: Vec<&str> =
+        d["assignments"].as_array().expect("list").iter().map(|a| a["status"].as_str().unwrap_or("")).collect();
+    assert_eq!(statuses, ["done", "passed", "submitted", "done"], "{d}");
+    let (status, body) = head.post(&format!("/api/v1/assignments/{deputy_assignment}/accept"), json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    // Everything is done and the document is handled; the timeline tells it all.
     let (_, d) = leader.get(&format!("/api/v1/documents/{doc}")).await;
     assert_eq!(d["document"]["status"], "done", "{d}");
     let statuses: Vec<&str> =
         d["assignments"].as_array().expect("list").iter().map(|a| a["status"].as_str().unwrap_or("")).collect();
     assert_eq!(statuses, ["done", "done", "done", "done"], "{d}");
+    let head_result = d["assignments"][1]["result"].as_str().unwrap_or("");
+    assert!(head_result.starts_with("Đồng ý, trình trưởng phòng") && head_result.contains("đủ số liệu"), "{d}");
     let kinds: Vec<&str> =
         d["timeline"].as_array().expect("timeline").iter().map(|e| e["kind"].as_str().unwrap_or("")).collect();
     assert_eq!(
         kinds,
-        ["registered", "presented", "assigned", "passed_on", "passed_on", "opinion", "progress", "finished"]
+        [
+            "registered",
+            "presented",
+            "assigned",
+            "passed_on",
+            "passed_on",
+            "opinion",
+            "progress",
+            "result_submitted",
+            "result_returned",
+            "result_submitted",
+            "result_accepted",
+            "result_submitted",
+            "result_accepted",
+        ]
     );
+    for who in [&leader, &head, &deputy] {
+        assert_eq!(who.get("/api/v1/following").await.1["total"], 0, "nothing left to follow");
+    }
+    // The leader who assigned it, and the specialist, hear that it is closed.
+    for who in [&leader, &specialist, &deputy] {
+        let (_, notes) = who.get("/api/v1/notifications").await;
+        assert!(
+            notes["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .any(|n| n["kind"] == "finished" && n["document_id"] == doc),
+            "{notes}"
+        );
+    }
     assert!(d["timeline"][4]["target"].as_str().unwrap_or("").contains("Hoàng Thị Dung"), "to whom: {d}");
     assert_eq!(d["timeline"][0]["actor"], "Đặng Văn Em", "who: {d}");
     assert_eq!(d["timeline"][7]["actor"], "Hoàng Thị Dung", "who: {d}");
+    assert_eq!(d["timeline"][12]["actor"], "Trần Thị Bình", "the head closed it: {d}");
 
     // Search folds diacritics and finds opinions too; the outsider finds nothing and counts nothing.
     let (_, found) = leader.get("/api/v1/search?q=quyet%20dinh%20phan%20bo").await;
@@ -639,4 +733,88 @@ async fn the_pages_take_a_draft_through_approval_to_issue() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let doc = page(&app, &clerk, &format!("/documents/{id}?notice=issued")).await;
     assert!(doc.contains("Đã cấp số và phát hành.") && doc.contains("01/TTr-VPUBND"), "{doc}");
+}
+
+/// Issue 13 item 4 through the pages: "my part" shows the directive and my own deadline, the
+/// handling tree nests with classes (no inline style, which the CSP would block), the result
+/// waits on the page of the one who passed it on, who accepts it there, and "Đã chuyển – đang
+/// theo dõi" lists it until then.
+#[tokio::test]
+async fn results_are_accepted_from_the_document_page_and_the_tree_nests() {
+    use support::{page, post_form, sign_in};
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let head = ApiUser::sign_in(&app, "truongphong").await;
+    let (status, reg) = clerk
+        .post_multipart(
+            "/api/v1/documents/incoming",
+            &incoming_fields(&[("number_notation", "41/UBND-VX")]),
+            &[("cv-41.pdf", pdf("Cong van 41"))],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reg}");
+    let doc = reg["id"].as_i64().expect("id");
+    let lead = id_of_target(&leader, "Trần Thị Bình").await;
+    let (status, body) = leader
+        .post(
+            &format!("/api/v1/documents/{doc}/assign"),
+            json!({ "directive": "Phòng Tổng hợp tham mưu", "lead": lead, "deadline": "2030-06-30" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, d) = head.get(&format!("/api/v1/documents/{doc}")).await;
+    let head_part = my_open_assignment(&d);
+    let to_deputy = id_of_target(&head, "Phạm Văn Cường").await;
+    let (status, body) = head
+        .post(
+            &format!("/api/v1/documents/{doc}/assign"),
+            json!({ "parent_assignment_id": head_part, "directive": "Anh Cường dự thảo trả lời",
+                    "lead": to_deputy, "deadline": "2030-06-20" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The deputy's page: their own deadline (not the document's) and the directive given to them.
+    let deputy = app.client();
+    let csrf = sign_in(&app, &deputy, "phophong", common::DEMO_PASSWORD).await;
+    let html = page(&app, &deputy, &format!("/documents/{doc}")).await;
+    assert!(html.contains("Hạn của tôi") && html.contains("2030-06-20"), "my deadline");
+    assert!(html.contains("Anh Cường dự thảo trả lời"), "the directive given to me");
+    assert!(html.contains("class=\"depth-2\""), "the deputy's part nests under the head's");
+    assert!(!html.contains("style=\""), "no inline styles (the CSP blocks them)");
+    let (_, d) = ApiUser::sign_in(&app, "phophong").await.get(&format!("/api/v1/documents/{doc}")).await;
+    let deputy_part = my_open_assignment(&d);
+    let res = post_form(
+        &app,
+        &deputy,
+        &format!("/assignments/{deputy_part}/finish"),
+        &csrf,
+        &[("document_id", &doc.to_string()), ("text", "Đã dự thảo văn bản trả lời")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // The head follows it, and accepts it on the document page.
+    let head_page = app.client();
+    let csrf = sign_in(&app, &head_page, "truongphong", common::DEMO_PASSWORD).await;
+    let followed = page(&app, &head_page, "/following").await;
+    assert!(followed.contains("Phạm Văn Cường") && followed.contains("chờ chấp nhận"), "{followed}");
+    let html = page(&app, &head_page, &format!("/documents/{doc}")).await;
+    assert!(html.contains("Kết quả chờ bạn chấp nhận") && html.contains("Đã dự thảo văn bản trả lời"), "{html}");
+    let res = post_form(
+        &app,
+        &head_page,
+        &format!("/assignments/{deputy_part}/accept"),
+        &csrf,
+        &[("document_id", &doc.to_string()), ("text", "")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(res.headers()["location"].to_str().unwrap_or("").contains("notice=result_accepted"));
+    let (_, d) = leader.get(&format!("/api/v1/documents/{doc}")).await;
+    assert_eq!(d["document"]["status"], "done", "the head held the top part: {d}");
+    let followed = page(&app, &head_page, "/following").await;
+    assert!(followed.contains("Không có phần việc nào đang theo dõi"), "{followed}");
 }

@@ -534,14 +534,15 @@ impl Services {
                     "You do not administer this agency.",
                 )
             })?;
+        if !caller.actor.can_grant(role, &agency.path) {
+            return Err(AppError::Forbidden);
+        }
+        // The rule of `Actor::can_grant_to`, with the reason told.
         if role.is_sensitive() {
             caller
                 .actor
                 .may_open_way_in(user_id, origin_of(&user))
                 .map_err(|why| AppError::field(way_in_refused("role", why)))?;
-        }
-        if !caller.actor.can_grant_to(role, &agency.path, user_id, origin_of(&user)) {
-            return Err(AppError::Forbidden);
         }
         let id = db::insert_grant(&mut tx, user_id, role.as_str(), agency_id, now_ms()).await?;
         let detail = serde_json::json!({ "user_id": user_id, "role": role.as_str(), "agency_id": agency_id });

@@ -458,6 +458,58 @@ pub async fn open_due_count(c: &mut AnyConnection, user_id: i64, from: &str, to:
     .await?)
 }
 
+/// A part someone gave or passed on that is still open below them ("Đã chuyển – đang theo dõi").
+#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
+pub struct FollowRow {
+    pub id: i64,
+    pub document_id: i64,
+    pub subject: String,
+    pub number_notation: Option<String>,
+    pub urgency: String,
+    pub kind: String,
+    pub assignee_name: String,
+    pub status: String,
+    pub progress: i64,
+    pub deadline: Option<String>,
+    pub updated_at: i64,
+}
+
+/// Still open below the giver: not yet accepted (open, passed further on, or reported).
+const FOLLOW_WHERE: &str = "a.assigner_id = $1 AND a.status IN ('open', 'passed', 'submitted') \
+     AND a.kind IN ('lead', 'cooperate')";
+
+/// The parts `user_id` gave or passed on that are still open, newest first, keyset-paged by id.
+pub async fn following(
+    c: &mut AnyConnection,
+    user_id: i64,
+    before_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<FollowRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT a.id, a.document_id, d.subject, d.number_notation, d.urgency, a.kind, \
+         COALESCE(ub.full_name, un.name, '') AS assignee_name, a.status, a.progress, a.deadline, a.updated_at \
+         FROM assignments a JOIN documents d ON d.id = a.document_id \
+         LEFT JOIN users ub ON ub.id = a.assignee_user_id LEFT JOIN units un ON un.id = a.assignee_unit_id \
+         WHERE {FOLLOW_WHERE} AND a.id < $2 ORDER BY a.id DESC LIMIT $3"
+    ))
+    .bind(user_id)
+    .bind(before_id.unwrap_or(i64::MAX))
+    .bind(i64::from(limit))
+    .fetch_all(c)
+    .await?)
+}
+
+/// How many parts `user_id` follows ([`following`]), capped at `cap`.
+pub async fn following_count(c: &mut AnyConnection, user_id: i64, cap: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM assignments a WHERE {FOLLOW_WHERE} LIMIT $2) t"
+    ))
+    .bind(user_id)
+    .bind(cap)
+    .fetch_one(c)
+    .await?)
+}
+
 /// Number of open items in a person's inbox, capped at `cap`.
 pub async fn open_count(c: &mut AnyConnection, user_id: i64, cap: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(

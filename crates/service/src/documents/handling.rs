@@ -223,12 +223,7 @@ impl Services {
             let item = if kind == "inform" { "inform" } else { "assignment" };
             let people = match who {
                 Assignee::Person(u) => vec![u],
-                Assignee::Unit(u) => {
-                    let heads = hdb::unit_members(&mut tx, u, &["unit_head"]).await?;
-                    let heads =
-                        if heads.is_empty() { hdb::unit_members(&mut tx, u, &["unit_deputy"]).await? } else { heads };
-                    heads.into_iter().map(|(id, _)| id).collect()
-                }
+                Assignee::Unit(u) => super::results::unit_heads(&mut tx, u).await?,
             };
             for p in people {
                 self.deliver(&mut tx, p, d.id, item, "assigned", Some(id), Some(caller.actor.user_id), None, now)
@@ -447,85 +442,13 @@ impl Services {
         finish(tx, ()).await
     }
 
-    /// Finishes an assignment with a result (and optionally the reply document). When the lead
-    /// finishes, the assignments it was passed on from finish with it, up to the leader's, and
-    /// the document is handled.
-    pub async fn finish_assignment(
-        &self,
-        caller: &Caller,
-        assignment_id: i64,
-        result: &str,
-        result_document_id: Option<i64>,
-    ) -> AppResult<()> {
-        require(caller, Scope::DocumentsWrite)?;
-        let result = required_text(result, "result", "Vui lòng nhập kết quả xử lý.", "Describe the result.")?;
-        let now = now_ms();
-        let mut tx = self.store.begin().await?;
-        let (a, d) = self.held_assignment(&mut tx, caller, assignment_id).await?;
-        if let Some(rid) = result_document_id {
-            self.visible_document(&mut tx, caller, rid).await.map_err(|_| {
-                AppError::invalid(
-                    "result_document_id",
-                    "unknown_document",
-                    "Không tìm thấy văn bản trả lời.",
-                    "Unknown reply document.",
-                )
-            })?;
-        }
-        if a.kind == "present" {
-            return Err(conflict(
-                "assignment",
-                "present_needs_direction",
-                "Văn bản trình cần được phân công hoặc trả lại, không thể kết thúc trực tiếp.",
-                "A presented document is assigned or returned, not finished.",
-            ));
-        }
-        if !hdb::close_assignment(&mut tx, a.id, "open", "done", Some(&result), result_document_id, now).await? {
-            return Err(not_open());
-        }
-        hdb::close_items_by_ref(&mut tx, "assignment", a.id, now).await?;
-        event(&mut tx, caller, d.id, "finished", None, Some(&result), Some(a.id)).await?;
-        if a.kind == "lead" {
-            let mut up = a.parent_id;
-            while let Some(pid) = up {
-                let Some(p) = hdb::get_assignment(&mut tx, pid).await? else { break };
-                if p.status == "passed" {
-                    hdb::close_assignment(&mut tx, p.id, "passed", "done", Some(&result), result_document_id, now)
-                        .await?;
-                    if let Some(u) = p.assignee_user_id {
-                        self.deliver(
-                            &mut tx,
-                            u,
-                            d.id,
-                            "finished",
-                            "assigned",
-                            Some(p.id),
-                            Some(caller.actor.user_id),
-                            Some(&result),
-                            now,
-                        )
-                        .await?;
-                    }
-                }
-                up = p.parent_id;
-            }
-            let all = hdb::assignments_of(&mut tx, d.id).await?;
-            let lead_done =
-                all.iter().filter(|x| x.kind == "lead" && x.parent_id.is_none()).all(|x| x.status == "done");
-            if lead_done {
-                db::set_status(&mut tx, d.id, "done", d.agency_wide, now).await?;
-                self.queue_status(&mut tx, caller, &d, egov_edxml::StatusCode::Completed, "Đã hoàn thành xử lý", now)
-                    .await?;
-            }
-        }
-        reindex(&mut tx, d.id).await?;
-        let detail = serde_json::json!({ "assignment": a.id, "result_document_id": result_document_id });
-        audit_doc(&mut tx, caller, "document.finish", d.id, &detail).await?;
-        finish(tx, ()).await
-    }
-
     /// An assignment the caller holds, with its document.
-    async fn held_assignment(&self, c: &mut Conn, caller: &Caller, id: i64) -> AppResult<(AssignmentRow, DocumentRow)> {
+    pub(super) async fn held_assignment(
+        &self,
+        c: &mut Conn,
+        caller: &Caller,
+        id: i64,
+    ) -> AppResult<(AssignmentRow, DocumentRow)> {
         let a = hdb::get_assignment(c, id).await?.ok_or(AppError::NotFound)?;
         let d = self.visible_document(c, caller, a.document_id).await?;
         let holdings = self.holdings(c, caller.actor.user_id).await?;
@@ -536,7 +459,7 @@ impl Services {
     }
 }
 
-fn not_open() -> AppError {
+pub(super) fn not_open() -> AppError {
     conflict(
         "assignment",
         "not_open",

@@ -6,6 +6,7 @@ pub mod case_files;
 pub mod drafting;
 pub mod handling;
 pub mod registry;
+pub mod results;
 pub mod search;
 pub mod sending;
 
@@ -58,6 +59,8 @@ pub struct DocumentDetail {
     pub access: Vec<(i64, String, String)>,
     /// Open assignments the reader holds (as a person or as a head of the unit).
     pub my_assignments: Vec<i64>,
+    /// Parts the reader passed on whose holders reported a result for the reader to accept.
+    pub results_to_review: Vec<i64>,
     /// The reader's pending review step, if any.
     pub my_review: Option<i64>,
     /// The reader is a clerk of the document's agency.
@@ -248,7 +251,7 @@ impl Services {
         let mut conn = self.store.read().await?;
         let document = self.visible_document(&mut conn, caller, id).await?;
         let files = db::document_files(&mut conn, id).await?;
-        let assignments = hdb::assignments_of(&mut conn, id).await?;
+        let assignments = tree_order(hdb::assignments_of(&mut conn, id).await?);
         let timeline = hdb::events_of(&mut conn, id).await?;
         let reviews = hdb::reviews_of(&mut conn, id).await?;
         let recipients = db::recipients_of(&mut conn, id).await?;
@@ -275,6 +278,15 @@ impl Services {
         let my_assignments = assignments
             .iter()
             .filter(|a| a.status == "open" && holds_assignment(a, me, &holdings))
+            .map(|a| a.id)
+            .collect();
+        let results_to_review = assignments
+            .iter()
+            .filter(|a| a.status == results::SUBMITTED)
+            .filter(|a| {
+                let parent = a.parent_id.and_then(|p| assignments.iter().find(|x| x.id == p));
+                parent.is_some_and(|p| holds_assignment(p, me, &holdings))
+            })
             .map(|a| a.id)
             .collect();
         let my_review = reviews.iter().find(|r| r.reviewer_id == me && r.status == "pending").map(|r| r.id);
@@ -315,6 +327,7 @@ impl Services {
             recipients,
             access,
             my_assignments,
+            results_to_review,
             my_review,
             reader_is_clerk,
             reader_is_leader,
@@ -454,6 +467,20 @@ pub(crate) fn is_leader_position(h: &Holding) -> bool {
 
 /// Does the person `me` (with `holdings`) hold assignment `a`: named in it, or a head or deputy
 /// of the unit it was given to?
+/// `rows` in the order of the handling tree: each part followed by the parts passed on from it
+/// (depth first, each level in the order they were given).
+fn tree_order(rows: Vec<AssignmentRow>) -> Vec<AssignmentRow> {
+    let ids: std::collections::HashSet<i64> = rows.iter().map(|a| a.id).collect();
+    let is_root = |a: &AssignmentRow| a.parent_id.is_none_or(|p| !ids.contains(&p));
+    let mut stack: Vec<&AssignmentRow> = rows.iter().filter(|a| is_root(a)).rev().collect();
+    let mut out = Vec::with_capacity(rows.len());
+    while let Some(a) = stack.pop() {
+        out.push(a.clone());
+        stack.extend(rows.iter().filter(|c| c.parent_id == Some(a.id)).rev());
+    }
+    out
+}
+
 pub(crate) fn holds_assignment(a: &AssignmentRow, me: i64, holdings: &[Holding]) -> bool {
     if a.assignee_user_id == Some(me) {
         return true;
@@ -528,7 +555,29 @@ impl Services {
             user_id,
             kind,
             document_id: Some(document_id),
-            inbox_item_id: item,
+            inbox_item_id: Some(item),
+            actor_id: from,
+        };
+        crate::notify::notify_item(tx, self.store.engine(), &notice, self.outside_channels(), now).await?;
+        Ok(())
+    }
+
+    /// Tells `user_id` of news about a document that asks nothing of them (a notification with
+    /// no inbox item), in the transaction of the event.
+    pub(crate) async fn tell(
+        &self,
+        tx: &mut egov_storage::Tx,
+        user_id: i64,
+        document_id: i64,
+        kind: &str,
+        from: Option<i64>,
+        now: i64,
+    ) -> AppResult<()> {
+        let notice = crate::notify::NewItemNotice {
+            user_id,
+            kind,
+            document_id: Some(document_id),
+            inbox_item_id: None,
             actor_id: from,
         };
         crate::notify::notify_item(tx, self.store.engine(), &notice, self.outside_channels(), now).await?;

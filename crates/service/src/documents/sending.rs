@@ -150,7 +150,7 @@ impl Services {
                 user_id: *r,
                 kind: "message",
                 document_id: input.document_id,
-                inbox_item_id: item,
+                inbox_item_id: Some(item),
                 actor_id: Some(caller.actor.user_id),
             };
             crate::notify::notify_item(&mut tx, self.store.engine(), &notice, self.outside_channels(), now).await?;

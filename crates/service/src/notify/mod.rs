@@ -54,7 +54,7 @@ pub(crate) async fn notify_item(
             user_id: item.user_id,
             kind: kind.as_str(),
             document_id: item.document_id,
-            inbox_item_id: Some(item.inbox_item_id),
+            inbox_item_id: item.inbox_item_id,
             actor_id: item.actor_id,
             urgent,
         },
@@ -85,7 +85,8 @@ pub(crate) struct NewItemNotice<'a> {
     pub user_id: i64,
     pub kind: &'a str,
     pub document_id: Option<i64>,
-    pub inbox_item_id: i64,
+    /// The inbox item it announces; `None` for news that asks nothing (work I gave is finished).
+    pub inbox_item_id: Option<i64>,
     pub actor_id: Option<i64>,
 }
 

@@ -700,7 +700,8 @@ pub struct FinishBody {
     pub result_document_id: Option<i64>,
 }
 
-/// Finishes an assignment; a lead's result finishes the chain it was passed down.
+/// Finishes an assignment; a lead part passed on goes back to whoever passed it, to accept
+/// (`/accept`) or return (`/return-result`); the top lead closes the document.
 #[utoipa::path(post, path = "/api/v1/assignments/{id}/finish", tag = "documents", params(("id" = i64, Path)), request_body = FinishBody,
     responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn finish_assignment(
@@ -710,6 +711,34 @@ pub(crate) async fn finish_assignment(
     Body(b): Body<FinishBody>,
 ) -> ApiResult<Response> {
     st.services.finish_assignment(&c.caller, id, &b.result, b.result_document_id).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Accepts the result reported on a part the caller passed on (`text`: an optional note put in
+/// front of the result); the caller's part carries it up, or the document closes at the top.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/accept", tag = "documents", params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn accept_result(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<TextBody>,
+) -> ApiResult<Response> {
+    st.services.accept_result(&c.caller, id, &b.text).await.map_err(fail!(c))?;
+    Ok(no_content())
+}
+
+/// Returns the result reported on a part the caller passed on, with a reason (`text`); the part
+/// is open again for its holder.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/return-result", tag = "documents", params(("id" = i64, Path)), request_body = TextBody,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn return_result(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Ids(id): Ids<i64>,
+    Body(b): Body<TextBody>,
+) -> ApiResult<Response> {
+    st.services.return_result(&c.caller, id, &b.text).await.map_err(fail!(c))?;
     Ok(no_content())
 }
 
@@ -1158,6 +1187,76 @@ pub(crate) async fn inbox(
         PageRequest::parse(None, q.limit).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?.limit;
     let rows = st.services.inbox(&c.caller, q.done.unwrap_or(false), q.before, limit).await.map_err(fail!(c))?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// Paging of "passed on – following".
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FollowingQuery {
+    /// Parts older than this id (the previous page's `next_before`).
+    pub before: Option<i64>,
+    /// Parts per page, 1–200 (default 50); more is refused.
+    pub limit: Option<u32>,
+}
+
+/// A part the caller gave or passed on that is still open below them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowedPart {
+    /// The assignment.
+    pub id: i64,
+    pub document_id: i64,
+    pub subject: String,
+    pub number_notation: Option<String>,
+    pub urgency: String,
+    /// lead or cooperate.
+    pub kind: String,
+    /// The person or unit holding it.
+    pub assignee: String,
+    /// open, passed (further on) or submitted (a result waits for acceptance).
+    pub status: String,
+    pub progress: i64,
+    pub deadline: Option<String>,
+    pub updated_at: i64,
+}
+
+/// A page of followed parts with their total.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowingList {
+    pub items: Vec<FollowedPart>,
+    /// All followed parts (counted up to 10,000).
+    pub total: i64,
+    /// Pass as `before` for the next page; absent on the last.
+    pub next_before: Option<i64>,
+}
+
+/// "Đã chuyển – đang theo dõi": what the caller gave or passed on and nobody has closed yet.
+#[utoipa::path(get, path = "/api/v1/following", tag = "documents", params(FollowingQuery), responses((status = 200, body = FollowingList), (status = 422, body = ErrorBody)))]
+pub(crate) async fn following(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Params(q): Params<FollowingQuery>,
+) -> ApiResult<Json<FollowingList>> {
+    let limit =
+        PageRequest::parse(None, q.limit).map_err(|e| ApiError { err: AppError::field(e), lang: c.lang })?.limit;
+    let page = st.services.following(&c.caller, q.before, limit).await.map_err(fail!(c))?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|r| FollowedPart {
+            id: r.id,
+            document_id: r.document_id,
+            subject: r.subject,
+            number_notation: r.number_notation,
+            urgency: r.urgency,
+            kind: r.kind,
+            assignee: r.assignee_name,
+            status: r.status,
+            progress: r.progress,
+            deadline: r.deadline,
+            updated_at: r.updated_at,
+        })
+        .collect();
+    Ok(Json(FollowingList { items, total: page.total, next_before: page.next_before }))
 }
 
 /// Marks an inbox item done (messages, items for information).

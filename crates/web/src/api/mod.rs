@@ -117,6 +117,8 @@ api_routes! {
     post "/assignments/{id}/return" DOCS_WRITE => documents::return_assignment;
     post "/assignments/{id}/progress" DOCS_WRITE => documents::progress;
     post "/assignments/{id}/finish" DOCS_WRITE => documents::finish_assignment;
+    post "/assignments/{id}/accept" DOCS_WRITE => documents::accept_result;
+    post "/assignments/{id}/return-result" DOCS_WRITE => documents::return_result;
     get "/files/{id}" DOCS_READ => documents::download;
     post "/files/{id}/signatures" DOCS_WRITE => signatures::recheck_file;
     post "/drafts" DOCS_WRITE => documents::create_draft;
@@ -135,6 +137,7 @@ api_routes! {
     post "/signatures/check" DOCS_READ => signatures::check_pdf;
     post "/messages" DOCS_WRITE => documents::send_message;
     get "/inbox" DOCS_READ => documents::inbox;
+    get "/following" DOCS_READ => documents::following;
     post "/inbox/{id}/done" DOCS_WRITE => documents::inbox_done;
     get "/search" DOCS_READ => documents::search;
     get "/saved-searches" DOCS_READ => documents::saved_searches;
@@ -198,7 +201,7 @@ impl Modify for Security {
         handlers::list_audit,
         documents::register_incoming, documents::to_register, documents::get_document, documents::present,
         documents::assign, documents::post_opinion, documents::register_arrived, documents::refuse_arrived,
-        documents::revoke, documents::take_back, documents::exchange_update, documents::exchange_directory, documents::return_assignment, documents::progress, documents::finish_assignment,
+        documents::revoke, documents::take_back, documents::exchange_update, documents::exchange_directory, documents::return_assignment, documents::progress, documents::finish_assignment, documents::accept_result, documents::return_result, documents::following,
         documents::download, documents::create_draft, documents::revise_draft, documents::consult,
         documents::answer_consultation, documents::submit, documents::decide, documents::issue,
         documents::send_message, documents::inbox, documents::inbox_done, documents::search, documents::books,

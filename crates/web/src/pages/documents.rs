@@ -33,6 +33,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/documents/{id}/register", post(register_arrived))
         .route("/assignments/{id}/finish", post(finish))
         .route("/assignments/{id}/return", post(return_assignment))
+        .route("/assignments/{id}/accept", post(accept_result))
+        .route("/assignments/{id}/return-result", post(return_result))
         .route("/files/{id}", get(download))
         .route("/drafts/new", get(new_draft).post(create_draft))
         .route("/drafts/{id}/submit", post(submit_draft))
@@ -73,6 +75,19 @@ struct InboxPage {
     first: usize,
     /// The deadline filter (`overdue`, `week`) or "".
     due: String,
+}
+
+impl InboxPage {
+    /// The tab this page is: `open`, `overdue`, `week` or `done`.
+    fn tab(&self) -> &str {
+        if self.done {
+            "done"
+        } else if self.due.is_empty() {
+            "open"
+        } else {
+            &self.due
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -531,6 +546,12 @@ struct DocumentPage {
 }
 
 impl DocumentPage {
+    /// The indentation step of a part in the handling tree (a class, since the pages' CSP
+    /// refuses inline styles), capped so that deep chains stay readable on a phone.
+    fn depth_class(&self, a: &egov_storage::handling::AssignmentRow) -> i64 {
+        a.depth.clamp(0, 6)
+    }
+
     fn overdue(&self, deadline: &Option<String>) -> bool {
         is_overdue(deadline.as_deref(), self.today)
     }
@@ -815,6 +836,30 @@ async fn return_assignment(
 ) -> Result<Response, PageError> {
     match st.services.return_assignment(&s.caller, id, &f.text).await {
         Ok(()) => Ok(Redirect::to("/inbox?notice=saved").into_response()),
+        Err(e) => refused(&st, &s, f.document_id, e, &["reason"]).await,
+    }
+}
+
+async fn accept_result(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignmentForm>,
+) -> Result<Response, PageError> {
+    match st.services.accept_result(&s.caller, id, &f.text).await {
+        Ok(()) => Ok(back(f.document_id, "result_accepted")),
+        Err(e) => refused(&st, &s, f.document_id, e, &["note"]).await,
+    }
+}
+
+async fn return_result(
+    State(st): State<AppState>,
+    s: SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignmentForm>,
+) -> Result<Response, PageError> {
+    match st.services.return_result(&s.caller, id, &f.text).await {
+        Ok(()) => Ok(back(f.document_id, "result_returned")),
         Err(e) => refused(&st, &s, f.document_id, e, &["reason"]).await,
     }
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod documents;
+mod following;
 mod form;
 mod notifications;
 mod notify_prefs;
@@ -46,6 +47,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/lang", post(set_lang))
         .merge(admin::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), admin_guard)))
         .merge(documents::routes())
+        .merge(following::routes())
         .merge(notifications::routes())
         .merge(notify_prefs::routes())
         .merge(profile::routes())
@@ -301,6 +303,8 @@ pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
         ("issued", "notice.issued"),
         ("key_imported", "notice.key_imported"),
         ("registered", "notice.registered"),
+        ("result_accepted", "notice.result_accepted"),
+        ("result_returned", "notice.result_returned"),
         ("created", "notice.created"),
         ("deactivated", "notice.deactivated"),
         ("password_changed", "notice.password_changed"),
