@@ -63,6 +63,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let checkpoints = tokio::spawn(server::audit_checkpoints(services.clone()));
     let dispatcher = tokio::spawn(services.clone().run_live_dispatcher());
     let deliveries = tokio::spawn(services.clone().run_delivery_worker());
+    let deadlines = tokio::spawn(services.clone().run_deadline_sweeper());
     let (stop_exchange, exchange_stopped) = tokio::sync::watch::channel(false);
     let exchange = settings.hub_url.clone().map(|hub_url| {
         tracing::info!(hub = %hub_url, "exchange worker started");
@@ -76,6 +77,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     checkpoints.abort();
     dispatcher.abort();
     deliveries.abort();
+    deadlines.abort();
     if let Err(e) = services.write_audit_checkpoint().await {
         tracing::warn!(error = %e, "the last audit checkpoint failed");
     }

@@ -533,3 +533,103 @@ async fn a_mail_that_cannot_be_delivered_ends_on_the_dead_letter_list_and_can_be
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!((count("dead").await, count("pending").await), (0, 1), "back in the queue");
 }
+
+/// Deadline alerts and rights changes (issue 13 item 1): the working day before its deadline an
+/// open item alerts its holder (`due_tomorrow`), the day after it passed (`overdue`); each once,
+/// however many sweeps run, at the same moment too; a role given or taken tells the person.
+#[tokio::test]
+async fn deadlines_alert_once_and_a_change_of_rights_is_told() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = ApiUser::sign_in(&app, "vanthu").await;
+    let leader = ApiUser::sign_in(&app, "lanhdao").await;
+    let head = ApiUser::sign_in(&app, "truongphong").await;
+    let mut docs = Vec::new();
+    for (number, days) in [("71/UBND", 1), ("72/UBND", 3), ("73/UBND", 5)] {
+        let doc = register(&clerk, number, "normal").await;
+        let (status, body) = leader
+            .post(
+                &format!("/api/v1/documents/{doc}/assign"),
+                json!({ "lead": { "user": head.user_id }, "deadline_days": days }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        docs.push(doc);
+    }
+    // The second one's deadline has passed (set in the database: the API refuses past deadlines).
+    let yesterday = egov_service::documents::today().yesterday().expect("date").to_string();
+    let mut tx = app.store.begin().await.expect("tx");
+    sqlx::query("UPDATE assignments SET deadline = $1 WHERE document_id = $2")
+        .bind(&yesterday)
+        .bind(docs[1])
+        .execute(&mut *tx)
+        .await
+        .expect("update");
+    tx.commit().await.expect("commit");
+
+    let alerts = |kind: &'static str| {
+        let head = &head;
+        async move {
+            let (_, notes) = head.get("/api/v1/notifications?limit=100").await;
+            let docs: Vec<i64> = notes["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter(|n| n["kind"] == kind)
+                .filter_map(|n| n["document_id"].as_i64())
+                .collect();
+            docs
+        }
+    };
+    // Two processes sweeping at the same moment write each alert once.
+    let (a, b) = tokio::join!(app.services.sweep_deadlines(), app.services.sweep_deadlines());
+    let (a, b) = (a.expect("sweep"), b.expect("sweep"));
+    assert!(a.due_tomorrow + b.due_tomorrow >= 1 && a.overdue + b.overdue >= 1, "{a:?} {b:?}");
+    let due = alerts("due_tomorrow").await;
+    let overdue = alerts("overdue").await;
+    assert_eq!(due.iter().filter(|d| **d == docs[0]).count(), 1, "due the next working day: {due:?}");
+    assert_eq!(overdue.iter().filter(|d| **d == docs[1]).count(), 1, "overdue: {overdue:?}");
+    assert!(!due.contains(&docs[2]) && !overdue.contains(&docs[2]), "not due yet");
+    assert!(!due.contains(&docs[1]), "an overdue item is not 'due tomorrow'");
+    let again = app.services.sweep_deadlines().await.expect("sweep");
+    assert_eq!((alerts("due_tomorrow").await, alerts("overdue").await), (due, overdue), "{again:?}: nothing twice");
+
+    // A role given and taken back: the person is told, and the notification leads to the profile.
+    let admin = app.client();
+    let admin_csrf = sign_in(&app, &admin, "admin", common::DEMO_PASSWORD).await;
+    let tok = support::token(&app, &admin, &admin_csrf, &["org:read", "org:write"]).await;
+    let office = {
+        let mut c = app.store.read().await.expect("read");
+        egov_storage::org::get_agency_by_code(&mut c, "H41.01").await.expect("lookup").expect("office").id
+    };
+    let res = app
+        .client()
+        .post(app.url(&format!("/api/v1/users/{}/roles", head.user_id)))
+        .bearer_auth(&tok)
+        .json(&json!({ "role": "clerk", "agency_id": office }))
+        .send()
+        .await
+        .expect("grant");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let grant_id = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    let res = app
+        .client()
+        .delete(app.url(&format!("/api/v1/users/{}/roles/{grant_id}", head.user_id)))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(alerts("rights_changed").await.len(), 0, "no document on a change of rights");
+    let (_, notes) = head.get("/api/v1/notifications").await;
+    let told: Vec<&Value> =
+        notes["items"].as_array().expect("items").iter().filter(|n| n["kind"] == "rights_changed").collect();
+    assert_eq!(told.len(), 2, "given and taken back: {notes}");
+    let client = app.client();
+    sign_in(&app, &client, "truongphong", common::DEMO_PASSWORD).await;
+    let id = told[0]["id"].as_i64().expect("id");
+    let page = support::page(&app, &client, "/notifications").await;
+    let csrf = support::csrf_of(&page);
+    let res = support::post_form(&app, &client, &format!("/notifications/{id}/open"), &csrf, &[]).await;
+    assert_eq!(res.headers()["location"], "/profile");
+}

@@ -2,6 +2,7 @@
 //! deactivation, password resets, and each person's own profile.
 
 use egov_domain::authz::{Grant, PasswordOrigin, Scope, Visibility, WayInRefusal};
+use egov_domain::notification::EventKind;
 use egov_domain::person::{check_password, Email, PersonName, Phone, Username};
 use egov_domain::{FieldError, Lang, Position, Role};
 use egov_storage::accounts::{self as db, GrantRow, NewUser, UserFilter, UserRow};
@@ -548,6 +549,8 @@ impl Services {
         let detail = serde_json::json!({ "user_id": user_id, "role": role.as_str(), "agency_id": agency_id });
         record(&mut tx, &Who::caller(caller), "grant.add", "role_grant", Some(id.to_string()), NONE, Some(&detail))
             .await?;
+        // Decree 30, Appendix VI: the person is told when their rights change.
+        self.tell(&mut tx, user_id, None, EventKind::RightsChanged, caller.account_id(), now_ms()).await?;
         commit(tx).await?;
         Ok(id)
     }
@@ -584,6 +587,7 @@ impl Services {
             NONE,
         )
         .await?;
+        self.tell(&mut tx, user_id, None, EventKind::RightsChanged, caller.account_id(), now_ms()).await?;
         commit(tx).await
     }
 

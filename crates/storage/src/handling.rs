@@ -510,6 +510,29 @@ pub async fn following_count(c: &mut AnyConnection, user_id: i64, cap: i64) -> R
     .await?)
 }
 
+/// An open inbox item whose deadline calls for an alert of some kind: (item, person, document).
+pub type AlertDue = (i64, i64, i64);
+
+/// Open items that ask for action (presented, assigned, returned, to approve, for comments)
+/// whose own deadline (the assignment's, else the document's) lies in `[from, to)` (ISO dates)
+/// and that have no `kind` alert yet; oldest first, at most `limit`.
+pub async fn alerts_due(c: &mut AnyConnection, kind: &str, from: &str, to: &str, limit: i64) -> Result<Vec<AlertDue>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT i.id, i.user_id, i.document_id FROM inbox_items i JOIN documents d ON d.id = i.document_id \
+         {ASSIGNMENT_JOIN} WHERE i.done_at IS NULL \
+         AND i.kind IN ('present', 'assignment', 'returned', 'approve', 'consult') \
+         AND COALESCE(a.deadline, d.deadline) >= $1 AND COALESCE(a.deadline, d.deadline) < $2 \
+         AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.inbox_item_id = i.id AND n.kind = $3) \
+         ORDER BY i.id LIMIT $4"
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(kind)
+    .bind(limit)
+    .fetch_all(c)
+    .await?)
+}
+
 /// Number of open items in a person's inbox, capped at `cap`.
 pub async fn open_count(c: &mut AnyConnection, user_id: i64, cap: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(

@@ -561,28 +561,6 @@ impl Services {
         crate::notify::notify_item(tx, self.store.engine(), &notice, self.outside_channels(), now).await?;
         Ok(())
     }
-
-    /// Tells `user_id` of news about a document that asks nothing of them (a notification with
-    /// no inbox item), in the transaction of the event.
-    pub(crate) async fn tell(
-        &self,
-        tx: &mut egov_storage::Tx,
-        user_id: i64,
-        document_id: i64,
-        kind: &str,
-        from: Option<i64>,
-        now: i64,
-    ) -> AppResult<()> {
-        let notice = crate::notify::NewItemNotice {
-            user_id,
-            kind,
-            document_id: Some(document_id),
-            inbox_item_id: None,
-            actor_id: from,
-        };
-        crate::notify::notify_item(tx, self.store.engine(), &notice, self.outside_channels(), now).await?;
-        Ok(())
-    }
 }
 
 /// The folded text a document is found by: its access tokens, its fields, then its opinions and

@@ -3,6 +3,7 @@
 //! the one above — or returns it with a reason; the holder of the top lead closes the document.
 //! Everyone up the chain, and the leader who assigned it, hears when it closes.
 
+use egov_domain::notification::EventKind;
 use egov_storage::documents::DocumentRow;
 use egov_storage::handling::{self as hdb, AssignmentRow, FollowRow};
 use egov_storage::Conn;
@@ -260,7 +261,7 @@ impl Services {
         people.extend(self.holders_of(tx, top).await?);
         for person in people {
             if !told.contains(&person) {
-                self.tell(tx, person, d.id, "finished", Some(caller.actor.user_id), now).await?;
+                self.tell(tx, person, Some(d.id), EventKind::Finished, Some(caller.actor.user_id), now).await?;
                 told.push(person);
             }
         }

@@ -2,6 +2,7 @@
 //! (an item put in their inbox), read in the notification centre and the open pages (`live`),
 //! and carried by e-mail and Web Push (`delivery`) as each person chose.
 
+pub mod deadlines;
 pub mod delivery;
 pub mod live;
 
@@ -123,6 +124,22 @@ fn mode_of(prefs: &[(String, String, String)], kind: EventKind, channel: Channel
 }
 
 impl Services {
+    /// Tells `user_id` of news that asks nothing of them (a notification with no inbox item:
+    /// work they gave is finished, their rights changed), in the transaction of the event.
+    pub(crate) async fn tell(
+        &self,
+        tx: &mut Tx,
+        user_id: i64,
+        document_id: Option<i64>,
+        kind: EventKind,
+        from: Option<i64>,
+        now: i64,
+    ) -> AppResult<()> {
+        let notice = NewItemNotice { user_id, kind: kind.as_str(), document_id, inbox_item_id: None, actor_id: from };
+        notify_item(tx, self.store.engine(), &notice, self.outside_channels(), now).await?;
+        Ok(())
+    }
+
     /// The outside channels this server delivers on.
     pub(crate) fn outside_channels(&self) -> OutsideChannels {
         OutsideChannels { mail: self.outside.mailer.is_some(), push: self.outside.push.is_some() }

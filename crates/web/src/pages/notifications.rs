@@ -97,6 +97,7 @@ fn text_of(n: &NotificationRow) -> String {
 fn target_of(n: &NotificationRow) -> String {
     match n.document_id {
         Some(id) => format!("/documents/{id}"),
+        None if n.kind == EventKind::RightsChanged.as_str() => "/profile".into(),
         None => "/inbox".into(),
     }
 }
