@@ -818,3 +818,91 @@ async fn results_are_accepted_from_the_document_page_and_the_tree_nests() {
     let followed = page(&app, &head_page, "/following").await;
     assert!(followed.contains("Không có phần việc nào đang theo dõi"), "{followed}");
 }
+
+/// The multipart registration form of the pages, with `fields`, the files, and `kept` boxes.
+async fn post_registration(
+    app: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, Vec<u8>)],
+    kept: &[String],
+) -> (StatusCode, String) {
+    let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_string());
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    for k in kept {
+        form = form.text("kept", k.clone());
+    }
+    for (name, bytes) in files {
+        form = form.part("files", reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()));
+    }
+    let res = client.post(app.url(&format!("/documents/new?csrf={csrf}"))).multipart(form).send().await.expect("post");
+    let status = res.status();
+    let location = res.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_string();
+    (status, if status == StatusCode::SEE_OTHER { location } else { res.text().await.expect("body") })
+}
+
+/// The ids of the kept-file boxes a form page offers.
+fn kept_ids(html: &str) -> Vec<String> {
+    html.match_indices("name=\"kept\" value=\"")
+        .map(|(i, m)| html[i + m.len()..].chars().take_while(char::is_ascii_digit).collect())
+        .collect()
+}
+
+/// Issue 13 item 5: the chosen PDF survives a form error and a duplicate warning (kept for the
+/// session and offered again), confirming the duplicate registers it with its file, the warning
+/// links to the earlier document, and a kept file cannot be named from another session.
+#[tokio::test]
+async fn a_chosen_file_survives_form_errors_and_the_duplicate_warning_links_the_earlier_document() {
+    use support::sign_in;
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk = app.client();
+    let csrf = sign_in(&app, &clerk, "vanthu", common::DEMO_PASSWORD).await;
+    let api = ApiUser::sign_in(&app, "vanthu").await;
+    let file = ("qd-77.pdf", pdf("Quyet dinh 77"));
+
+    // A field error: the form comes back with the file offered again.
+    let bad = incoming_fields(&[("number_notation", "77/QĐ-STC"), ("subject", " ")]);
+    let (status, html) = post_registration(&app, &clerk, &csrf, &bad, std::slice::from_ref(&file), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let kept = kept_ids(&html);
+    assert_eq!(kept.len(), 1, "the file is offered again");
+    assert!(html.contains("qd-77.pdf") && html.contains("Tệp đã tải lên, được giữ lại"));
+    // Corrected without choosing the file again: registered with it.
+    let good = incoming_fields(&[("number_notation", "77/QĐ-STC")]);
+    let (status, location) = post_registration(&app, &clerk, &csrf, &good, &[], &kept).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let first: i64 = location.trim_start_matches("/documents/").split('?').next().unwrap().parse().unwrap();
+    let (_, d) = api.get(&format!("/api/v1/documents/{first}")).await;
+    assert_eq!(d["files"][0]["name"], "qd-77.pdf", "{d}");
+
+    // The same document again: the duplicate warning links the first and keeps the file…
+    let (status, html) = post_registration(&app, &clerk, &csrf, &good, std::slice::from_ref(&file), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(&format!("href=\"/documents/{first}\"")), "links the earlier document");
+    let kept = kept_ids(&html);
+    assert_eq!(kept.len(), 1);
+    // …and confirming registers it with the file, not without.
+    let mut confirmed = good.clone();
+    confirmed.push(("confirm_duplicate", "true"));
+    let (status, location) = post_registration(&app, &clerk, &csrf, &confirmed, &[], &kept).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let second: i64 = location.trim_start_matches("/documents/").split('?').next().unwrap().parse().unwrap();
+    let (_, d) = api.get(&format!("/api/v1/documents/{second}")).await;
+    assert_eq!(d["files"].as_array().map(Vec::len), Some(1), "registered with its file: {d}");
+
+    // Another session (the same clerk signed in elsewhere) cannot use this session's kept file.
+    let (_, html) = post_registration(&app, &clerk, &csrf, &bad, std::slice::from_ref(&file), &[]).await;
+    let kept = kept_ids(&html);
+    let other = app.client();
+    let other_csrf = sign_in(&app, &other, "vanthu", common::DEMO_PASSWORD).await;
+    let third = incoming_fields(&[("number_notation", "78/QĐ-STC")]);
+    let (status, html) = post_registration(&app, &other, &other_csrf, &third, &[], &kept).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("không còn được giữ"), "refused on the files field");
+    let (_, found) = api.get("/api/v1/search?q=78%2FQ%C4%90-STC").await;
+    assert_eq!(found["total"], 0, "nothing registered: {found}");
+}

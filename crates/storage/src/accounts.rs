@@ -431,7 +431,8 @@ pub async fn count_sessions(c: &mut AnyConnection, user_id: i64, now: i64) -> Re
 
 /// Deletes expired sessions; returns how many.
 pub async fn purge_expired_sessions(c: &mut AnyConnection, now: i64) -> Result<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(c).await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&mut *c).await?;
+    crate::kept_uploads::purge(c, now).await?;
     Ok(done.rows_affected())
 }
 

@@ -17,6 +17,7 @@ pub mod exchange;
 mod flag;
 pub mod handling;
 pub mod jobs;
+pub mod kept_uploads;
 mod migrate;
 pub mod notifications;
 pub mod org;

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "password_origin", include_str!("../migrations/0009_password_origin.sql")),
     (10, "agency_code_key", include_str!("../migrations/0010_agency_code_key.sql")),
     (11, "following_and_alerts", include_str!("../migrations/0011_following.sql")),
+    (12, "kept_uploads", include_str!("../migrations/0012_kept_uploads.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and

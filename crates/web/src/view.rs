@@ -118,6 +118,20 @@ impl Ctx {
         format_time(*ms)
     }
 
+    /// A file size for people: `850 B`, `37 KB`, `2,4 MB` (Vietnamese decimal comma).
+    pub(crate) fn size(&self, bytes: &i64) -> String {
+        let b = *bytes;
+        if b < 1024 {
+            format!("{b} B")
+        } else if b < 1024 * 1024 {
+            format!("{} KB", b / 1024)
+        } else {
+            let tenths = b * 10 / (1024 * 1024);
+            let sep = if self.lang == egov_domain::Lang::Vi { ',' } else { '.' };
+            format!("{}{sep}{} MB", tenths / 10, tenths % 10)
+        }
+    }
+
     /// Label of a role, position or level code.
     pub(crate) fn role(&self, code: &str) -> &'static str {
         egov_domain::Role::parse(code).map_or("?", |r| r.label(self.lang))

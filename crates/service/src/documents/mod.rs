@@ -5,6 +5,7 @@
 pub mod case_files;
 pub mod drafting;
 pub mod handling;
+pub mod kept;
 pub mod registry;
 pub mod results;
 pub mod search;

@@ -189,6 +189,46 @@ impl Services {
         }
     }
 
+    /// The sending agency chosen from the directory: (code, name).
+    async fn directory_sender(&self, id: Option<i64>) -> AppResult<Option<(String, String)>> {
+        let Some(id) = id else { return Ok(None) };
+        let mut conn = self.store.read().await?;
+        let a = egov_storage::org::get_agency(&mut conn, id, &egov_storage::Visibility::All).await?;
+        Ok(Some(a.map(|a| (a.code, a.name)).ok_or_else(|| {
+            AppError::invalid(
+                "sender_agency_id",
+                "unknown_agency",
+                "Không tìm thấy cơ quan gửi.",
+                "Unknown sending agency.",
+            )
+        })?))
+    }
+
+    /// The earlier document a registration looks like (same sender, number and date), when the
+    /// caller may open it: what the duplicate warning links to.
+    pub async fn likely_duplicate_of(&self, caller: &Caller, input: &IncomingInput<'_>) -> AppResult<Option<i64>> {
+        require(caller, Scope::DocumentsRead)?;
+        let agency_id = self.clerk_agency(caller, input.agency_id)?;
+        let v = self.check_incoming(input, self.directory_sender(input.sender_agency_id).await?)?;
+        let sender_key = v.sender_code.clone().unwrap_or_else(|| v.sender_name.clone());
+        let mut c = self.store.read().await?;
+        let dups = db::likely_duplicates(
+            &mut c,
+            agency_id,
+            &v.number.to_string(),
+            &v.issued_on.to_string(),
+            &sender_key,
+            None,
+        )
+        .await?;
+        for (id, _) in dups {
+            if self.visible_document(&mut c, caller, id).await.is_ok() {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
     /// Registers an incoming document with its files: takes the next arrival number of the
     /// year's book in the same transaction, so the number is never skipped or repeated.
     pub async fn register_incoming(
@@ -199,21 +239,7 @@ impl Services {
     ) -> AppResult<Registered> {
         require(caller, Scope::DocumentsWrite)?;
         let agency_id = self.clerk_agency(caller, input.agency_id)?;
-        let directory_sender = match input.sender_agency_id {
-            Some(id) => {
-                let mut conn = self.store.read().await?;
-                let a = egov_storage::org::get_agency(&mut conn, id, &egov_storage::Visibility::All).await?;
-                Some(a.map(|a| (a.code, a.name)).ok_or_else(|| {
-                    AppError::invalid(
-                        "sender_agency_id",
-                        "unknown_agency",
-                        "Không tìm thấy cơ quan gửi.",
-                        "Unknown sending agency.",
-                    )
-                })?)
-            }
-            None => None,
-        };
+        let directory_sender = self.directory_sender(input.sender_agency_id).await?;
         let v = self.check_incoming(input, directory_sender)?;
         let files = self.intake(uploads, "files").await?;
         let now = now_ms();

@@ -50,6 +50,8 @@ pub(crate) struct MultipartForm {
     pub not_utf8: HashSet<String>,
     /// A file part that cannot be taken (bytes without a file name), refused by [`MultipartForm::check_files`].
     pub file_problem: Option<FieldError>,
+    /// Files of an earlier failed submission kept for this session, offered again (pages only).
+    pub kept: Vec<egov_service::documents::kept::KeptFile>,
 }
 
 impl MultipartForm {

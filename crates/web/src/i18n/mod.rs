@@ -143,6 +143,13 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("inbox.title", "Việc cần xử lý", "My inbox"),
     ("inbox.open", "Đang chờ", "Open"),
     ("inbox.done", "Đã xong", "Done"),
+    ("form.kept_files", "Tệp đã tải lên, được giữ lại", "Files already uploaded, kept"),
+    (
+        "form.kept_hint",
+        "Các tệp này đã được lưu khi gửi lần trước; bỏ chọn tệp nào không muốn dùng.",
+        "These were saved with the last submission; untick any you do not want.",
+    ),
+    ("incoming.see_earlier", "Xem văn bản có thể trùng (mở thẻ mới)", "See the possible duplicate (new tab)"),
     ("following.title", "Đã chuyển – đang theo dõi", "Passed on – following"),
     (
         "following.lead",

@@ -147,6 +147,8 @@ struct NewIncomingPage {
     urgencies: Vec<(&'static str, &'static str)>,
     secrecies: Vec<(&'static str, &'static str)>,
     duplicate: bool,
+    /// The earlier document a duplicate warning is about, when the reader may open it.
+    earlier: Option<i64>,
 }
 
 impl NewIncomingPage {
@@ -160,6 +162,7 @@ impl NewIncomingPage {
             errors,
             values,
             duplicate,
+            earlier: None,
         }
     }
 
@@ -192,20 +195,26 @@ const INCOMING_FIELDS: &[&str] = &[
 ];
 
 async fn register(State(st): State<AppState>, s: SignedIn, m: Multipart) -> Result<Response, PageError> {
-    let form = MultipartForm::read(m).await.map_err(fail(&s))?;
-    let result = match incoming_input(&form) {
-        Ok(input) => st.services.register_incoming(&s.caller, &input, form.files.clone()).await,
-        Err(e) => Err(AppError::field(e)),
+    let mut form = MultipartForm::read(m).await.map_err(fail(&s))?;
+    let result = match (super::kept::restore(&st.services, &s.caller, &mut form).await, incoming_input(&form)) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Ok(input)) => st.services.register_incoming(&s.caller, &input, form.files.clone()).await,
+        (Ok(()), Err(e)) => Err(AppError::field(e)),
     };
     match result {
         Ok(r) => Ok(Redirect::to(&format!("/documents/{}?notice=registered", r.id)).into_response()),
         Err(e) => {
             let duplicate = matches!(&e, AppError::Conflict(f) if f.code == "likely_duplicate");
+            let earlier = match incoming_input(&form) {
+                Ok(input) if duplicate => st.services.likely_duplicate_of(&s.caller, &input).await.unwrap_or(None),
+                _ => None,
+            };
             match FormErrors::from_error(&e, s.ctx.lang, INCOMING_FIELDS) {
                 Some(errors) => {
                     let mut values = form;
-                    values.files.clear();
-                    let page = NewIncomingPage::new(Ctx::signed_in(&s, "incoming.new"), errors, values, duplicate);
+                    super::kept::keep(&st.services, &s.caller, &mut values).await;
+                    let mut page = NewIncomingPage::new(Ctx::signed_in(&s, "incoming.new"), errors, values, duplicate);
+                    page.earlier = earlier;
                     Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page, s.ctx.lang)?).into_response())
                 }
                 None => Err(PageError { err: e, lang: s.ctx.lang }),
@@ -332,10 +341,11 @@ async fn revise_draft(
     Path(id): Path<i64>,
     m: Multipart,
 ) -> Result<Response, PageError> {
-    let form = MultipartForm::read(m).await.map_err(fail(&s))?;
-    let result = match draft_input(&form) {
-        Ok(input) => st.services.revise_draft(&s.caller, id, &input, form.files.clone()).await,
-        Err(e) => Err(AppError::field(e)),
+    let mut form = MultipartForm::read(m).await.map_err(fail(&s))?;
+    let result = match (super::kept::restore(&st.services, &s.caller, &mut form).await, draft_input(&form)) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Ok(input)) => st.services.revise_draft(&s.caller, id, &input, form.files.clone()).await,
+        (Ok(()), Err(e)) => Err(AppError::field(e)),
     };
     match result {
         Ok(_) => Ok(back(id, "saved")),
@@ -343,7 +353,7 @@ async fn revise_draft(
             match FormErrors::from_error(&e, s.ctx.lang, &["doc_type", "subject", "recipients", "files", "status"]) {
                 Some(errors) => {
                     let mut values = form;
-                    values.files.clear();
+                    super::kept::keep(&st.services, &s.caller, &mut values).await;
                     let page = draft_page(&st, &s, errors, values, Some(id)).await?;
                     Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page, s.ctx.lang)?).into_response())
                 }
@@ -354,17 +364,18 @@ async fn revise_draft(
 }
 
 async fn create_draft(State(st): State<AppState>, s: SignedIn, m: Multipart) -> Result<Response, PageError> {
-    let form = MultipartForm::read(m).await.map_err(fail(&s))?;
-    let result = match draft_input(&form) {
-        Ok(input) => st.services.create_draft(&s.caller, &input, form.files.clone()).await,
-        Err(e) => Err(AppError::field(e)),
+    let mut form = MultipartForm::read(m).await.map_err(fail(&s))?;
+    let result = match (super::kept::restore(&st.services, &s.caller, &mut form).await, draft_input(&form)) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Ok(input)) => st.services.create_draft(&s.caller, &input, form.files.clone()).await,
+        (Ok(()), Err(e)) => Err(AppError::field(e)),
     };
     match result {
         Ok(id) => Ok(back(id, "created")),
         Err(e) => match FormErrors::from_error(&e, s.ctx.lang, &["doc_type", "subject", "recipients", "files"]) {
             Some(errors) => {
                 let mut values = form;
-                values.files.clear();
+                super::kept::keep(&st.services, &s.caller, &mut values).await;
                 let page = draft_page(&st, &s, errors, values, None).await?;
                 Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page, s.ctx.lang)?).into_response())
             }

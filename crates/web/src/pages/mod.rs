@@ -4,6 +4,7 @@ mod admin;
 mod documents;
 mod following;
 mod form;
+mod kept;
 mod notifications;
 mod notify_prefs;
 mod profile;
