@@ -139,6 +139,21 @@ async fn sign_in_dashboard_and_admin_pages_on_phone_and_desktop() {
     assert!(page.contains("Xin chào, Nguyễn Văn An"), "{page}");
     assert!(page.contains("Thủ trưởng"), "the dashboard lists the leader's position");
     shot(&phone, "03-dashboard-phone").await;
+    // On the phone the navigation folds behind a labelled menu button, and the name opens a
+    // menu with the profile and sign-out.
+    let nav = phone.find(Locator::Id("main-nav")).await.expect("nav");
+    assert!(!nav.is_displayed().await.unwrap(), "the navigation starts folded on a phone");
+    let toggle = phone.find(Locator::Css(".menu-toggle")).await.expect("menu button");
+    assert_eq!(toggle.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
+    toggle.click().await.unwrap();
+    assert!(nav.is_displayed().await.unwrap(), "the menu button opens it");
+    assert_eq!(toggle.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
+    shot(&phone, "03b-menu-open-phone").await;
+    let account = phone.find(Locator::Css("details.account > summary")).await.expect("account menu");
+    assert!(account.text().await.unwrap().contains("Nguyễn Văn An"));
+    account.click().await.unwrap();
+    let signout = phone.find(Locator::Css("details.account button[type=submit]")).await.expect("sign-out");
+    assert!(signout.is_displayed().await.unwrap() && signout.text().await.unwrap().contains("Đăng xuất"));
     phone.close().await.expect("close");
 
     // The system administrator on a desktop: organisation and user administration.

@@ -780,7 +780,7 @@ async fn results_are_accepted_from_the_document_page_and_the_tree_nests() {
     let deputy = app.client();
     let csrf = sign_in(&app, &deputy, "phophong", common::DEMO_PASSWORD).await;
     let html = page(&app, &deputy, &format!("/documents/{doc}")).await;
-    assert!(html.contains("Hạn của tôi") && html.contains("2030-06-20"), "my deadline");
+    assert!(html.contains("Hạn của tôi") && html.contains("20/06/2030"), "my deadline");
     assert!(html.contains("Anh Cường dự thảo trả lời"), "the directive given to me");
     assert!(html.contains("class=\"depth-2\""), "the deputy's part nests under the head's");
     assert!(!html.contains("style=\""), "no inline styles (the CSP blocks them)");

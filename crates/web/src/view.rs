@@ -118,6 +118,15 @@ impl Ctx {
         format_time(*ms)
     }
 
+    /// A calendar date (`YYYY-MM-DD`, as stored) the way pages show dates: `dd/MM/yyyy`, the
+    /// form of `time`. Text that is not such a date is shown as it is.
+    pub(crate) fn date(&self, iso: &str) -> String {
+        match iso.parse::<jiff::civil::Date>() {
+            Ok(d) => d.strftime("%d/%m/%Y").to_string(),
+            Err(_) => iso.to_string(),
+        }
+    }
+
     /// A file size for people: `850 B`, `37 KB`, `2,4 MB` (Vietnamese decimal comma).
     pub(crate) fn size(&self, bytes: &i64) -> String {
         let b = *bytes;
@@ -176,8 +185,12 @@ pub(crate) fn format_time(ms: i64) -> String {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FormErrors {
     by_field: HashMap<String, String>,
+    /// The field errors in the order they came, for the summary at the top of the form.
+    ordered: Vec<(String, String)>,
     /// Errors not tied to a shown field.
     pub general: Vec<String>,
+    /// The summary's heading, in the page's language.
+    title: &'static str,
 }
 
 impl FormErrors {
@@ -188,10 +201,12 @@ impl FormErrors {
             AppError::Conflict(f) => vec![f],
             _ => return None,
         };
-        let mut out = FormErrors::default();
+        let title = if lang == Lang::Vi { "Có lỗi cần sửa" } else { "There is a problem" };
+        let mut out = FormErrors { title, ..FormErrors::default() };
         for f in list {
             if shown.contains(&f.field) && !out.by_field.contains_key(f.field) {
                 out.by_field.insert(f.field.to_string(), f.message(lang).to_string());
+                out.ordered.push((f.field.to_string(), f.message(lang).to_string()));
             } else {
                 out.general.push(f.message(lang).to_string());
             }
@@ -207,6 +222,16 @@ impl FormErrors {
     /// Whether a field has an error.
     pub(crate) fn has(&self, field: &str) -> bool {
         self.by_field.contains_key(field)
+    }
+
+    /// The field errors, in order: (field, message); each links to its field `#f-<field>`.
+    pub(crate) fn fields(&self) -> &[(String, String)] {
+        &self.ordered
+    }
+
+    /// The heading of the error summary.
+    pub(crate) fn title(&self) -> &str {
+        self.title
     }
 
     /// No error at all.

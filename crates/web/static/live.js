@@ -1,3 +1,18 @@
+// egov page enhancements. Pages work without them.
+// The navigation folds into a menu button on narrow screens (without the script it stays open).
+(function () {
+  "use strict";
+  var button = document.querySelector(".menu-toggle");
+  var nav = document.getElementById("main-nav");
+  if (!button || !nav) { return; }
+  document.documentElement.classList.add("js-menu");
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    nav.classList.toggle("open", open);
+  });
+})();
 // egov live updates: listens to /events and updates the header counts and a notice area
 // without reloading; offers Web Push on the notification centre. Pages work without it.
 (function () {

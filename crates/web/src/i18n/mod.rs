@@ -143,6 +143,16 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("inbox.title", "Việc cần xử lý", "My inbox"),
     ("inbox.open", "Đang chờ", "Open"),
     ("inbox.done", "Đã xong", "Done"),
+    (
+        "tokens.revoke_confirm",
+        "Hệ thống dùng mã này sẽ không truy cập được nữa. Thu hồi mã",
+        "Systems using this token will lose access. Revoke",
+    ),
+    ("tokens.revoke_yes", "Có, thu hồi mã này", "Yes, revoke this token"),
+    ("nav.menu", "☰ Danh mục", "☰ Menu"),
+    ("nav.account", "Tài khoản", "Account"),
+    ("nav.profile", "Thông tin cá nhân", "My profile"),
+    ("nav.notify_prefs", "Cài đặt thông báo", "Notification settings"),
     ("form.kept_files", "Tệp đã tải lên, được giữ lại", "Files already uploaded, kept"),
     (
         "form.kept_hint",
