@@ -107,9 +107,15 @@ async fn totp_second_factor_enrol_sign_in_and_replay() {
     let setup = post_form(&app, &client, "/profile/totp", &csrf, &[]).await.text().await.unwrap();
     let at = setup.find("class=\"secret\">").expect("secret shown") + 15;
     let secret = setup[at..at + setup[at..].find('<').unwrap()].to_string();
-    // A wrong code does not enable it.
+    assert!(setup.contains("<svg") && setup.contains("class=\"qr\""), "a QR code drawn on the server");
+    // A wrong code does not enable it, and the page shows the same secret again (the person may
+    // have added it to their app already), next to the code field.
     let res = post_form(&app, &client, "/profile/totp/confirm", &csrf, &[("code", "000000")]).await;
-    assert!(res.text().await.unwrap().contains("Mã xác thực không đúng"));
+    let again = res.text().await.unwrap();
+    assert!(again.contains("Mã xác thực không đúng"));
+    assert!(again.contains(&format!("class=\"secret\">{secret}<")), "the secret is kept");
+    assert!(again.contains("id=\"e-code\""), "the error is next to the field");
+    assert!(page(&app, &client, "/profile/totp").await.contains(&secret), "and after a reload");
     let res = post_form(&app, &client, "/profile/totp/confirm", &csrf, &[("code", &code_for(&secret, 0))]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 

@@ -531,7 +531,7 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
     let (status, sent) = clerk.post(&format!("/api/v1/documents/{}/exchange-update", ids[3]), body).await;
     assert_eq!(status, StatusCode::OK, "{sent}");
     assert_eq!(sent["sent"], 1);
-    let d = wait_for_statuses(&clerk, ids[3], "updated", Duration::from_secs(30)).await;
+    let d = wait_for_statuses(&clerk, ids[3], "updated", Duration::from_secs(60)).await;
     assert_eq!(d["recipients"][0]["status"], "updated", "{d}");
     let corrected = "SELECT COUNT(*) FROM documents WHERE subject = 'Công văn số 4 (đính chính trích yếu)'";
     assert_eq!(communes.query_i64(corrected).await, 1);

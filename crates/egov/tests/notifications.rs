@@ -559,12 +559,14 @@ async fn deadlines_alert_once_and_a_change_of_rights_is_told() {
     // The second one's deadline has passed (set in the database: the API refuses past deadlines).
     let yesterday = egov_service::documents::today().yesterday().expect("date").to_string();
     let mut tx = app.store.begin().await.expect("tx");
-    sqlx::query("UPDATE assignments SET deadline = $1 WHERE document_id = $2")
-        .bind(&yesterday)
-        .bind(docs[1])
-        .execute(&mut *tx)
-        .await
-        .expect("update");
+    for table in ["assignments", "inbox_items"] {
+        sqlx::query(&format!("UPDATE {table} SET deadline = $1 WHERE document_id = $2"))
+            .bind(&yesterday)
+            .bind(docs[1])
+            .execute(&mut *tx)
+            .await
+            .expect("update");
+    }
     tx.commit().await.expect("commit");
 
     let alerts = |kind: &'static str| {

@@ -400,6 +400,23 @@ impl Services {
         Ok(TotpSetup { secret_base32: totp.get_secret_base32(), otpauth_url: totp.get_url() })
     }
 
+    /// The setup started and not yet confirmed, if any: the same secret again (after a wrong
+    /// code or a reload), so the app the person already added keeps working.
+    pub async fn pending_totp(&self, s: &SessionInfo) -> AppResult<Option<TotpSetup>> {
+        if s.stage == Stage::Totp {
+            return Err(AppError::Unauthenticated);
+        }
+        let mut c = self.store.read().await?;
+        let creds = db::credentials_by_id(&mut c, s.user_id).await?.ok_or(AppError::Unauthenticated)?;
+        match creds.totp_secret.filter(|_| !creds.totp_enabled) {
+            Some(secret) => {
+                let totp = totp_for(&secret, &self.settings.totp_issuer, &s.username)?;
+                Ok(Some(TotpSetup { secret_base32: totp.get_secret_base32(), otpauth_url: totp.get_url() }))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Finishes setting up a second factor with a first code from the app.
     pub async fn confirm_totp(&self, s: &SessionInfo, code: &str, ip: Option<String>) -> AppResult<()> {
         if s.stage == Stage::Totp {

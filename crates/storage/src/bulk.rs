@@ -92,12 +92,16 @@ pub async fn documents(
     }
     if let Some((user, every)) = inbox {
         for chunk in ids.iter().step_by(every.max(1)).collect::<Vec<_>>().chunks(500) {
-            let mut sql = String::from("INSERT INTO inbox_items (user_id, kind, document_id, created_at) VALUES ");
+            let mut sql =
+                String::from("INSERT INTO inbox_items (user_id, kind, document_id, created_at, deadline) VALUES ");
             for i in 0..chunk.len() {
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!("($1, 'assignment', ${}, $2)", i + 3));
+                let n = i + 3;
+                sql.push_str(&format!(
+                    "($1, 'assignment', ${n}, $2, (SELECT deadline FROM documents WHERE id = ${n}))"
+                ));
             }
             let mut q = sqlx::query(&sql).bind(user).bind(now);
             for id in chunk {

@@ -348,8 +348,11 @@ pub struct NewInboxItem<'a> {
 /// Puts an item in someone's inbox.
 pub async fn insert_inbox_item(c: &mut AnyConnection, i: &NewInboxItem<'_>, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO inbox_items (user_id, kind, document_id, message_id, ref_id, from_user_id, note, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO inbox_items (user_id, kind, document_id, message_id, ref_id, from_user_id, note, created_at, \
+         deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE(\
+         (SELECT a.deadline FROM assignments a WHERE a.id = $5 \
+          AND $2 IN ('present', 'assignment', 'inform', 'returned', 'finished')), \
+         (SELECT d.deadline FROM documents d WHERE d.id = $3))) RETURNING id",
     )
     .bind(i.user_id)
     .bind(i.kind)
@@ -383,11 +386,7 @@ pub async fn inbox(
     due: Option<(&str, &str)>,
 ) -> Result<Vec<InboxRow>> {
     let state = if done { "i.done_at IS NOT NULL" } else { "i.done_at IS NULL" };
-    let due_sql = if due.is_some() {
-        " AND COALESCE(a.deadline, d.deadline) >= $4 AND COALESCE(a.deadline, d.deadline) < $5"
-    } else {
-        ""
-    };
+    let due_sql = if due.is_some() { " AND i.deadline >= $4 AND i.deadline < $5" } else { "" };
     let (agg, arr) = engine.json_array_functions();
     let sql = format!(
         "SELECT CAST({agg}({arr}(t.id, t.kind, t.document_id, t.message_id, t.ref_id, t.from_name, t.note, t.created_at, \
@@ -396,7 +395,7 @@ pub async fn inbox(
          SELECT i.id, i.kind, i.document_id, i.message_id, i.ref_id, u.full_name AS from_name, \
          COALESCE(i.note, a.directive) AS note, i.created_at, \
          i.read_at, i.done_at, d.subject, d.number_notation, d.book_number, d.direction, d.status AS doc_status, \
-         d.urgency, d.secrecy, COALESCE(a.deadline, d.deadline) AS deadline, m.body AS message_body FROM inbox_items i \
+         d.urgency, d.secrecy, i.deadline, m.body AS message_body FROM inbox_items i \
          LEFT JOIN documents d ON d.id = i.document_id LEFT JOIN users u ON u.id = i.from_user_id \
          LEFT JOIN messages m ON m.id = i.message_id {ASSIGNMENT_JOIN} \
          WHERE i.user_id = $1 AND {state} AND i.id < $2{due_sql} ORDER BY i.id DESC LIMIT $3) t"
@@ -445,11 +444,10 @@ fn inbox_row(v: &serde_json::Value) -> Option<InboxRow> {
 
 /// Number of a person's open items about documents due in `[from, to)` (ISO dates), capped at `cap`.
 pub async fn open_due_count(c: &mut AnyConnection, user_id: i64, from: &str, to: &str, cap: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM inbox_items i JOIN documents d ON d.id = i.document_id \
-             {ASSIGNMENT_JOIN} WHERE i.user_id = $1 AND i.done_at IS NULL \
-             AND COALESCE(a.deadline, d.deadline) >= $2 AND COALESCE(a.deadline, d.deadline) < $3 LIMIT $4) t"
-    ))
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM inbox_items i WHERE i.user_id = $1 AND i.done_at IS NULL \
+         AND i.deadline >= $2 AND i.deadline < $3 LIMIT $4) t",
+    )
     .bind(user_id)
     .bind(from)
     .bind(to)
@@ -517,14 +515,13 @@ pub type AlertDue = (i64, i64, i64);
 /// whose own deadline (the assignment's, else the document's) lies in `[from, to)` (ISO dates)
 /// and that have no `kind` alert yet; oldest first, at most `limit`.
 pub async fn alerts_due(c: &mut AnyConnection, kind: &str, from: &str, to: &str, limit: i64) -> Result<Vec<AlertDue>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT i.id, i.user_id, i.document_id FROM inbox_items i JOIN documents d ON d.id = i.document_id \
-         {ASSIGNMENT_JOIN} WHERE i.done_at IS NULL \
-         AND i.kind IN ('present', 'assignment', 'returned', 'approve', 'consult') \
-         AND COALESCE(a.deadline, d.deadline) >= $1 AND COALESCE(a.deadline, d.deadline) < $2 \
+    Ok(sqlx::query_as(
+        "SELECT i.id, i.user_id, i.document_id FROM inbox_items i WHERE i.done_at IS NULL \
+         AND i.document_id IS NOT NULL AND i.kind IN ('present', 'assignment', 'returned', 'approve', 'consult') \
+         AND i.deadline >= $1 AND i.deadline < $2 \
          AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.inbox_item_id = i.id AND n.kind = $3) \
-         ORDER BY i.id LIMIT $4"
-    ))
+         ORDER BY i.id LIMIT $4",
+    )
     .bind(from)
     .bind(to)
     .bind(kind)

@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "agency_code_key", include_str!("../migrations/0010_agency_code_key.sql")),
     (11, "following_and_alerts", include_str!("../migrations/0011_following.sql")),
     (12, "kept_uploads", include_str!("../migrations/0012_kept_uploads.sql")),
+    (13, "inbox_deadline", include_str!("../migrations/0013_inbox_deadline.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and

@@ -13,6 +13,27 @@
     nav.classList.toggle("open", open);
   });
 })();
+// Long lists of people and units get a filter box (accents optional: "nguyen" finds "Nguyễn").
+(function () {
+  "use strict";
+  function fold(t) {
+    return t.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
+  }
+  var lists = document.querySelectorAll("fieldset.checklist");
+  Array.prototype.forEach.call(lists, function (set) {
+    var box = set.querySelector(".checklist-filter");
+    var items = set.querySelectorAll(".checklist-items label");
+    if (!box || items.length <= 8) { return; }
+    box.hidden = false;
+    box.addEventListener("input", function () {
+      var q = fold(box.value.trim());
+      Array.prototype.forEach.call(items, function (label) {
+        var input = label.querySelector("input");
+        label.hidden = q !== "" && fold(label.textContent).indexOf(q) < 0 && !(input && input.checked);
+      });
+    });
+  });
+})();
 // egov live updates: listens to /events and updates the header counts and a notice area
 // without reloading; offers Web Push on the notification centre. Pages work without it.
 (function () {

@@ -169,6 +169,23 @@ struct TotpSetupPage {
     errors: FormErrors,
 }
 
+impl TotpSetupPage {
+    /// The setup link as a QR code, drawn here as SVG (no image service, nothing leaves the
+    /// server): what the authenticator app scans. Empty if the link cannot be encoded.
+    fn qr(&self) -> String {
+        let Some(setup) = &self.setup else { return String::new() };
+        match qrcode::QrCode::new(setup.otpauth_url.as_bytes()) {
+            Ok(code) => code
+                .render::<qrcode::render::svg::Color>()
+                .min_dimensions(220, 220)
+                .dark_color(qrcode::render::svg::Color("#000000"))
+                .light_color(qrcode::render::svg::Color("#ffffff"))
+                .build(),
+            Err(_) => String::new(),
+        }
+    }
+}
+
 /// The second-factor page works for a full session and for one that must enrol first.
 async fn totp_view(
     st: &AppState,
@@ -183,6 +200,13 @@ async fn totp_view(
     let enabled = match st.services.session_caller(&h.session, h.ctx.ip.clone()).await {
         Ok(caller) => st.services.me(&caller).await.map_err(fail(h.ctx.lang))?.user.totp_enabled,
         Err(_) => false,
+    };
+    // A setup already started keeps its secret: after a wrong code or a reload the page shows
+    // the same one (the person may have added it to their app already).
+    let setup = match setup {
+        Some(s) => Some(s),
+        None if !enabled => st.services.pending_totp(&h.session).await.map_err(fail(h.ctx.lang))?,
+        None => None,
     };
     let mut ctx = Ctx::anonymous(&h.ctx, "totp.setup_title");
     if let Some(n) = super::notice_of(notice) {
@@ -223,7 +247,7 @@ async fn totp_confirm(
 ) -> Result<Response, PageError> {
     match st.services.confirm_totp(&h.session, &f.code, h.ctx.ip.clone()).await {
         Ok(()) => Ok(Redirect::to("/profile?notice=totp_enabled").into_response()),
-        Err(e) => match FormErrors::from_error(&e, h.ctx.lang, &[]) {
+        Err(e) => match FormErrors::from_error(&e, h.ctx.lang, &["code"]) {
             Some(errors) => totp_view(&st, &h, None, errors, None).await,
             None => Err(fail(h.ctx.lang)(e)),
         },
