@@ -253,3 +253,29 @@ async fn a_new_draft_version_is_made_from_the_prefilled_page() {
     let res = other.get(app.url(&format!("/drafts/{id}/edit"))).send().await.expect("get");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+/// Issue 13 item 2: search results page, with the total and where this page is in it.
+#[tokio::test]
+async fn search_results_page_with_the_total() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let clerk_api = ApiUser::sign_in(&app, "vanthu").await;
+    for i in 1..=53 {
+        let number = format!("{i}/TB-PT");
+        let subject = format!("Thông báo thử phân trang số {i}");
+        let fields = incoming_fields(&[("number_notation", &number), ("subject", &subject)]);
+        let (status, body) = clerk_api.post_multipart("/api/v1/documents/incoming", &fields, &[]).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let clerk = app.client();
+    sign_in(&app, &clerk, "vanthu", common::DEMO_PASSWORD).await;
+    let first = page(&app, &clerk, "/search?q=thu+phan+trang").await;
+    assert!(first.contains("53") && first.contains("Đang hiển thị 1–50"), "the total and the range");
+    assert_eq!(first.matches("Thông báo thử phân trang số").count(), 50);
+    assert!(first.contains("rel=\"next\" href=\"/search?q=thu+phan+trang&amp;page=1\""), "a next page");
+    assert!(!first.contains("rel=\"prev\""));
+    let second = page(&app, &clerk, "/search?q=thu+phan+trang&page=1").await;
+    assert!(second.contains("Đang hiển thị 51–53"), "the rest");
+    assert_eq!(second.matches("Thông báo thử phân trang số").count(), 3);
+    assert!(second.contains("rel=\"prev\"") && !second.contains("rel=\"next\""));
+}

@@ -893,8 +893,28 @@ struct SearchPage {
     types: Vec<(&'static str, &'static str)>,
     /// The reader's saved searches.
     saved: Vec<egov_storage::saved_searches::SavedSearchRow>,
-    /// The current search as a query string (what "save" keeps).
+    /// The current search as a query string (what "save" keeps; no page).
     query_string: String,
+    /// The page shown (0-based) and its size.
+    page: u32,
+    per_page: u32,
+}
+
+impl SearchPage {
+    /// The position of the first hit shown (1-based).
+    fn first(&self) -> i64 {
+        i64::from(self.page) * i64::from(self.per_page) + 1
+    }
+
+    /// The position of the last hit shown.
+    fn last(&self) -> i64 {
+        self.first() + self.hits.len() as i64 - 1
+    }
+
+    /// There are more hits after this page.
+    fn has_next(&self) -> bool {
+        self.hits.len() as u32 == self.per_page && (self.last() < self.total || self.capped)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -949,6 +969,8 @@ async fn search_view(
         errors,
         types,
         q,
+        page: 0,
+        per_page: 50,
     };
     if searched {
         let fields = ["q", "doc_type", "direction", "from", "to", "sort", "status", "book_id", "unit_id", "sender"];
@@ -956,6 +978,7 @@ async fn search_view(
         match search_params(raw) {
             Ok(mut p) => {
                 p.per_page = 50;
+                page.page = p.page;
                 match search_input(&p) {
                     Ok(input) => {
                         let r = st.services.search(&s.caller, &input).await.map_err(fail(s))?;
