@@ -470,19 +470,7 @@ async fn an_assignees_inbox_shows_the_deadline_and_directive_given_to_them() {
 #[tokio::test]
 async fn a_mail_that_cannot_be_delivered_ends_on_the_dead_letter_list_and_can_be_sent_again() {
     // Port 9 (discard) on loopback: nothing listens, so every try fails as "server unavailable".
-    let app = TestApp::spawn_with(|s| {
-        s.mail_url = Some("smtp://127.0.0.1:9".into());
-        s.mail_from = Some("egov@tinh.example.vn".into());
-    })
-    .await;
-    app.seed_demo().await;
-    {
-        let mut c = app.store.read().await.expect("read");
-        sqlx::query("UPDATE users SET email = 'lanhdao@ubnd.example.vn' WHERE username = 'lanhdao'")
-            .execute(&mut *c)
-            .await
-            .expect("email");
-    }
+    let app = support::app_with_mail("smtp://127.0.0.1:9".into()).await;
     let clerk = ApiUser::sign_in(&app, "vanthu").await;
     let leader = ApiUser::sign_in(&app, "lanhdao").await;
     let doc = register(&clerk, "44/QĐ-STC", "normal").await;

@@ -14,6 +14,24 @@ pub fn csrf_of(html: &str) -> String {
 }
 
 /// GETs a page and returns its body, asserting 200.
+/// A server whose mail goes to `mail_url`, with the demo seeded and the leader `lanhdao` given
+/// the address lanhdao@ubnd.example.vn (the demo people have none).
+pub async fn app_with_mail(mail_url: String) -> TestApp {
+    let app = TestApp::spawn_with(|s| {
+        s.mail_url = Some(mail_url);
+        s.mail_from = Some("egov@tinh.example.vn".into());
+    })
+    .await;
+    app.seed_demo().await;
+    let mut c = app.store.read().await.expect("read");
+    sqlx::query("UPDATE users SET email = 'lanhdao@ubnd.example.vn' WHERE username = 'lanhdao'")
+        .execute(&mut *c)
+        .await
+        .expect("email");
+    drop(c);
+    app
+}
+
 pub async fn page(app: &TestApp, client: &Client, path: &str) -> String {
     let res = client.get(app.url(path)).send().await.expect("GET");
     assert_eq!(res.status(), StatusCode::OK, "GET {path}");
