@@ -205,6 +205,11 @@ async fn an_incoming_document_goes_from_registration_down_to_a_specialist_and_ba
         .post(&format!("/api/v1/assignments/{mine}/finish"), json!({ "result": "Đã có văn bản trả lời, đủ số liệu" }))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // A note over the text limit is refused and nothing changes.
+    let long = "x".repeat(10_001);
+    let (status, err) = deputy.post(&format!("/api/v1/assignments/{mine}/accept"), json!({ "text": long })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["field"], "note", "{err}");
     // The deputy accepts with a note: the deputy's part reports to the head, who accepts and,
     // holding the top part, closes the document.
     let (status, body) = deputy

@@ -9,7 +9,7 @@ use egov_storage::handling::{self as hdb, AssignmentRow, FollowRow};
 use egov_storage::Conn;
 
 use super::handling::not_open;
-use super::{audit_doc, conflict, event, finish, holds_assignment, reindex, require, required_text};
+use super::{audit_doc, conflict, event, finish, holds_assignment, optional_text, reindex, require, required_text};
 use crate::{now_ms, AppError, AppResult, Caller, Scope, Services};
 
 /// An assignment state: the holder reported a result that the one above has not yet accepted.
@@ -108,7 +108,7 @@ impl Services {
     /// the one who passed it to them — or, at the top, closes the document.
     pub async fn accept_result(&self, caller: &Caller, assignment_id: i64, note: &str) -> AppResult<()> {
         require(caller, Scope::DocumentsWrite)?;
-        let note = egov_domain::text::normalize(note);
+        let note = optional_text(note, "note")?;
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let (child, parent, d) = self.reported(&mut tx, caller, assignment_id).await?;
