@@ -50,6 +50,12 @@ pub enum Scope {
     /// Register, route, draft, approve, issue and send documents; manage case files.
     #[serde(rename = "documents:write")]
     DocumentsWrite,
+    /// Read tasks, schedules, statistics and periodic reports.
+    #[serde(rename = "work:read")]
+    WorkRead,
+    /// Give, report on and accept tasks; schedules; fill in periodic reports.
+    #[serde(rename = "work:write")]
+    WorkWrite,
 }
 
 impl Scope {
@@ -61,6 +67,8 @@ impl Scope {
         Scope::Profile,
         Scope::DocumentsRead,
         Scope::DocumentsWrite,
+        Scope::WorkRead,
+        Scope::WorkWrite,
     ];
 
     /// Wire and storage name.
@@ -72,6 +80,8 @@ impl Scope {
             Scope::Profile => "profile",
             Scope::DocumentsRead => "documents:read",
             Scope::DocumentsWrite => "documents:write",
+            Scope::WorkRead => "work:read",
+            Scope::WorkWrite => "work:write",
         }
     }
 
@@ -102,6 +112,16 @@ pub struct DocumentScope {
     pub user_id: i64,
     /// Agencies whose agency-wide documents are visible.
     pub wide_agencies: Vec<i64>,
+}
+
+/// Which tasks a reader sees: those they take part in (as assigner, lead, cooperating, or above
+/// in the task's tree), and every task of the agencies where they hold the leader's role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskScope {
+    /// The person whose participation counts.
+    pub user_id: i64,
+    /// Agencies all of whose tasks are visible.
+    pub leader_agencies: Vec<i64>,
 }
 
 /// How an account's current password came to be, as far as it matters for who may make the
@@ -263,6 +283,15 @@ impl Actor {
         wide.sort_unstable();
         wide.dedup();
         DocumentScope { user_id: self.user_id, wide_agencies: wide }
+    }
+
+    /// The tasks this actor may see; see [`TaskScope`].
+    pub fn task_scope(&self) -> TaskScope {
+        let mut agencies: Vec<i64> =
+            self.grants.iter().filter(|g| g.role == Role::Leader).map(|g| g.agency_id).collect();
+        agencies.sort_unstable();
+        agencies.dedup();
+        TaskScope { user_id: self.user_id, leader_agencies: agencies }
     }
 
     /// May change security policies (which roles need a second factor).

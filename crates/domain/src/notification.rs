@@ -25,6 +25,8 @@ pub enum EventKind {
     DueTomorrow,
     Overdue,
     RightsChanged,
+    Accepted,
+    Schedule,
 }
 
 vocabulary!(EventKind {
@@ -43,13 +45,21 @@ vocabulary!(EventKind {
     DueTomorrow => "due_tomorrow", "Việc đến hạn ngày mai", "Work due tomorrow";
     Overdue => "overdue", "Việc quá hạn", "Overdue work";
     RightsChanged => "rights_changed", "Quyền của tôi thay đổi", "My rights changed";
+    Accepted => "accepted", "Kết quả của tôi được nghiệm thu", "My result was accepted";
+    Schedule => "schedule", "Lịch công tác có tôi (mới, thay đổi, hủy)", "Schedule entries with me (new, changed, cancelled)";
 });
 
 impl EventKind {
-    /// The event of an inbox item of this kind (`present`, `assignment`, …); `None` for a kind
-    /// that is not one.
+    /// The event of an inbox item of this kind (`present`, `assignment`, …, and the task kinds:
+    /// `task` given to me, `task_returned` to me, `task_submitted` for me to accept); `None` for
+    /// a kind that is not one.
     pub fn of_inbox_kind(kind: &str) -> Option<EventKind> {
-        EventKind::parse(kind)
+        match kind {
+            "task" => Some(EventKind::Assignment),
+            "task_returned" => Some(EventKind::Returned),
+            "task_submitted" => Some(EventKind::Finished),
+            _ => EventKind::parse(kind),
+        }
     }
 
     /// Parses an API or form value; unknown values are refused on `field`.

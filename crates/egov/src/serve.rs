@@ -21,6 +21,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     // explicitly before rolling out a new version.
     let store = open_store(settings, true, false).await?;
     let services = Services::new(store.clone(), settings.service_settings())?;
+    services.reload_calendar().await.context("cannot read the working-day calendar")?;
 
     let mut fresh_demo = false;
     if demo {
@@ -64,6 +65,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let dispatcher = tokio::spawn(services.clone().run_live_dispatcher());
     let deliveries = tokio::spawn(services.clone().run_delivery_worker());
     let deadlines = tokio::spawn(services.clone().run_deadline_sweeper());
+    let calendar = tokio::spawn(services.clone().run_calendar_refresh());
     let (stop_exchange, exchange_stopped) = tokio::sync::watch::channel(false);
     let exchange = settings.hub_url.clone().map(|hub_url| {
         tracing::info!(hub = %hub_url, "exchange worker started");
@@ -78,6 +80,7 @@ pub async fn run(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     dispatcher.abort();
     deliveries.abort();
     deadlines.abort();
+    calendar.abort();
     if let Err(e) = services.write_audit_checkpoint().await {
         tracing::warn!(error = %e, "the last audit checkpoint failed");
     }

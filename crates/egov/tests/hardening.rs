@@ -149,7 +149,16 @@ async fn the_password_change_needs_a_session_and_is_throttled_like_sign_in() {
     let app = TestApp::spawn().await;
     app.seed_demo().await;
     let (client, csrf) = session(&app, "chuyenvien").await;
-    let every = ["org:read", "org:write", "audit:read", "profile", "documents:read", "documents:write"];
+    let every = [
+        "org:read",
+        "org:write",
+        "audit:read",
+        "profile",
+        "documents:read",
+        "documents:write",
+        "work:read",
+        "work:write",
+    ];
     let tok = token(&app, &client, &csrf, &every).await;
     let body = json!({ "current_password": DEMO_PASSWORD, "new_password": "một câu rất dài mới 2026" });
     let res = app.client().post(app.url("/api/v1/me/password")).bearer_auth(&tok).json(&body).send().await.unwrap();
@@ -181,7 +190,16 @@ async fn every_route_refuses_a_token_without_its_scope() {
     let app = TestApp::spawn().await;
     app.seed_demo().await;
     let (client, csrf) = session(&app, "admin").await;
-    let every = ["org:read", "org:write", "audit:read", "profile", "documents:read", "documents:write"];
+    let every = [
+        "org:read",
+        "org:write",
+        "audit:read",
+        "profile",
+        "documents:read",
+        "documents:write",
+        "work:read",
+        "work:write",
+    ];
     let mut without = std::collections::HashMap::new();
     for s in every {
         let others: Vec<&str> = every.iter().copied().filter(|o| *o != s).collect();

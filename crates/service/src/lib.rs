@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod demo;
 pub mod documents;
 mod error;
@@ -13,6 +14,7 @@ pub mod org;
 pub mod password;
 pub mod signatures;
 pub mod users;
+pub mod work;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -114,8 +116,9 @@ pub struct Services {
     hasher: Arc<password::Hasher>,
     /// Where uploaded files live, by SHA-256.
     pub files: Arc<egov_files::FileStore>,
-    /// Working days, for deadlines.
-    pub calendar: Arc<egov_domain::calendar::WorkCalendar>,
+    /// Working days, for deadlines: the statutory calendar with the declared days
+    /// ([`Services::calendar`]; reloaded by [`Services::reload_calendar`]).
+    calendar: Arc<std::sync::RwLock<Arc<egov_domain::calendar::WorkCalendar>>>,
     /// The roots signatures are checked against (reloaded when `egov pki` changes them).
     trust: Arc<std::sync::RwLock<Arc<egov_pki::TrustStore>>>,
     /// The time-stamp authority's URL (RFC 3161 over HTTP), when signatures get time-stamps.
@@ -179,7 +182,7 @@ impl Services {
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),
             files: Arc::new(files),
-            calendar: Arc::new(calendar),
+            calendar: Arc::new(std::sync::RwLock::new(Arc::new(calendar))),
         })
     }
 }

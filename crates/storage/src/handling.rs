@@ -331,6 +331,8 @@ pub struct InboxRow {
     pub secrecy: Option<String>,
     pub deadline: Option<String>,
     pub message_body: Option<String>,
+    /// The task the item is about (its title is then the subject).
+    pub task_id: Option<i64>,
 }
 
 /// Values for an inbox item.
@@ -343,13 +345,15 @@ pub struct NewInboxItem<'a> {
     pub ref_id: Option<i64>,
     pub from_user_id: Option<i64>,
     pub note: Option<&'a str>,
+    pub task_id: Option<i64>,
 }
 
 /// Puts an item in someone's inbox.
 pub async fn insert_inbox_item(c: &mut AnyConnection, i: &NewInboxItem<'_>, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO inbox_items (user_id, kind, document_id, message_id, ref_id, from_user_id, note, created_at, \
-         deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE(\
+         task_id, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE(\
+         (SELECT t.deadline FROM tasks t WHERE t.id = $9), \
          (SELECT a.deadline FROM assignments a WHERE a.id = $5 \
           AND $2 IN ('present', 'assignment', 'inform', 'returned', 'finished')), \
          (SELECT d.deadline FROM documents d WHERE d.id = $3))) RETURNING id",
@@ -362,6 +366,7 @@ pub async fn insert_inbox_item(c: &mut AnyConnection, i: &NewInboxItem<'_>, now:
     .bind(i.from_user_id)
     .bind(i.note)
     .bind(now)
+    .bind(i.task_id)
     .fetch_one(c)
     .await?)
 }
@@ -391,12 +396,12 @@ pub async fn inbox(
     let sql = format!(
         "SELECT CAST({agg}({arr}(t.id, t.kind, t.document_id, t.message_id, t.ref_id, t.from_name, t.note, t.created_at, \
          t.read_at, t.done_at, t.subject, t.number_notation, t.book_number, t.direction, t.doc_status, t.urgency, \
-         t.secrecy, t.deadline, t.message_body)) AS TEXT) FROM (\
+         t.secrecy, t.deadline, t.message_body, t.task_id)) AS TEXT) FROM (\
          SELECT i.id, i.kind, i.document_id, i.message_id, i.ref_id, u.full_name AS from_name, \
          COALESCE(i.note, a.directive) AS note, i.created_at, \
-         i.read_at, i.done_at, d.subject, d.number_notation, d.book_number, d.direction, d.status AS doc_status, \
-         d.urgency, d.secrecy, i.deadline, m.body AS message_body FROM inbox_items i \
-         LEFT JOIN documents d ON d.id = i.document_id LEFT JOIN users u ON u.id = i.from_user_id \
+         i.read_at, i.done_at, COALESCE(d.subject, k.title) AS subject, d.number_notation, d.book_number, d.direction, d.status AS doc_status, \
+         d.urgency, d.secrecy, i.deadline, m.body AS message_body, i.task_id FROM inbox_items i \
+         LEFT JOIN documents d ON d.id = i.document_id LEFT JOIN tasks k ON k.id = i.task_id LEFT JOIN users u ON u.id = i.from_user_id \
          LEFT JOIN messages m ON m.id = i.message_id {ASSIGNMENT_JOIN} \
          WHERE i.user_id = $1 AND {state} AND i.id < $2{due_sql} ORDER BY i.id DESC LIMIT $3) t"
     );
@@ -439,6 +444,7 @@ fn inbox_row(v: &serde_json::Value) -> Option<InboxRow> {
         secrecy: text(16),
         deadline: text(17),
         message_body: text(18),
+        task_id: int(19),
     })
 }
 
@@ -508,16 +514,18 @@ pub async fn following_count(c: &mut AnyConnection, user_id: i64, cap: i64) -> R
     .await?)
 }
 
-/// An open inbox item whose deadline calls for an alert of some kind: (item, person, document).
-pub type AlertDue = (i64, i64, i64);
+/// An open inbox item whose deadline calls for an alert of some kind: (item, person, document,
+/// task) — a document or a task.
+pub type AlertDue = (i64, i64, Option<i64>, Option<i64>);
 
 /// Open items that ask for action (presented, assigned, returned, to approve, for comments)
 /// whose own deadline (the assignment's, else the document's) lies in `[from, to)` (ISO dates)
 /// and that have no `kind` alert yet; oldest first, at most `limit`.
 pub async fn alerts_due(c: &mut AnyConnection, kind: &str, from: &str, to: &str, limit: i64) -> Result<Vec<AlertDue>> {
     Ok(sqlx::query_as(
-        "SELECT i.id, i.user_id, i.document_id FROM inbox_items i WHERE i.done_at IS NULL \
-         AND i.document_id IS NOT NULL AND i.kind IN ('present', 'assignment', 'returned', 'approve', 'consult') \
+        "SELECT i.id, i.user_id, i.document_id, i.task_id FROM inbox_items i WHERE i.done_at IS NULL \
+         AND ((i.document_id IS NOT NULL AND i.kind IN ('present', 'assignment', 'returned', 'approve', 'consult')) \
+          OR (i.task_id IS NOT NULL AND i.kind IN ('task', 'task_returned'))) \
          AND i.deadline >= $1 AND i.deadline < $2 \
          AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.inbox_item_id = i.id AND n.kind = $3) \
          ORDER BY i.id LIMIT $4",

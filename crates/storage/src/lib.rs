@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod calendar;
 pub mod case_files;
 pub mod demo;
 pub mod documents;
@@ -23,7 +24,9 @@ pub mod notifications;
 pub mod org;
 mod query;
 pub mod saved_searches;
+pub mod schedules;
 pub mod signatures;
+pub mod tasks;
 mod tx;
 
 use std::path::Path;

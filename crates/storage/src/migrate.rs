@@ -21,6 +21,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "following_and_alerts", include_str!("../migrations/0011_following.sql")),
     (12, "kept_uploads", include_str!("../migrations/0012_kept_uploads.sql")),
     (13, "inbox_deadline", include_str!("../migrations/0013_inbox_deadline.sql")),
+    (14, "work", include_str!("../migrations/0014_work.sql")),
+    (15, "schedules", include_str!("../migrations/0015_schedules.sql")),
 ];
 
 /// Keeps the lines meant for `engine`: a section opened by `--@sqlite` or `--@postgres` and

@@ -15,6 +15,8 @@ pub struct NewNotification<'a> {
     pub inbox_item_id: Option<i64>,
     pub actor_id: Option<i64>,
     pub urgent: bool,
+    pub task_id: Option<i64>,
+    pub schedule_entry_id: Option<i64>,
 }
 
 /// A notification with what a list shows of it.
@@ -33,18 +35,24 @@ pub struct NotificationRow {
     pub subject: Option<String>,
     pub number_notation: Option<String>,
     pub message_body: Option<String>,
+    /// The task it is about.
+    pub task_id: Option<i64>,
+    /// The schedule entry it is about.
+    pub schedule_entry_id: Option<i64>,
 }
 
 const ROW: &str = "SELECT n.id, n.user_id, n.kind, n.document_id, n.inbox_item_id, u.full_name AS actor_name, \
-     n.urgent, n.created_at, n.read_at, d.subject, d.number_notation, m.body AS message_body \
+     n.urgent, n.created_at, n.read_at, COALESCE(d.subject, k.title, s.title) AS subject, d.number_notation, \
+     m.body AS message_body, n.task_id, n.schedule_entry_id \
      FROM notifications n LEFT JOIN users u ON u.id = n.actor_id LEFT JOIN documents d ON d.id = n.document_id \
+     LEFT JOIN tasks k ON k.id = n.task_id LEFT JOIN schedule_entries s ON s.id = n.schedule_entry_id \
      LEFT JOIN inbox_items i ON i.id = n.inbox_item_id LEFT JOIN messages m ON m.id = i.message_id";
 
 /// Writes a notification.
 pub async fn insert(c: &mut AnyConnection, n: &NewNotification<'_>, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO notifications (user_id, kind, document_id, inbox_item_id, actor_id, urgent, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO notifications (user_id, kind, document_id, inbox_item_id, actor_id, urgent, created_at, task_id, \
+         schedule_entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(n.user_id)
     .bind(n.kind)
@@ -53,6 +61,8 @@ pub async fn insert(c: &mut AnyConnection, n: &NewNotification<'_>, now: i64) ->
     .bind(n.actor_id)
     .bind(i64::from(n.urgent))
     .bind(now)
+    .bind(n.task_id)
+    .bind(n.schedule_entry_id)
     .fetch_one(c)
     .await?)
 }
@@ -207,6 +217,9 @@ pub struct DeliveryRow {
     pub subject: Option<String>,
     pub number_notation: Option<String>,
     pub message_body: Option<String>,
+    /// The task it is about (its title is then the subject).
+    pub task_id: Option<i64>,
+    pub schedule_entry_id: Option<i64>,
 }
 
 /// Claims up to `limit` due deliveries for `lease_ms` (PostgreSQL workers skip each other's
@@ -239,10 +252,12 @@ async fn deliveries_by_ids(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Del
     let list: Vec<String> = ids.iter().map(i64::to_string).collect();
     Ok(sqlx::query_as(&format!(
         "SELECT x.id, x.notification_id, x.channel, x.attempts, n.user_id, n.kind, n.document_id, n.read_at, \
-         n.urgent, n.created_at, p.email, p.full_name, p.active, a.full_name AS actor_name, d.subject, \
-         d.number_notation, m.body AS message_body FROM notification_deliveries x \
+         n.urgent, n.created_at, p.email, p.full_name, p.active, a.full_name AS actor_name, \
+         COALESCE(d.subject, k.title, s.title) AS subject, d.number_notation, m.body AS message_body, n.task_id, \
+         n.schedule_entry_id FROM notification_deliveries x \
          JOIN notifications n ON n.id = x.notification_id JOIN users p ON p.id = n.user_id \
          LEFT JOIN users a ON a.id = n.actor_id LEFT JOIN documents d ON d.id = n.document_id \
+         LEFT JOIN tasks k ON k.id = n.task_id LEFT JOIN schedule_entries s ON s.id = n.schedule_entry_id \
          LEFT JOIN inbox_items i ON i.id = n.inbox_item_id LEFT JOIN messages m ON m.id = i.message_id \
          WHERE x.id IN ({}) ORDER BY x.id",
         list.join(",")

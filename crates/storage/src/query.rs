@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
 
-pub use egov_domain::authz::{DocumentScope, Visibility};
+pub use egov_domain::authz::{DocumentScope, TaskScope, Visibility};
 
 use crate::Result;
 
@@ -103,6 +103,17 @@ impl Sql {
         self.int(scope.user_id).push("))")
     }
 
+    /// Appends ` AND (…)` restricting the tasks aliased `t` to those `scope` reaches: every task
+    /// of an agency the reader leads, and the tasks they take part in.
+    pub(crate) fn task_visible(&mut self, scope: &TaskScope) -> &mut Self {
+        self.push(" AND (");
+        if !scope.leader_agencies.is_empty() {
+            self.push("t.agency_id").in_ints(&scope.leader_agencies).push(" OR ");
+        }
+        self.push("EXISTS (SELECT 1 FROM task_people x WHERE x.task_id = t.id AND x.user_id = ");
+        self.int(scope.user_id).push("))")
+    }
+
     /// Appends another query's text and binds; `self` must not have binds of its own yet.
     pub(crate) fn append(&mut self, other: Sql) -> &mut Self {
         debug_assert!(self.binds.is_empty(), "append renumbers nothing: the outer query must have no binds");
@@ -130,6 +141,18 @@ impl Sql {
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
         Ok(self.query_as::<T>().fetch_all(conn).await?)
+    }
+
+    /// Runs a statement; the number of rows it changed.
+    pub(crate) async fn execute(&self, conn: &mut AnyConnection) -> Result<u64> {
+        let mut q = sqlx::query(&self.text);
+        for b in &self.binds {
+            q = match b {
+                Bind::I64(v) => q.bind(*v),
+                Bind::Text(v) => q.bind(v.as_str()),
+            };
+        }
+        Ok(q.execute(conn).await?.rows_affected())
     }
 
     pub(crate) async fn fetch_scalar_i64(&self, conn: &mut AnyConnection) -> Result<i64> {

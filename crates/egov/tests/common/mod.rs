@@ -112,6 +112,7 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("cannot open the test database: {e}"));
         let services = Services::new(store.clone(), settings.service_settings()).expect("services start");
+        services.reload_calendar().await.expect("calendar");
         let listener = tokio::net::TcpListener::bind(&settings.bind).await.expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("local address");
         let router = egov_web::router(AppState::new(services.clone(), settings.web_settings(address)));

@@ -95,11 +95,17 @@ pub struct ApiUser {
 }
 
 impl ApiUser {
-    /// Signs `username` in with the demo password and makes a token for the documents API.
+    /// Signs `username` in with the demo password and makes a token for the documents and work API.
     pub async fn sign_in(app: &TestApp, username: &str) -> ApiUser {
+        Self::sign_in_with(app, username, &["documents:read", "documents:write", "org:read", "work:read", "work:write"])
+            .await
+    }
+
+    /// Signs `username` in with the demo password and makes a token with these scopes.
+    pub async fn sign_in_with(app: &TestApp, username: &str, scopes: &[&str]) -> ApiUser {
         let client = app.client();
         let csrf = sign_in(app, &client, username, crate::common::DEMO_PASSWORD).await;
-        let token = token(app, &client, &csrf, &["documents:read", "documents:write", "org:read"]).await;
+        let token = token(app, &client, &csrf, scopes).await;
         let caller = egov_service::Caller::system("test");
         let user_id = app.services.user_id_by_username(&caller, username).await.expect("user exists");
         ApiUser { username: username.into(), user_id, http: app.client(), token, base: app.base_url.clone() }
@@ -155,6 +161,20 @@ impl ApiUser {
     /// The bearer token (for requests the helpers do not cover).
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// PUT a JSON body.
+    pub async fn put(&self, path: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+        let res = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("PUT");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     /// DELETE; the status.

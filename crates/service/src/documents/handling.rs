@@ -265,7 +265,7 @@ impl Services {
         finish(tx, created).await
     }
 
-    async fn reach(&self, c: &mut Conn, from: &[Holding], who: Assignee) -> AppResult<bool> {
+    pub(crate) async fn reach(&self, c: &mut Conn, from: &[Holding], who: Assignee) -> AppResult<bool> {
         Ok(match who {
             Assignee::Person(u) => {
                 let target = self.holdings(c, u).await?;
@@ -283,7 +283,7 @@ impl Services {
         })
     }
 
-    async fn assignee_label(&self, c: &mut Conn, who: Assignee) -> AppResult<String> {
+    pub(crate) async fn assignee_label(&self, c: &mut Conn, who: Assignee) -> AppResult<String> {
         Ok(match who {
             Assignee::Person(u) => person_name(c, u).await?,
             Assignee::Unit(u) => egov_storage::org::get_unit(c, u, &egov_storage::Visibility::All)

@@ -147,7 +147,7 @@ pub(crate) fn parse_deadline(
             "Số ngày làm việc phải từ 1 đến 365.",
             "The number of working days must be between 1 and 365.",
         )),
-        Some(n) => Ok(Some(services.calendar.add_working_days(today(), n))),
+        Some(n) => Ok(Some(services.calendar().add_working_days(today(), n))),
         None => Ok(None),
     }
 }
@@ -420,7 +420,7 @@ impl Services {
     }
 }
 
-async fn insert_file(c: &mut Conn, f: &Intake, by: i64, now: i64) -> AppResult<i64> {
+pub(crate) async fn insert_file(c: &mut Conn, f: &Intake, by: i64, now: i64) -> AppResult<i64> {
     Ok(db::insert_file(
         c,
         &db::NewFile {
@@ -548,6 +548,7 @@ impl Services {
                 ref_id,
                 from_user_id: from,
                 note,
+                task_id: None,
             },
             now,
         )
@@ -558,6 +559,8 @@ impl Services {
             document_id: Some(document_id),
             inbox_item_id: Some(item),
             actor_id: from,
+            task_id: None,
+            schedule_entry_id: None,
         };
         crate::notify::notify_item(tx, self.store.engine(), &notice, self.outside_channels(), now).await?;
         Ok(())

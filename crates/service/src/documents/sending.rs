@@ -142,6 +142,7 @@ impl Services {
                     ref_id: None,
                     from_user_id: Some(caller.actor.user_id),
                     note: None,
+                    task_id: None,
                 },
                 now,
             )
@@ -152,6 +153,8 @@ impl Services {
                 document_id: input.document_id,
                 inbox_item_id: Some(item),
                 actor_id: Some(caller.actor.user_id),
+                task_id: None,
+                schedule_entry_id: None,
             };
             crate::notify::notify_item(&mut tx, self.store.engine(), &notice, self.outside_channels(), now).await?;
         }

@@ -29,6 +29,11 @@ impl Services {
     /// Sweeps for deadline alerts for ever (`egov serve`).
     pub async fn run_deadline_sweeper(self) {
         loop {
+            match self.sweep_series(today()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(made = n, "recurring tasks"),
+                Err(e) => tracing::warn!(error = %e, "recurring task sweep failed"),
+            }
             match self.sweep_deadlines().await {
                 Ok(s) if s != Swept::default() => tracing::info!(?s, "deadline alerts"),
                 Ok(_) => {}
@@ -41,7 +46,7 @@ impl Services {
     /// Writes the deadline alerts due now (tests call this directly).
     pub async fn sweep_deadlines(&self) -> AppResult<Swept> {
         let today = today();
-        let next_working = self.calendar.add_working_days(today, 1);
+        let next_working = self.calendar().add_working_days(today, 1);
         let after = |d: jiff::civil::Date| d.tomorrow().map(|d| d.to_string()).map_err(AppError::internal);
         // Due soon: after today, up to and including the next working day.
         let due_tomorrow = self.alert(EventKind::DueTomorrow, &after(today)?, &after(next_working)?).await?;
@@ -57,14 +62,16 @@ impl Services {
             hdb::alerts_due(&mut c, kind.as_str(), from, to, BATCH).await?
         };
         let mut written = 0;
-        for (item, user_id, document_id) in due {
+        for (item, user_id, document_id, task_id) in due {
             let mut tx = self.store.begin().await?;
             let notice = NewItemNotice {
                 user_id,
                 kind: kind.as_str(),
-                document_id: Some(document_id),
+                document_id,
                 inbox_item_id: Some(item),
                 actor_id: None,
+                task_id,
+                schedule_entry_id: None,
             };
             match notify_item(&mut tx, self.store.engine(), &notice, self.outside_channels(), now_ms()).await {
                 Ok(_) => {

@@ -159,10 +159,7 @@ impl Services {
             let kind = EventKind::parse(&r.kind).map_or("", |k| k.label(lang));
             let what = r.subject.as_deref().or(r.message_body.as_deref()).unwrap_or("");
             let who = r.actor_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-            let link = r
-                .document_id
-                .map(|id| format!("\n  {base}/documents/{id}"))
-                .unwrap_or_else(|| format!("\n  {base}/inbox"));
+            let link = format!("\n  {base}{}", target(r, "/inbox"));
             format!("- {kind}{who}: {}{link}", what.chars().take(200).collect::<String>())
         };
         let (subject, intro) = if d.channel == "digest" {
@@ -205,7 +202,7 @@ impl Services {
         }
         let kind = EventKind::parse(&d.kind).map_or("", |k| k.label(Lang::Vi));
         let what: String = d.subject.as_deref().or(d.message_body.as_deref()).unwrap_or("").chars().take(200).collect();
-        let url = d.document_id.map_or_else(|| "/notifications".to_string(), |id| format!("/documents/{id}"));
+        let url = target(d, "/notifications");
         let payload =
             serde_json::json!({ "title": kind, "body": what, "url": url, "id": d.notification_id }).to_string();
         let urgency = if d.urgent { Urgency::High } else { Urgency::Normal };
@@ -328,5 +325,14 @@ mod tests {
         assert_eq!(backoff_ms(5), 480_000);
         assert_eq!(backoff_ms(8), 3_600_000);
         assert_eq!(backoff_ms(50), 3_600_000);
+    }
+}
+
+/// The page a notification leads to: its document, its task, or `otherwise`.
+fn target(d: &DeliveryRow, otherwise: &str) -> String {
+    match (d.document_id, d.task_id) {
+        (Some(id), _) => format!("/documents/{id}"),
+        (None, Some(id)) => format!("/tasks/{id}"),
+        (None, None) => otherwise.to_string(),
     }
 }

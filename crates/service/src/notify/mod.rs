@@ -58,6 +58,8 @@ pub(crate) async fn notify_item(
             inbox_item_id: item.inbox_item_id,
             actor_id: item.actor_id,
             urgent,
+            task_id: item.task_id,
+            schedule_entry_id: item.schedule_entry_id,
         },
         now,
     )
@@ -89,6 +91,10 @@ pub(crate) struct NewItemNotice<'a> {
     /// The inbox item it announces; `None` for news that asks nothing (work I gave is finished).
     pub inbox_item_id: Option<i64>,
     pub actor_id: Option<i64>,
+    /// The task it is about, for task events.
+    pub task_id: Option<i64>,
+    /// The schedule entry it is about, for schedule events.
+    pub schedule_entry_id: Option<i64>,
 }
 
 /// Which outside channels this server can use (a mail server and push are configured).
@@ -135,7 +141,15 @@ impl Services {
         from: Option<i64>,
         now: i64,
     ) -> AppResult<()> {
-        let notice = NewItemNotice { user_id, kind: kind.as_str(), document_id, inbox_item_id: None, actor_id: from };
+        let notice = NewItemNotice {
+            user_id,
+            kind: kind.as_str(),
+            document_id,
+            inbox_item_id: None,
+            actor_id: from,
+            task_id: None,
+            schedule_entry_id: None,
+        };
         notify_item(tx, self.store.engine(), &notice, self.outside_channels(), now).await?;
         Ok(())
     }

@@ -1136,9 +1136,11 @@ pub struct InboxQuery {
 pub struct InboxItem {
     pub id: i64,
     /// present, assignment, inform, returned, finished, consult, consult_answered, approve, issue,
-    /// to_register, delivered, message.
+    /// to_register, delivered, message; for tasks: task, task_returned, task_submitted.
     pub kind: String,
     pub document_id: Option<i64>,
+    /// The task the item is about (its title is the subject).
+    pub task_id: Option<i64>,
     pub message_id: Option<i64>,
     pub ref_id: Option<i64>,
     pub from: Option<String>,
@@ -1161,6 +1163,7 @@ impl From<egov_storage::handling::InboxRow> for InboxItem {
             id: i.id,
             kind: i.kind,
             document_id: i.document_id,
+            task_id: i.task_id,
             message_id: i.message_id,
             ref_id: i.ref_id,
             from: i.from_name,

@@ -6,6 +6,7 @@ mod handlers;
 pub(crate) mod notifications;
 pub(crate) mod signatures;
 mod types;
+pub(crate) mod work;
 
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::{Json, Router};
@@ -71,6 +72,8 @@ const AUDIT_READ: Access = Access::Scope(Scope::AuditRead);
 const PROFILE: Access = Access::Scope(Scope::Profile);
 const DOCS_READ: Access = Access::Scope(Scope::DocumentsRead);
 const DOCS_WRITE: Access = Access::Scope(Scope::DocumentsWrite);
+const WORK_READ: Access = Access::Scope(Scope::WorkRead);
+const WORK_WRITE: Access = Access::Scope(Scope::WorkWrite);
 
 api_routes! {
     get "/openapi.json" Public => openapi_document;
@@ -160,6 +163,20 @@ api_routes! {
     post "/me/push-subscriptions" PROFILE => notifications::subscribe;
     delete "/me/push-subscriptions/{id}" PROFILE => notifications::unsubscribe;
     get "/push/key" PROFILE => notifications::push_key;
+    get "/tasks" WORK_READ => work::list_tasks;
+    post "/tasks" WORK_WRITE => work::create_task;
+    get "/tasks/{id}" WORK_READ => work::get_task;
+    post "/tasks/{id}/subtasks" WORK_WRITE => work::create_subtask;
+    post "/tasks/{id}/progress" WORK_WRITE => work::task_progress;
+    post "/tasks/{id}/submit" WORK_WRITE => work::submit_task;
+    post "/tasks/{id}/accept" WORK_WRITE => work::accept_task;
+    post "/tasks/{id}/return" WORK_WRITE => work::return_task;
+    post "/tasks/{id}/cancel" WORK_WRITE => work::cancel_task;
+    get "/task-files/{id}" WORK_READ => work::task_file;
+    post "/task-series" WORK_WRITE => work::create_series;
+    post "/task-series/{id}/stop" WORK_WRITE => work::stop_series;
+    get "/calendar/{id}" WORK_READ => work::calendar_year;
+    put "/calendar/{id}" ORG_WRITE => work::put_calendar_year;
 }
 
 async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
@@ -213,6 +230,9 @@ impl Modify for Security {
         documents::outbox, documents::outbox_package,
         notifications::list, notifications::read, notifications::read_all, notifications::get_preferences,
         notifications::put_preferences, notifications::subscribe, notifications::unsubscribe, notifications::push_key,
+        work::list_tasks, work::create_task, work::get_task, work::create_subtask, work::task_progress,
+        work::submit_task, work::accept_task, work::return_task, work::cancel_task, work::task_file,
+        work::create_series, work::stop_series, work::calendar_year, work::put_calendar_year,
     ),
     modifiers(&Security, &CommonResponses),
     security(("token" = []), ("session" = [])),
@@ -225,7 +245,8 @@ impl Modify for Security {
          (name = "case files", description = "Case files (hồ sơ công việc)"),
          (name = "signatures", description = "Digital signatures: keys, signing, checking PDF signatures"),
          (name = "exchange", description = "edXML packages between agencies"),
-         (name = "notifications", description = "Notifications, their channels and each person's choices"))
+         (name = "notifications", description = "Notifications, their channels and each person's choices"),
+         (name = "work", description = "Tasks, recurring tasks and the working-day calendar"))
 )]
 pub(crate) struct ApiDoc;
 

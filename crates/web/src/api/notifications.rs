@@ -41,9 +41,12 @@ pub struct NotificationQuery {
 pub struct Notification {
     pub id: i64,
     /// The event: present, assignment, inform, returned, finished, consult, consult_answered,
-    /// approve, issue, to_register, delivered, message, due_tomorrow, overdue, rights_changed.
+    /// approve, issue, to_register, delivered, message, due_tomorrow, overdue, rights_changed,
+    /// accepted.
     pub kind: String,
     pub document_id: Option<i64>,
+    /// The task it is about.
+    pub task_id: Option<i64>,
     pub inbox_item_id: Option<i64>,
     /// Who caused it.
     pub actor: Option<String>,
@@ -63,6 +66,7 @@ impl From<egov_storage::notifications::NotificationRow> for Notification {
             id: n.id,
             kind: n.kind,
             document_id: n.document_id,
+            task_id: n.task_id,
             inbox_item_id: n.inbox_item_id,
             actor: n.actor_name,
             urgent: n.urgent,

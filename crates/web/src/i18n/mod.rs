@@ -8,6 +8,7 @@ use egov_domain::Lang;
 mod inbox;
 mod notify;
 mod pages;
+mod work;
 
 /// (key, Vietnamese, English): the words of the document core and administration. Each
 /// capability keeps its own list in a submodule; `PARTS` joins them.
@@ -565,7 +566,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
 ];
 
 /// Every list of the catalogue.
-const PARTS: &[&[(&str, &str, &str)]] = &[MESSAGES, inbox::MESSAGES, notify::MESSAGES, pages::MESSAGES];
+const PARTS: &[&[(&str, &str, &str)]] = &[MESSAGES, inbox::MESSAGES, notify::MESSAGES, pages::MESSAGES, work::MESSAGES];
 
 static CATALOG: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
     LazyLock::new(|| PARTS.iter().flat_map(|p| p.iter()).map(|(k, vi, en)| (*k, (*vi, *en))).collect());

@@ -9,6 +9,7 @@ mod notifications;
 mod notify_prefs;
 mod profile;
 mod records;
+mod work;
 
 use askama::Template;
 use axum::extract::State;
@@ -46,13 +47,18 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/signout", post(signout))
         .route("/signout/everywhere", post(signout_everywhere))
         .route("/lang", post(set_lang))
-        .merge(admin::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), admin_guard)))
+        .merge(
+            admin::routes()
+                .merge(work::admin_routes())
+                .route_layer(axum::middleware::from_fn_with_state(state.clone(), admin_guard)),
+        )
         .merge(documents::routes())
         .merge(following::routes())
         .merge(notifications::routes())
         .merge(notify_prefs::routes())
         .merge(profile::routes())
         .merge(records::routes())
+        .merge(work::routes())
         .layer(axum::middleware::from_fn_with_state(state, page_layer))
 }
 
@@ -319,6 +325,11 @@ pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
         ("token_revoked", "notice.token_revoked"),
         ("totp_disabled", "notice.totp_disabled"),
         ("totp_enabled", "notice.totp_enabled"),
+        ("task_submitted", "notice.task_submitted"),
+        ("task_accepted", "notice.task_accepted"),
+        ("task_cancelled", "notice.task_cancelled"),
+        ("series_created", "notice.series_created"),
+        ("returned", "notice.returned"),
     ];
     let q = q?;
     NOTICES.iter().find(|(name, _)| *name == q).map(|(_, key)| *key)

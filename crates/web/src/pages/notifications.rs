@@ -95,10 +95,11 @@ fn text_of(n: &NotificationRow) -> String {
 
 /// Where a notification leads.
 fn target_of(n: &NotificationRow) -> String {
-    match n.document_id {
-        Some(id) => format!("/documents/{id}"),
-        None if n.kind == EventKind::RightsChanged.as_str() => "/profile".into(),
-        None => "/inbox".into(),
+    match (n.document_id, n.task_id) {
+        (Some(id), _) => format!("/documents/{id}"),
+        (None, Some(task)) => format!("/tasks/{task}"),
+        (None, None) if n.kind == EventKind::RightsChanged.as_str() => "/profile".into(),
+        (None, None) => "/inbox".into(),
     }
 }
 
