@@ -49,6 +49,7 @@ pub mod calendar;
 pub mod days_off;
 pub mod document;
 pub mod error;
+pub mod ical;
 pub mod lang;
 pub mod lunar;
 pub mod notification;

@@ -1,5 +1,6 @@
 //! Work: a task tree three levels deep with progress roll-up, return and evaluation; recurring
 //! tasks across Tết; the administered working-day calendar and the deadlines computed with it.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 mod common;
 mod support;

@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes(state.clone()))
         .nest("/api/v1", api::routes(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/ical/{name}", get(api::schedules::ical_feed))
         .route("/readyz", get(readyz))
         .route("/pki/demo-root.crl", get(demo_crl))
         .route("/pki/tsa", axum::routing::post(demo_tsa))

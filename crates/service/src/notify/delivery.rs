@@ -314,6 +314,16 @@ async fn audit_plain(tx: &mut egov_storage::Tx, caller: &Caller, action: &str, o
     .await
 }
 
+/// The page a notification leads to: its document, its task, or `otherwise`.
+fn target(d: &DeliveryRow, otherwise: &str) -> String {
+    match (d.document_id, d.task_id, d.schedule_entry_id) {
+        (Some(id), _, _) => format!("/documents/{id}"),
+        (None, Some(id), _) => format!("/tasks/{id}"),
+        (None, None, Some(id)) => format!("/schedule/entries/{id}"),
+        (None, None, None) => otherwise.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::backoff_ms;
@@ -325,14 +335,5 @@ mod tests {
         assert_eq!(backoff_ms(5), 480_000);
         assert_eq!(backoff_ms(8), 3_600_000);
         assert_eq!(backoff_ms(50), 3_600_000);
-    }
-}
-
-/// The page a notification leads to: its document, its task, or `otherwise`.
-fn target(d: &DeliveryRow, otherwise: &str) -> String {
-    match (d.document_id, d.task_id) {
-        (Some(id), _) => format!("/documents/{id}"),
-        (None, Some(id)) => format!("/tasks/{id}"),
-        (None, None) => otherwise.to_string(),
     }
 }

@@ -1,6 +1,7 @@
 //! Work: tasks given without a document or derived from one (`tasks`), recurring tasks made
 //! from RRULEs (`series`).
 
+pub mod feeds;
 pub mod schedules;
 pub mod series;
 pub mod tasks;
@@ -23,6 +24,7 @@ pub(crate) fn require(caller: &Caller, scope: Scope) -> AppResult<()> {
 impl Services {
     /// Puts a task item in someone's inbox with its notification (`task`, `task_returned`,
     /// `task_submitted`).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn deliver_task(
         &self,
         tx: &mut Tx,

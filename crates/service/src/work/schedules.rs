@@ -141,7 +141,7 @@ fn check_input(input: &EntryInput<'_>) -> AppResult<Checked> {
         }
     }
     let url = input.meeting_url.trim();
-    if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 1000 {
+    if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) || url.len() > 1000 {
         check.push(FieldError::new(
             "meeting_url",
             "url_invalid",
@@ -459,6 +459,22 @@ impl Services {
         commit(tx).await?;
         self.delivery_wake.notify_one();
         Ok(())
+    }
+
+    /// The other entries the people of an entry have at the same time.
+    pub async fn schedule_clashes(&self, caller: &Caller, id: i64) -> AppResult<Vec<Clash>> {
+        require(caller, Scope::WorkRead)?;
+        let mut c = self.store.read().await?;
+        let e = self.visible_entry(&mut c, caller, id).await?;
+        let mut people: Vec<i64> = e.owner_id.iter().chain(e.chair_id.iter()).copied().collect();
+        people.extend(sdb::participants_of(&mut c, id).await?.into_iter().filter_map(|p| p.user_id));
+        people.sort_unstable();
+        people.dedup();
+        Ok(sdb::clashes(&mut c, &people, e.starts_at, e.ends_at, Some(id))
+            .await?
+            .into_iter()
+            .map(|(entry_id, person, title, starts_at)| Clash { entry_id, person, title, starts_at })
+            .collect())
     }
 
     /// One entry with its people and files.

@@ -4,6 +4,7 @@
 pub(crate) mod documents;
 mod handlers;
 pub(crate) mod notifications;
+pub(crate) mod schedules;
 pub(crate) mod signatures;
 mod types;
 pub(crate) mod work;
@@ -177,6 +178,16 @@ api_routes! {
     post "/task-series/{id}/stop" WORK_WRITE => work::stop_series;
     get "/calendar/{id}" WORK_READ => work::calendar_year;
     put "/calendar/{id}" ORG_WRITE => work::put_calendar_year;
+    get "/agencies/{id}/schedule" WORK_READ => schedules::week;
+    post "/agencies/{id}/schedule" WORK_WRITE => schedules::create_entry;
+    get "/agencies/{id}/schedule/pdf" WORK_READ => schedules::week_pdf;
+    get "/schedule-entries/{id}" WORK_READ => schedules::get_entry;
+    put "/schedule-entries/{id}" WORK_WRITE => schedules::update_entry;
+    post "/schedule-entries/{id}/publish" WORK_WRITE => schedules::publish_entry;
+    post "/schedule-entries/{id}/cancel" WORK_WRITE => schedules::cancel_entry;
+    get "/me/feeds" Session => schedules::list_feeds;
+    post "/me/feeds" Session => schedules::create_feed;
+    delete "/me/feeds/{id}" Session => schedules::revoke_feed;
 }
 
 async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
@@ -233,6 +244,9 @@ impl Modify for Security {
         work::list_tasks, work::create_task, work::get_task, work::create_subtask, work::task_progress,
         work::submit_task, work::accept_task, work::return_task, work::cancel_task, work::task_file,
         work::create_series, work::stop_series, work::calendar_year, work::put_calendar_year,
+        schedules::week, schedules::create_entry, schedules::week_pdf, schedules::get_entry, schedules::update_entry,
+        schedules::publish_entry, schedules::cancel_entry, schedules::list_feeds, schedules::create_feed,
+        schedules::revoke_feed,
     ),
     modifiers(&Security, &CommonResponses),
     security(("token" = []), ("session" = [])),
@@ -246,7 +260,7 @@ impl Modify for Security {
          (name = "signatures", description = "Digital signatures: keys, signing, checking PDF signatures"),
          (name = "exchange", description = "edXML packages between agencies"),
          (name = "notifications", description = "Notifications, their channels and each person's choices"),
-         (name = "work", description = "Tasks, recurring tasks and the working-day calendar"))
+         (name = "work", description = "Tasks, recurring tasks, work schedules and their iCalendar feeds, the working-day calendar"))
 )]
 pub(crate) struct ApiDoc;
 

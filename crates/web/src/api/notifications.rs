@@ -42,11 +42,13 @@ pub struct Notification {
     pub id: i64,
     /// The event: present, assignment, inform, returned, finished, consult, consult_answered,
     /// approve, issue, to_register, delivered, message, due_tomorrow, overdue, rights_changed,
-    /// accepted.
+    /// accepted, schedule.
     pub kind: String,
     pub document_id: Option<i64>,
     /// The task it is about.
     pub task_id: Option<i64>,
+    /// The schedule entry it is about.
+    pub schedule_entry_id: Option<i64>,
     pub inbox_item_id: Option<i64>,
     /// Who caused it.
     pub actor: Option<String>,
@@ -67,6 +69,7 @@ impl From<egov_storage::notifications::NotificationRow> for Notification {
             kind: n.kind,
             document_id: n.document_id,
             task_id: n.task_id,
+            schedule_entry_id: n.schedule_entry_id,
             inbox_item_id: n.inbox_item_id,
             actor: n.actor_name,
             urgent: n.urgent,

@@ -9,6 +9,7 @@ mod notifications;
 mod notify_prefs;
 mod profile;
 mod records;
+mod schedules;
 mod work;
 
 use askama::Template;
@@ -59,6 +60,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(profile::routes())
         .merge(records::routes())
         .merge(work::routes())
+        .merge(schedules::routes())
         .layer(axum::middleware::from_fn_with_state(state, page_layer))
 }
 
@@ -329,6 +331,10 @@ pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
         ("task_accepted", "notice.task_accepted"),
         ("task_cancelled", "notice.task_cancelled"),
         ("series_created", "notice.series_created"),
+        ("published", "notice.published"),
+        ("entry_cancelled", "notice.entry_cancelled"),
+        ("feed_created", "notice.feed_created"),
+        ("feed_revoked", "notice.feed_revoked"),
         ("returned", "notice.returned"),
     ];
     let q = q?;

@@ -95,11 +95,12 @@ fn text_of(n: &NotificationRow) -> String {
 
 /// Where a notification leads.
 fn target_of(n: &NotificationRow) -> String {
-    match (n.document_id, n.task_id) {
-        (Some(id), _) => format!("/documents/{id}"),
-        (None, Some(task)) => format!("/tasks/{task}"),
-        (None, None) if n.kind == EventKind::RightsChanged.as_str() => "/profile".into(),
-        (None, None) => "/inbox".into(),
+    match (n.document_id, n.task_id, n.schedule_entry_id) {
+        (Some(id), _, _) => format!("/documents/{id}"),
+        (None, Some(task), _) => format!("/tasks/{task}"),
+        (None, None, Some(entry)) => format!("/schedule/entries/{entry}"),
+        (None, None, None) if n.kind == EventKind::RightsChanged.as_str() => "/profile".into(),
+        (None, None, None) => "/inbox".into(),
     }
 }
 

@@ -20,7 +20,8 @@ use crate::session::api_lang;
 
 /// JSON properties that hold several lines of text (notes, reasons, comments); every other
 /// string is a single line.
-const MULTILINE: &[&str] = &["text", "note", "directive", "comment", "reason", "result", "body"];
+const MULTILINE: &[&str] =
+    &["text", "note", "directive", "comment", "reason", "result", "body", "description", "notes"];
 
 fn kind_of(field: &str) -> TextKind {
     if MULTILINE.contains(&field) {
