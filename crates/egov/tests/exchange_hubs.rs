@@ -496,7 +496,7 @@ async fn a_ministry_document_reaches_two_communes_and_a_department_through_two_h
         clerk.post(&format!("/api/v1/documents/{}/take-back", ids[0]), json!({ "text": "Gửi nhầm văn bản" })).await;
     assert_eq!(status, StatusCode::OK, "{asked}");
     assert_eq!(asked["asked"], 1);
-    let d = wait_for_statuses(&clerk, ids[0], "taken_back", Duration::from_secs(30)).await;
+    let d = wait_for_statuses(&clerk, ids[0], "taken_back", Duration::from_secs(60)).await;
     assert_eq!(d["recipients"][0]["status"], "taken_back", "{d}");
     // It revokes another (business type 1): the commune's copy is revoked and the revocation acknowledged (03).
     let (status, body) = clerk

@@ -26,6 +26,7 @@ mod query;
 pub mod saved_searches;
 pub mod schedules;
 pub mod signatures;
+pub mod stats;
 pub mod tasks;
 mod tx;
 

@@ -5,7 +5,9 @@
 
 mod api;
 mod books;
+mod chart;
 mod error;
+mod export;
 mod i18n;
 mod metrics;
 mod pages;

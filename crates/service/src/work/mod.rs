@@ -4,6 +4,7 @@
 pub mod feeds;
 pub mod schedules;
 pub mod series;
+pub mod stats;
 pub mod tasks;
 
 use egov_domain::notification::EventKind;

@@ -6,6 +6,7 @@ mod handlers;
 pub(crate) mod notifications;
 pub(crate) mod schedules;
 pub(crate) mod signatures;
+pub(crate) mod stats;
 mod types;
 pub(crate) mod work;
 
@@ -188,6 +189,7 @@ api_routes! {
     get "/me/feeds" Session => schedules::list_feeds;
     post "/me/feeds" Session => schedules::create_feed;
     delete "/me/feeds/{id}" Session => schedules::revoke_feed;
+    get "/agencies/{id}/stats" WORK_READ => stats::stats;
 }
 
 async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
@@ -246,7 +248,7 @@ impl Modify for Security {
         work::create_series, work::stop_series, work::calendar_year, work::put_calendar_year,
         schedules::week, schedules::create_entry, schedules::week_pdf, schedules::get_entry, schedules::update_entry,
         schedules::publish_entry, schedules::cancel_entry, schedules::list_feeds, schedules::create_feed,
-        schedules::revoke_feed,
+        schedules::revoke_feed, stats::stats,
     ),
     modifiers(&Security, &CommonResponses),
     security(("token" = []), ("session" = [])),

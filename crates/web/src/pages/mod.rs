@@ -10,6 +10,7 @@ mod notify_prefs;
 mod profile;
 mod records;
 mod schedules;
+mod stats;
 mod work;
 
 use askama::Template;
@@ -61,6 +62,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(records::routes())
         .merge(work::routes())
         .merge(schedules::routes())
+        .merge(stats::routes())
         .layer(axum::middleware::from_fn_with_state(state, page_layer))
 }
 
