@@ -384,3 +384,82 @@ async fn a_notification_arrives_in_an_open_page_without_reload() {
     shot(&phone, "20-live-notification-phone").await;
     phone.close().await.expect("close");
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run by .ci/run"]
+async fn a_schedule_entry_is_made_and_published_and_statistics_exported_on_a_phone() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await;
+    let driver = start_driver().await;
+
+    // The clerk, on a phone, drafts Monday's meeting; an end before the start is explained first.
+    let profile = tempfile::tempdir().unwrap();
+    let phone = browser(&driver, 390, 844, profile.path()).await;
+    sign_in(&phone, &app, "vanthu").await;
+    phone.goto(&app.url("/schedule")).await.unwrap();
+    phone.find(Locator::Id("new-entry")).await.expect("the office may add entries").click().await.unwrap();
+    phone.wait().for_element(Locator::Id("entry-form")).await.unwrap();
+    phone.find(Locator::Id("f-title")).await.unwrap().send_keys("Họp giao ban đầu tuần").await.unwrap();
+    let set = |id: &str, v: &str| format!("document.getElementById('{id}').value = '{v}';");
+    phone
+        .execute(&(set("f-starts_at", "2026-12-14T08:00") + &set("f-ends_at", "2026-12-14T07:00")), vec![])
+        .await
+        .unwrap();
+    phone.find(Locator::Id("f-place")).await.unwrap().send_keys("Phòng họp số 1").await.unwrap();
+    phone.find(Locator::Id("save-entry")).await.unwrap().click().await.unwrap();
+    phone.wait().for_element(Locator::Id("e-ends_at")).await.expect("the error next to the end");
+    let page = text(&phone).await;
+    assert!(page.contains("Thời gian kết thúc phải sau thời gian bắt đầu."), "{page}");
+    let title = phone.find(Locator::Id("f-title")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(title.as_deref(), Some("Họp giao ban đầu tuần"), "what was typed is kept");
+    shot(&phone, "40-schedule-error-phone").await;
+    phone.execute(&set("f-ends_at", "2026-12-14T09:30"), vec![]).await.unwrap();
+    phone.find(Locator::Id("save-entry")).await.unwrap().click().await.unwrap();
+    phone.wait().for_element(Locator::Id("entry-status")).await.expect("the draft's page");
+    let status = phone.find(Locator::Id("entry-status")).await.unwrap().text().await.unwrap();
+    assert_eq!(status, "Dự thảo, chờ duyệt");
+    let entry_url = phone.current_url().await.unwrap().to_string();
+    phone.close().await.unwrap();
+
+    // The leader approves it on a phone; the week shows it.
+    let profile2 = tempfile::tempdir().unwrap();
+    let phone = browser(&driver, 390, 844, profile2.path()).await;
+    sign_in(&phone, &app, "lanhdao").await;
+    phone.goto(&entry_url).await.unwrap();
+    phone.find(Locator::Id("publish-entry")).await.expect("a leader approves").click().await.unwrap();
+    phone
+        .wait()
+        .for_element(Locator::XPath("//span[@id='entry-status' and contains(., 'Đã công bố')]"))
+        .await
+        .expect("published");
+    shot(&phone, "41-schedule-published-phone").await;
+    phone.goto(&app.url("/schedule?week=2026-12-14")).await.unwrap();
+    let page = text(&phone).await;
+    assert!(page.contains("Họp giao ban đầu tuần") && page.contains("Phòng họp số 1"), "{page}");
+    let overflow =
+        phone.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]).await.unwrap();
+    assert!(overflow.as_i64().unwrap_or(9999) <= 0, "the week fits a phone: {overflow}");
+
+    // Statistics on the phone: the table scrolls inside its frame, and its XLSX export answers.
+    phone.goto(&app.url("/stats")).await.unwrap();
+    phone.wait().for_element(Locator::Id("stats-table")).await.expect("the statistics table");
+    shot(&phone, "42-stats-phone").await;
+    let overflow =
+        phone.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]).await.unwrap();
+    assert!(overflow.as_i64().unwrap_or(9999) <= 0, "the page fits a phone: {overflow}");
+    let answer = phone
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             fetch(document.getElementById('export-xlsx').href).then(r => r.arrayBuffer().then(b => \
+             done(r.status + ' ' + r.headers.get('content-type') + ' ' + new Uint8Array(b).slice(0, 2).join(','))));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.as_str(),
+        Some("200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet 80,75"),
+        "an XLSX (a zip: PK)"
+    );
+    phone.close().await.unwrap();
+}

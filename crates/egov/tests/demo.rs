@@ -26,6 +26,15 @@ async fn seeded() -> TestApp {
     app.services.create_demo_pki(None).await.expect("demo PKI");
     let work = app.services.seed_demo_work().await.expect("demo work");
     assert_eq!((work.incoming, work.drafts, work.messages, work.case_files), (31, 9, 6, 2), "{work:?}");
+    assert_eq!((work.tasks, work.schedule_entries), (5, 3), "{work:?}");
+    // The tasks are real work: the specialist's part is at 60 %, and rolls up into the plan.
+    let officer = caller(&app, "chuyenvien").await;
+    let mine = app.services.tasks(&officer, egov_storage::tasks::TaskList::Mine, true, None, 50).await.expect("tasks");
+    let part = mine.items.iter().find(|t| t.title.starts_with("Tổng hợp số liệu")).expect("the specialist's part");
+    assert_eq!(part.progress, 60);
+    let leader = caller(&app, "lanhdao").await;
+    let plan = app.services.task(&leader, part.parent_id.expect("a part of the plan")).await.expect("the plan");
+    assert_eq!(plan.task.progress, 40, "(2 × 60 + 1 × 0) / 3");
     app
 }
 

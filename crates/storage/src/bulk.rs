@@ -118,3 +118,88 @@ pub async fn set_next_number(c: &mut AnyConnection, book_id: i64, next: i64) -> 
     sqlx::query("UPDATE register_books SET next_number = $1 WHERE id = $2").bind(next).bind(book_id).execute(c).await?;
     Ok(())
 }
+
+/// One handled item of the work benchmark: given on `given` (ms), due on `deadline`, done at
+/// `done` (ms) or still open.
+#[derive(Clone, Debug)]
+pub struct BulkItem {
+    pub lead: i64,
+    pub given: i64,
+    pub deadline: String,
+    pub done: Option<i64>,
+}
+
+/// Loads `items.len()` incoming documents of `agency_id`, each with a top lead part given by
+/// `assigner` to the item's lead (done or open); the values are the benchmark's own numbers and
+/// ISO dates, written inline. Returns how many were loaded.
+pub async fn handled_documents(
+    c: &mut AnyConnection,
+    agency_id: i64,
+    assigner: i64,
+    items: &[BulkItem],
+) -> Result<usize> {
+    let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM documents").fetch_one(&mut *c).await?;
+    let first_a: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM assignments").fetch_one(&mut *c).await?;
+    for (k, chunk) in items.chunks(500).enumerate() {
+        let base = first + (k * 500) as i64;
+        let mut docs = String::from(
+            "INSERT INTO documents (id, agency_id, direction, status, agency_wide, year, doc_type, subject, urgency, \
+             secrecy, legal_normative, deadline, received_at, registered_at, version, created_by, created_at, updated_at) VALUES ",
+        );
+        let mut parts = String::from(
+            "INSERT INTO assignments (id, document_id, kind, assigner_id, assignee_user_id, deadline, status, progress, \
+             depth, created_at, updated_at, finished_at) VALUES ",
+        );
+        for (i, it) in chunk.iter().enumerate() {
+            let id = base + i as i64;
+            let sep = if i > 0 { ", " } else { "" };
+            let status = if it.done.is_some() { "done" } else { "assigned" };
+            docs.push_str(&format!(
+                "{sep}({id}, {agency_id}, 'incoming', '{status}', 1, 2026, 'cong_van', 'Văn bản số {id}', 'normal', 'none', 0, \
+                 '{}', {g}, {g}, 1, {assigner}, {g}, {g})",
+                it.deadline,
+                g = it.given
+            ));
+            let (st, fin) = match it.done {
+                Some(d) => ("done", d.to_string()),
+                None => ("open", "NULL".into()),
+            };
+            parts.push_str(&format!(
+                "{sep}({}, {id}, 'lead', {assigner}, {}, '{}', '{st}', 0, 1, {g}, {g}, {fin})",
+                first_a + id - first,
+                it.lead,
+                it.deadline,
+                g = it.given
+            ));
+        }
+        sqlx::query(&docs).execute(&mut *c).await?;
+        sqlx::query(&parts).execute(&mut *c).await?;
+    }
+    Ok(items.len())
+}
+
+/// Loads top-level tasks of `agency_id` given by `assigner` (done ones reported at `done`).
+pub async fn tasks(c: &mut AnyConnection, agency_id: i64, assigner: i64, items: &[BulkItem]) -> Result<usize> {
+    for chunk in items.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO tasks (agency_id, depth, title, description, assigner_id, lead_id, priority, deadline, weight, \
+             progress, progress_set, status, submitted_at, closed_at, created_at, updated_at) VALUES ",
+        );
+        for (i, it) in chunk.iter().enumerate() {
+            let sep = if i > 0 { ", " } else { "" };
+            let (st, at) = match it.done {
+                Some(d) => ("done", d.to_string()),
+                None => ("open", "NULL".into()),
+            };
+            sql.push_str(&format!(
+                "{sep}({agency_id}, 0, 'Công việc', '', {assigner}, {}, 'normal', '{}', 1, 0, 0, '{st}', {at}, {at}, {g}, {g})",
+                it.lead,
+                it.deadline,
+                g = it.given
+            ));
+        }
+        sqlx::query(&sql).execute(&mut *c).await?;
+    }
+    Ok(items.len())
+}

@@ -14,12 +14,12 @@ fn esc(s: &str) -> String {
 
 /// A stacked bar chart: `rows` are (label, one value per series); bars share one scale.
 pub fn stacked_bars(title: &str, series: &[Series], rows: &[(String, Vec<i64>)]) -> String {
-    const LABEL_W: i64 = 190;
-    const BAR_W: i64 = 420;
+    const LABEL_W: i64 = 150;
+    const BAR_W: i64 = 300;
     const ROW_H: i64 = 26;
     let legend_h = 28;
     let height = legend_h + ROW_H * rows.len().max(1) as i64 + 8;
-    let width = LABEL_W + BAR_W + 60;
+    let width = LABEL_W + BAR_W + 50;
     let max = rows.iter().map(|(_, v)| v.iter().sum::<i64>()).max().unwrap_or(0).max(1);
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
@@ -38,7 +38,7 @@ pub fn stacked_bars(title: &str, series: &[Series], rows: &[(String, Vec<i64>)])
     }
     for (i, (label, values)) in rows.iter().enumerate() {
         let y = legend_h + i as i64 * ROW_H;
-        let name: String = label.chars().take(28).collect();
+        let name: String = label.chars().take(22).collect();
         out.push_str(&format!("<text x=\"0\" y=\"{}\">{}</text>", y + 16, esc(&name)));
         let mut at = LABEL_W;
         for (v, s) in values.iter().zip(series) {
@@ -79,8 +79,8 @@ mod tests {
             stacked_bars("Thống kê <quý>", &series, &[("Phòng A & B".into(), vec![30, 10]), ("C".into(), vec![0, 20])]);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("Thống kê &lt;quý&gt;") && svg.contains("Phòng A &amp; B"));
-        // The longest bar (40) spans the whole width: 30 → 315, 10 → 105.
-        assert!(svg.contains("width=\"315\"") && svg.contains("width=\"105\""));
+        // The longest bar (40) spans the whole width: 30 → 225, 10 → 75.
+        assert!(svg.contains("width=\"225\"") && svg.contains("width=\"75\""));
         assert!(svg.contains(">40</text>") && svg.contains(">20</text>"));
         assert_eq!(svg.matches("<rect").count(), 2 + 3, "two legend boxes, three segments (a zero is left out)");
     }

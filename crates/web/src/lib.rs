@@ -7,7 +7,7 @@ mod api;
 mod books;
 mod chart;
 mod error;
-mod export;
+pub mod export;
 mod i18n;
 mod metrics;
 mod pages;

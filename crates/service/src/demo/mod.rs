@@ -2,6 +2,7 @@
 //! under the two-level model and one district (with a commune) under the older model, and a
 //! user for every role. Identifier codes are well-formed but invented for the demo.
 
+mod agenda;
 mod pdf;
 mod work;
 

@@ -25,6 +25,8 @@ pub struct DemoWork {
     pub issued: usize,
     pub messages: usize,
     pub case_files: usize,
+    pub tasks: usize,
+    pub schedule_entries: usize,
 }
 
 /// How far an incoming document of the demo has gone.
@@ -525,6 +527,15 @@ impl Services {
             work.messages += 1;
         }
         work.case_files += self.seed_case_files(&people, &handled).await?;
+        let cast = super::agenda::Cast {
+            leader: people.get("lanhdao")?,
+            head: people.get("truongphong")?,
+            deputy: people.get("phophong")?,
+            officer: people.get("chuyenvien")?,
+            clerk: people.get("vanthu")?,
+            agency_id: office.id,
+        };
+        (work.tasks, work.schedule_entries) = self.seed_agenda(&cast).await?;
         tracing::info!(?work, "demo work seeded");
         Ok(work)
     }

@@ -1105,7 +1105,7 @@ pub struct MessageForm {
 
 /// Sends a note, files or a document to colleagues or units.
 #[utoipa::path(post, path = "/api/v1/messages", tag = "documents", request_body(content = MessageForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = NewId), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = NewId), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn send_message(State(st): State<AppState>, c: ApiCaller, Form(f): Form) -> ApiResult<Response> {
     let bad = |e| ApiError { err: AppError::field(e), lang: c.lang };
     f.check_files().map_err(bad)?;

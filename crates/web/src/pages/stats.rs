@@ -121,10 +121,10 @@ impl StatsPage {
 fn series(lang: Lang) -> [Series; 4] {
     let vi = lang == Lang::Vi;
     [
-        Series { label: if vi { "Trước hạn" } else { "Early" }, colour: "#1b5e20" },
+        Series { label: if vi { "Trước hạn" } else { "Early" }, colour: "#1565c0" },
         Series { label: if vi { "Đúng hạn" } else { "On time" }, colour: "#2e7d32" },
-        Series { label: if vi { "Trễ hạn" } else { "Late" }, colour: "#b71c1c" },
-        Series { label: if vi { "Đang xử lý" } else { "In progress" }, colour: "#546e7a" },
+        Series { label: if vi { "Trễ hạn" } else { "Late" }, colour: "#c62828" },
+        Series { label: if vi { "Đang xử lý" } else { "In progress" }, colour: "#78909c" },
     ]
 }
 
