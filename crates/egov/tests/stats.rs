@@ -139,6 +139,18 @@ async fn statistics_count_by_hand_computed_outcomes_within_each_readers_scope() 
     support::sign_in(&app, &client, "lanhdao", common::DEMO_PASSWORD).await;
     let html = page(&app, &client, "/stats?from=2026-01-01&to=2026-12-31").await;
     assert!(html.contains("<svg") && html.contains("id=\"stats-table\""));
+    // A level chosen from the units: an empty choice is the whole agency; a unit shows its people.
+    let whole = page(&app, &client, "/stats?from=2026-01-01&to=2026-12-31&unit=").await;
+    assert!(whole.contains("class=\"total\""), "the agency line");
+    let unit = whole
+        .split("<option value=\"")
+        .find(|o| o.contains(">Phòng Tổng hợp<"))
+        .and_then(|o| o.split('"').next())
+        .unwrap();
+    let html = page(&app, &client, &format!("/stats?from=2026-01-01&to=2026-12-31&unit={unit}")).await;
+    assert!(
+        !html.contains("class=\"total\"") && html.contains("Trần Thị Bình") && !html.contains(">Nguyễn Văn An</a>")
+    );
     let items = page(
         &app,
         &client,

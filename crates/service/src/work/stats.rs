@@ -77,6 +77,8 @@ pub struct Stats {
     pub total: Option<StatsRow>,
     /// Per person (every part they lead, at any depth).
     pub people: Vec<StatsRow>,
+    /// The agency's units, for choosing a level (only for those who see the whole agency).
+    pub units: Vec<(i64, String)>,
 }
 
 /// A number of the table one can open: which counts, of which source.
@@ -282,7 +284,17 @@ impl Services {
             })
             .collect();
         rows.sort_by(|a, b| a.label.cmp(&b.label));
-        Ok(Stats { query: q, agency_name: agency.name, total: whole.then_some(total), people: rows })
+        let units = if reach.is_none() {
+            egov_storage::org::list_units(&mut c, q.agency_id)
+                .await?
+                .into_iter()
+                .filter(|u| u.active)
+                .map(|u| (u.id, u.name))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Stats { query: q, agency_name: agency.name, total: whole.then_some(total), people: rows, units })
     }
 
     /// The items behind one number: `source` `doc` or `task`, for a person or the agency's top

@@ -89,6 +89,7 @@ impl WeekPage {
 #[derive(Deserialize)]
 struct WeekQuery {
     agency: Option<i64>,
+    owner: Option<i64>,
     week: Option<String>,
     notice: Option<String>,
 }
@@ -97,16 +98,18 @@ fn week_of(q: Option<&str>) -> jiff::civil::Date {
     q.and_then(|w| egov_domain::document::parse_date(w, "week").ok()).unwrap_or_else(today)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn week_view(
     st: &AppState,
     s: &SignedIn,
     agency: Option<i64>,
+    owner: Option<i64>,
     week: Option<&str>,
     notice: Option<&str>,
     new_feed: Option<String>,
 ) -> Result<Response, PageError> {
     let agency = agency.unwrap_or(s.caller.actor.agency_id);
-    let w = st.services.schedule_week(&s.caller, agency, None, week_of(week)).await.map_err(fail(s))?;
+    let w = st.services.schedule_week(&s.caller, agency, owner, week_of(week)).await.map_err(fail(s))?;
     let feeds = st.services.feeds(&s.caller).await.map_err(fail(s))?;
     let step =
         |days: i64| w.monday.checked_add(jiff::Span::new().days(days)).map(|d| d.to_string()).unwrap_or_default();
@@ -123,7 +126,7 @@ async fn week_view(
 }
 
 async fn week(State(st): State<AppState>, s: SignedIn, Query(q): Query<WeekQuery>) -> Result<Response, PageError> {
-    week_view(&st, &s, q.agency, q.week.as_deref(), q.notice.as_deref(), None).await
+    week_view(&st, &s, q.agency, q.owner, q.week.as_deref(), q.notice.as_deref(), None).await
 }
 
 async fn week_pdf(State(st): State<AppState>, s: SignedIn, Query(q): Query<WeekQuery>) -> Result<Response, PageError> {
@@ -137,6 +140,9 @@ async fn week_pdf(State(st): State<AppState>, s: SignedIn, Query(q): Query<WeekQ
 struct EntryForm {
     #[serde(default)]
     agency: String,
+    /// Whose schedule: empty for the agency's, else a leader's id.
+    #[serde(default)]
+    owner: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -211,10 +217,10 @@ async fn new_entry(State(st): State<AppState>, s: SignedIn, Query(q): Query<NewQ
 }
 
 const ENTRY_FIELDS: &[&str] =
-    &["title", "starts_at", "ends_at", "place", "participants", "units", "meeting_url", "notes", "status"];
+    &["owner", "title", "starts_at", "ends_at", "place", "participants", "units", "meeting_url", "notes", "status"];
 
-/// The people and units of an entry form: (chair, people, units, preparing unit).
-type People = (Option<i64>, Vec<i64>, Vec<i64>, Option<i64>);
+/// The people and units of an entry form: (chair, people, units, preparing unit, owner).
+type People = (Option<i64>, Vec<i64>, Vec<i64>, Option<i64>, Option<i64>);
 
 fn parse_form(f: &EntryForm) -> Result<People, AppError> {
     let one = |v: &str, field: &'static str| -> Result<Option<i64>, AppError> {
@@ -234,12 +240,13 @@ fn parse_form(f: &EntryForm) -> Result<People, AppError> {
         many(&f.users, "participants")?,
         many(&f.units, "units")?,
         one(&f.preparing_unit, "units")?,
+        one(&f.owner, "owner")?,
     ))
 }
 
 fn input_of<'a>(f: &'a EntryForm, parsed: &People) -> EntryInput<'a> {
     EntryInput {
-        owner_id: None,
+        owner_id: parsed.4,
         title: &f.title,
         starts_at: &f.starts_at,
         ends_at: &f.ends_at,
@@ -338,6 +345,7 @@ async fn edit_entry(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>
     let e = &d.entry;
     let values = EntryForm {
         agency: e.agency_id.to_string(),
+        owner: e.owner_id.map(|o| o.to_string()).unwrap_or_default(),
         title: e.title.clone(),
         starts_at: local_input(e.starts_at),
         ends_at: local_input(e.ends_at),
@@ -398,7 +406,7 @@ async fn create_feed(State(st): State<AppState>, s: SignedIn, Form(f): Form<Feed
     let agency = f.agency.trim().parse::<i64>().ok();
     let (_, secret) = st.services.create_feed(&s.caller, agency).await.map_err(fail(&s))?;
     let url = format!("{}/ical/{secret}.ics", st.services.settings.public_url.trim_end_matches('/'));
-    week_view(&st, &s, agency, None, Some("feed_created"), Some(url)).await
+    week_view(&st, &s, agency, None, None, Some("feed_created"), Some(url)).await
 }
 
 async fn revoke_feed(State(st): State<AppState>, s: SignedIn, Path(id): Path<i64>) -> Result<Response, PageError> {

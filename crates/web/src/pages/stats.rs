@@ -33,15 +33,15 @@ fn fail(s: &SignedIn) -> impl Fn(AppError) -> PageError + '_ {
 /// The query string of the page, as typed.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct StatsForm {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_none")]
     agency: Option<i64>,
     #[serde(default)]
     from: String,
     #[serde(default)]
     to: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_none")]
     unit: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_none")]
     person: Option<i64>,
     #[serde(default)]
     format: String,
@@ -49,6 +49,15 @@ pub(crate) struct StatsForm {
     source: String,
     #[serde(default)]
     metric: String,
+}
+
+/// A number from a query string, where an empty value (a select's "all") is none.
+fn empty_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 impl StatsForm {
