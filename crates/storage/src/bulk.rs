@@ -149,7 +149,7 @@ pub async fn handled_documents(
         );
         let mut parts = String::from(
             "INSERT INTO assignments (id, document_id, kind, assigner_id, assignee_user_id, deadline, status, progress, \
-             depth, created_at, updated_at, finished_at) VALUES ",
+             depth, created_at, updated_at, finished_at, agency_id) VALUES ",
         );
         for (i, it) in chunk.iter().enumerate() {
             let id = base + i as i64;
@@ -166,7 +166,7 @@ pub async fn handled_documents(
                 None => ("open", "NULL".into()),
             };
             parts.push_str(&format!(
-                "{sep}({}, {id}, 'lead', {assigner}, {}, '{}', '{st}', 0, 1, {g}, {g}, {fin})",
+                "{sep}({}, {id}, 'lead', {assigner}, {}, '{}', '{st}', 0, 1, {g}, {g}, {fin}, {agency_id})",
                 first_a + id - first,
                 it.lead,
                 it.deadline,

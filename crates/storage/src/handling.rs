@@ -55,8 +55,9 @@ pub struct NewAssignment<'a> {
 pub async fn insert_assignment(c: &mut AnyConnection, a: &NewAssignment<'_>, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO assignments (document_id, parent_id, kind, assigner_id, assignee_user_id, assignee_unit_id, \
-         directive, deadline, status, progress, depth, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', 0, $9, $10, $10) RETURNING id",
+         directive, deadline, status, progress, depth, created_at, updated_at, agency_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', 0, $9, $10, $10, \
+         (SELECT d.agency_id FROM documents d WHERE d.id = $1)) RETURNING id",
     )
     .bind(a.document_id)
     .bind(a.parent_id)

@@ -356,3 +356,22 @@ pub async fn revoke_feed(c: &mut AnyConnection, user_id: i64, id: i64, now: i64)
             .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// The participants' names of many entries at once (for feeds): (entry, name), people first.
+pub async fn participant_names(c: &mut AnyConnection, entry_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    if entry_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(
+        "SELECT p.entry_id, COALESCE(u.full_name, n.name) AS name FROM schedule_participants p \
+         LEFT JOIN users u ON u.id = p.user_id LEFT JOIN units n ON n.id = p.unit_id WHERE p.entry_id",
+    );
+    q.in_ints(entry_ids).push(" ORDER BY p.entry_id, CASE WHEN p.user_id IS NULL THEN 1 ELSE 0 END, name");
+    #[derive(FromRow)]
+    struct Name {
+        entry_id: i64,
+        name: String,
+    }
+    let rows: Vec<Name> = q.fetch_all(c).await?;
+    Ok(rows.into_iter().map(|r| (r.entry_id, r.name)).collect())
+}

@@ -11,71 +11,121 @@ use crate::{Engine, Result};
 const OFFSET: i64 = 7 * 3_600_000;
 const DAY: i64 = 86_400_000;
 
-/// One group of items: who leads them (None: a unit), documents or tasks, given at the top (not
-/// passed on), done, their deadline, and the local day numbers they were given and done.
+/// One line of counts: who leads the items (None: a unit), documents or tasks, given at the top
+/// (not passed on) or not, and how they stand.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Group {
     pub person: Option<i64>,
     /// `doc` or `task`.
     pub source: String,
     pub top: bool,
-    pub done: bool,
-    pub deadline: Option<String>,
-    pub start_day: i64,
-    pub done_day: Option<i64>,
+    /// `early`, `on_time`, `late` (done), `overdue` or `open`.
+    pub class: String,
     pub count: i64,
+    /// Working days from given to done, summed over the done ones.
+    pub handling_days: i64,
 }
 
-/// Appends the grouped documents part and tasks part (UNION ALL) to `q`.
-fn push_groups(q: &mut Sql, agency_id: i64, from: i64, to: i64, people: Option<&[i64]>) {
-    let doc_start = format!("(a.created_at + {OFFSET}) / {DAY}");
-    let doc_done = format!("CASE WHEN a.status = 'done' THEN (a.finished_at + {OFFSET}) / {DAY} END");
-    let doc_top = "CASE WHEN a.parent_id IS NULL THEN 1 ELSE 0 END";
-    let doc_state = "CASE WHEN a.status = 'done' THEN 1 ELSE 0 END";
-    q.push(&format!(
-        "SELECT a.assignee_user_id AS person, 'doc' AS source, {doc_top} AS top, {doc_state} AS done, \
-         a.deadline AS deadline, {doc_start} AS start_day, {doc_done} AS done_day, COUNT(*) AS n \
-         FROM assignments a JOIN documents d ON d.id = a.document_id \
-         WHERE a.kind = 'lead' AND a.status <> 'returned' AND d.agency_id = "
-    ));
-    q.int(agency_id).push(" AND a.created_at >= ").int(from).push(" AND a.created_at < ").int(to);
-    if let Some(p) = people {
-        q.push(" AND a.assignee_user_id").in_ints(p);
+/// The day number of an ISO date column, per engine (NULL stays NULL).
+fn day_of_text(engine: Engine, col: &str) -> String {
+    match engine {
+        Engine::Sqlite => format!("CAST(julianday({col}) - 2440587.5 AS INTEGER)"),
+        Engine::Postgres => format!("(CAST({col} AS DATE) - DATE '1970-01-01')"),
     }
-    q.push(&format!(" GROUP BY a.assignee_user_id, {doc_top}, {doc_state}, a.deadline, {doc_start}, {doc_done}"));
-    let task_start = format!("(t.created_at + {OFFSET}) / {DAY}");
-    let task_done =
-        format!("CASE WHEN t.status = 'done' THEN (COALESCE(t.submitted_at, t.closed_at) + {OFFSET}) / {DAY} END");
-    let task_top = "CASE WHEN t.parent_id IS NULL THEN 1 ELSE 0 END";
-    let task_state = "CASE WHEN t.status = 'done' THEN 1 ELSE 0 END";
-    q.push(&format!(
-        " UNION ALL SELECT t.lead_id, 'task', {task_top}, {task_state}, t.deadline, {task_start}, {task_done}, COUNT(*) \
-         FROM tasks t WHERE t.status <> 'cancelled' AND t.agency_id = "
-    ));
-    q.int(agency_id).push(" AND t.created_at >= ").int(from).push(" AND t.created_at < ").int(to);
-    if let Some(p) = people {
-        q.push(" AND t.lead_id").in_ints(p);
-    }
-    q.push(&format!(" GROUP BY t.lead_id, {task_top}, {task_state}, t.deadline, {task_start}, {task_done}"));
 }
 
-/// The groups of an agency's handling parts and tasks given in `[from, to)` (ms), for everyone
-/// or only `people`. The whole answer is one JSON row (one message on SQLite).
+/// Appends one source's classified rows (person, top, class, done_day, start_day) to `q`.
+#[allow(clippy::too_many_arguments)]
+fn push_source(
+    q: &mut Sql,
+    engine: Engine,
+    task: bool,
+    agency_id: i64,
+    from: i64,
+    to: i64,
+    today_day: i64,
+    people: Option<&[i64]>,
+) {
+    let (person, deadline, created, done, finished, top) = if task {
+        (
+            "t.lead_id",
+            "t.deadline",
+            "t.created_at",
+            "t.status = 'done'",
+            "COALESCE(t.submitted_at, t.closed_at)",
+            "CASE WHEN t.parent_id IS NULL THEN 1 ELSE 0 END",
+        )
+    } else {
+        (
+            "a.assignee_user_id",
+            "a.deadline",
+            "a.created_at",
+            "a.status = 'done'",
+            "a.finished_at",
+            "CASE WHEN a.parent_id IS NULL THEN 1 ELSE 0 END",
+        )
+    };
+    let deadline_day = day_of_text(engine, deadline);
+    let done_day = format!("(({finished}) + {OFFSET}) / {DAY}");
+    q.push(&format!(
+        "SELECT {person} AS person, '{src}' AS source, {top} AS top, \
+         CASE WHEN {done} THEN (CASE WHEN {deadline} IS NULL THEN 'on_time' WHEN {done_day} < {deadline_day} THEN 'early' \
+         WHEN {done_day} = {deadline_day} THEN 'on_time' ELSE 'late' END) \
+         WHEN {deadline} IS NOT NULL AND {deadline_day} < {today_day} THEN 'overdue' ELSE 'open' END AS class, \
+         CASE WHEN {done} THEN {done_day} END AS done_day, ({created} + {OFFSET}) / {DAY} AS start_day ",
+        src = if task { "task" } else { "doc" },
+    ));
+    if task {
+        q.push("FROM tasks t WHERE t.status <> 'cancelled' AND t.agency_id = ");
+    } else {
+        q.push("FROM assignments a WHERE a.kind = 'lead' AND a.status <> 'returned' AND a.agency_id = ");
+    }
+    q.int(agency_id).push(&format!(" AND {created} >= ")).int(from).push(&format!(" AND {created} < ")).int(to);
+    if let Some(p) = people {
+        q.push(&format!(" AND {person}")).in_ints(p);
+    }
+}
+
+/// The counts of an agency's handling parts and tasks given in `[from, to)` (ms), for everyone
+/// or only `people`, classified against their deadlines in SQL (`today_day` is today's local day
+/// number); `working` maps each local day number from the first given to the last done to the
+/// working days up to it, so that a done item's handling time is `working[done] − working[given]`
+/// (summed in SQL). The answer is one JSON row of a few lines per person.
+#[allow(clippy::too_many_arguments)]
 pub async fn groups(
     c: &mut AnyConnection,
     engine: Engine,
     agency_id: i64,
     from: i64,
     to: i64,
+    today_day: i64,
+    working: &[(i64, i64)],
     people: Option<&[i64]>,
 ) -> Result<Vec<Group>> {
     let (agg, arr) = engine.json_array_functions();
-    let mut q = Sql::new(&format!(
-        "SELECT CAST({agg}({arr}(g.person, g.source, g.top, g.done, g.deadline, g.start_day, g.done_day, g.n)) AS TEXT) \
-         FROM ("
+    // The working-day table, inline (numbers the caller computed, never input).
+    let mut days = String::from("w(day, n) AS (VALUES ");
+    for (i, (d, n)) in working.iter().enumerate() {
+        if i > 0 {
+            days.push_str(", ");
+        }
+        days.push_str(&format!("({d}, {n})"));
+    }
+    if working.is_empty() {
+        days.push_str("(0, 0)");
+    }
+    days.push(')');
+    let mut q = Sql::new(&format!("WITH {days}, items AS ("));
+    push_source(&mut q, engine, false, agency_id, from, to, today_day, people);
+    q.push(" UNION ALL ");
+    push_source(&mut q, engine, true, agency_id, from, to, today_day, people);
+    q.push(&format!(
+        "), counted AS (SELECT i.person, i.source, i.top, i.class, COUNT(*) AS n, \
+         COALESCE(SUM(CASE WHEN i.done_day IS NOT NULL THEN wd.n - ws.n END), 0) AS days FROM items i \
+         LEFT JOIN w wd ON wd.day = i.done_day LEFT JOIN w ws ON ws.day = i.start_day \
+         GROUP BY i.person, i.source, i.top, i.class) \
+         SELECT CAST({agg}({arr}(person, source, top, class, n, days)) AS TEXT) FROM counted"
     ));
-    push_groups(&mut q, agency_id, from, to, people);
-    q.push(") g");
     let json = q.fetch_optional_text(c).await?;
     let rows: Vec<serde_json::Value> = match json {
         Some(j) => serde_json::from_str(&j).map_err(|e| crate::StorageError::Sql(sqlx::Error::Decode(Box::new(e))))?,
@@ -85,16 +135,14 @@ pub async fn groups(
         .iter()
         .filter_map(|v| {
             let a = v.as_array()?;
-            let int = |i: usize| a.get(i).and_then(serde_json::Value::as_i64);
+            let int = |i: usize| a.get(i).and_then(|x| x.as_i64().or_else(|| x.as_str()?.parse().ok()));
             Some(Group {
                 person: int(0),
                 source: a.get(1)?.as_str()?.to_string(),
                 top: int(2)? == 1,
-                done: int(3)? == 1,
-                deadline: a.get(4).and_then(serde_json::Value::as_str).map(str::to_string),
-                start_day: int(5)?,
-                done_day: int(6),
-                count: int(7)?,
+                class: a.get(3)?.as_str()?.to_string(),
+                count: int(4)?,
+                handling_days: int(5).unwrap_or(0),
             })
         })
         .collect())
@@ -146,7 +194,7 @@ pub async fn items(
              a.deadline, (a.created_at + {OFFSET}) / {DAY} AS start_day, \
              CASE WHEN a.status = 'done' THEN (a.finished_at + {OFFSET}) / {DAY} END AS done_day \
              FROM assignments a JOIN documents d ON d.id = a.document_id LEFT JOIN users u ON u.id = a.assignee_user_id \
-             WHERE a.kind = 'lead' AND a.status <> 'returned' AND d.agency_id = "
+             WHERE a.kind = 'lead' AND a.status <> 'returned' AND a.agency_id = "
         ))
     };
     let alias = if source == "task" { "t" } else { "a" };

@@ -111,11 +111,13 @@ impl Services {
                 ("Lịch công tác của tôi".to_string(), sdb::for_person(&mut c, feed.user_id, from, MAX_ENTRIES).await?)
             }
         };
-        let mut events = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let people: Vec<String> = sdb::participants_of(&mut c, r.id).await?.into_iter().map(|p| p.name).collect();
-            events.push(self.event_of(r, people));
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut names: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        for (entry, name) in sdb::participant_names(&mut c, &ids).await? {
+            names.entry(entry).or_default().push(name);
         }
+        let events: Vec<Event> =
+            rows.iter().map(|r| self.event_of(r, names.remove(&r.id).unwrap_or_default())).collect();
         let stamp = rows.iter().map(|r| r.updated_at).max().unwrap_or(feed.created_at);
         let feed = Feed {
             name,

@@ -132,23 +132,42 @@ fn state_of(done: bool, deadline: Option<&str>, done_day: Option<i64>, today: Da
     }
 }
 
-fn add(c: &mut Counts, g: &Group, cal: &WorkCalendar, today: Date) {
+fn add(c: &mut Counts, g: &Group) {
     c.received += g.count;
-    match state_of(g.done, g.deadline.as_deref(), g.done_day, today) {
-        State::Early => c.early += g.count,
-        State::OnTime => c.on_time += g.count,
-        State::Late => c.late += g.count,
-        State::Open { overdue } => {
+    match g.class.as_str() {
+        "early" => c.early += g.count,
+        "on_time" => c.on_time += g.count,
+        "late" => c.late += g.count,
+        "overdue" => {
             c.in_progress += g.count;
-            if overdue {
-                c.overdue += g.count;
-            }
+            c.overdue += g.count;
+        }
+        _ => c.in_progress += g.count,
+    }
+    if matches!(g.class.as_str(), "early" | "on_time" | "late") {
+        c.done += g.count;
+        c.handling_days += g.handling_days;
+    }
+}
+
+fn day_number(d: Date) -> i64 {
+    Date::new(1970, 1, 1).map(|e| i64::from((d - e).get_days())).unwrap_or_default()
+}
+
+/// For every local day number from `from` to `to`: the working days in `[from, day]`, so that the
+/// working days of `(given, done]` are `table[done] − table[given]`.
+fn working_table(cal: &WorkCalendar, from: Date, to: Date) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let (mut d, mut n) = (from, 0);
+    while d <= to {
+        n += i64::from(cal.is_working_day(d));
+        out.push((day_number(d), n));
+        match d.tomorrow() {
+            Ok(x) => d = x,
+            Err(_) => break,
         }
     }
-    if let (true, Some(start), Some(done)) = (g.done, day_of(g.start_day), g.done_day.and_then(day_of)) {
-        c.done += g.count;
-        c.handling_days += cal.working_days_between(start, done).max(0) * g.count;
-    }
+    out
 }
 
 fn ms_of(d: Date) -> i64 {
@@ -257,21 +276,31 @@ impl Services {
             people = Some(vec![person]);
         }
         let to = q.to.tomorrow().map_err(AppError::internal)?;
-        let groups =
-            xdb::groups(&mut c, self.store.engine(), q.agency_id, ms_of(q.from), ms_of(to), people.as_deref()).await?;
         let cal = self.calendar();
         let today = today();
+        let table = working_table(&cal, q.from, q.to.max(today));
+        let groups = xdb::groups(
+            &mut c,
+            self.store.engine(),
+            q.agency_id,
+            ms_of(q.from),
+            ms_of(to),
+            day_number(today),
+            &table,
+            people.as_deref(),
+        )
+        .await?;
         let whole = reach.is_none() && q.unit_id.is_none() && q.person.is_none();
         let mut total = StatsRow { person: None, label: agency.name.clone(), ..StatsRow::default() };
         let mut by_person: BTreeMap<i64, StatsRow> = BTreeMap::new();
         for g in &groups {
             let task = g.source == "task";
             if whole && g.top {
-                add(if task { &mut total.tasks } else { &mut total.documents }, g, &cal, today);
+                add(if task { &mut total.tasks } else { &mut total.documents }, g);
             }
             if let Some(p) = g.person {
                 let row = by_person.entry(p).or_insert_with(|| StatsRow { person: Some(p), ..StatsRow::default() });
-                add(if task { &mut row.tasks } else { &mut row.documents }, g, &cal, today);
+                add(if task { &mut row.tasks } else { &mut row.documents }, g);
             }
         }
         let ids: Vec<i64> = by_person.keys().copied().collect();
@@ -335,38 +364,34 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn days(d: Date) -> i64 {
-        i64::from((d - date(1970, 1, 1)).get_days())
-    }
-
     #[test]
-    fn counts_by_deadline_and_working_days() {
-        let cal = WorkCalendar::vietnam();
-        let today = date(2026, 3, 20);
-        let g = |done: bool, deadline: Option<&str>, start: Date, done_on: Option<Date>, count| Group {
+    fn counts_and_the_working_day_table() {
+        let g = |class: &str, count, days| Group {
             person: Some(1),
             source: "doc".into(),
             top: true,
-            done,
-            deadline: deadline.map(str::to_string),
-            start_day: days(start),
-            done_day: done_on.map(days),
+            class: class.into(),
             count,
+            handling_days: days,
         };
         let mut c = Counts::default();
-        // Given Friday 13/02/2026, done Tuesday 24/02 (Tết between): 3 working days, on time.
-        add(&mut c, &g(true, Some("2026-02-24"), date(2026, 2, 13), Some(date(2026, 2, 24)), 2), &cal, today);
-        // Done before its deadline, and late.
-        add(&mut c, &g(true, Some("2026-03-10"), date(2026, 3, 2), Some(date(2026, 3, 5)), 1), &cal, today);
-        add(&mut c, &g(true, Some("2026-03-10"), date(2026, 3, 2), Some(date(2026, 3, 11)), 1), &cal, today);
-        // Open: one overdue, one not.
-        add(&mut c, &g(false, Some("2026-03-19"), date(2026, 3, 2), None, 4), &cal, today);
-        add(&mut c, &g(false, Some("2026-03-20"), date(2026, 3, 2), None, 1), &cal, today);
+        for x in [g("on_time", 2, 4), g("early", 1, 3), g("late", 1, 7), g("overdue", 4, 0), g("open", 1, 0)] {
+            add(&mut c, &x);
+        }
         assert_eq!((c.received, c.on_time, c.early, c.late, c.in_progress, c.overdue), (9, 2, 1, 1, 5, 4));
-        // 2 × 3 + 3 + 7 = 16 working days over 4 done.
-        assert_eq!((c.done, c.handling_days), (4, 16));
-        assert_eq!(c.average_days(), Some(4.0));
+        assert_eq!((c.done, c.handling_days), (4, 14));
+        assert_eq!(c.average_days(), Some(3.5));
         assert_eq!(c.on_time_rate(), Some(75));
         assert_eq!(Counts::default().average_days(), None);
+        // Across Tết 2026: given Friday 13/02, done Tuesday 24/02 → 2 working days.
+        let cal = WorkCalendar::vietnam();
+        let t = working_table(&cal, date(2026, 2, 1), date(2026, 3, 1));
+        let at = |d: Date| t.iter().find(|(n, _)| *n == day_number(d)).map(|(_, w)| *w).unwrap();
+        assert_eq!(at(date(2026, 2, 24)) - at(date(2026, 2, 13)), 2);
+        assert_eq!(
+            at(date(2026, 2, 24)) - at(date(2026, 2, 13)),
+            cal.working_days_between(date(2026, 2, 13), date(2026, 2, 24))
+        );
+        assert_eq!(day_number(date(1970, 1, 2)), 1);
     }
 }
