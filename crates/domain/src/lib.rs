@@ -56,6 +56,7 @@ pub mod notification;
 pub mod org;
 pub mod page;
 pub mod person;
+pub mod reporting;
 pub mod routing;
 pub mod rrule;
 pub mod search;

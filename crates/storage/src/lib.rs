@@ -23,6 +23,7 @@ mod migrate;
 pub mod notifications;
 pub mod org;
 mod query;
+pub mod reports;
 pub mod saved_searches;
 pub mod schedules;
 pub mod signatures;

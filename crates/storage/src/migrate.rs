@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "inbox_deadline", include_str!("../migrations/0013_inbox_deadline.sql")),
     (14, "work", include_str!("../migrations/0014_work.sql")),
     (15, "schedules", include_str!("../migrations/0015_schedules.sql")),
+    (16, "reports", include_str!("../migrations/0016_reports.sql")),
     (17, "stats_indexes", include_str!("../migrations/0017_stats_indexes.sql")),
 ];
 

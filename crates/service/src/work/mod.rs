@@ -2,6 +2,7 @@
 //! from RRULEs (`series`).
 
 pub mod feeds;
+pub mod reports;
 pub mod schedules;
 pub mod series;
 pub mod stats;
