@@ -8,6 +8,7 @@
 //! - `ical URL RUNS`: a leader with 500 schedule entries over a year; times their feed.
 //!
 //! `cargo run --release -p egov --example work_bench -- stats sqlite:///tmp/w/egov.db 200`
+#![allow(clippy::unwrap_used)] // a benchmark: a failed unwrap is a failed run
 use std::time::{Duration, Instant};
 
 use egov_service::work::schedules::EntryInput;
