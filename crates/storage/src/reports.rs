@@ -491,3 +491,18 @@ pub async fn agencies_under_root(
     .fetch_all(c)
     .await?)
 }
+
+/// Whether the agency already sent a round of a form with this title for the period starting on
+/// `period_start` (a second click on "send").
+pub async fn round_exists(c: &mut AnyConnection, agency_id: i64, title: &str, period_start: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM report_rounds r JOIN report_forms f ON f.id = r.form_id \
+         WHERE r.agency_id = $1 AND f.title = $2 AND r.period_start = $3",
+    )
+    .bind(agency_id)
+    .bind(title)
+    .bind(period_start)
+    .fetch_one(c)
+    .await?;
+    Ok(n > 0)
+}

@@ -267,6 +267,15 @@ fn check_form(
     }
 }
 
+fn round_exists(period: Period) -> AppError {
+    AppError::Conflict(FieldError::new(
+        "period_date",
+        "round_exists",
+        format!("Báo cáo này đã được giao cho kỳ {}.", period.label(Lang::Vi)),
+        format!("This report was already asked for {}.", period.label(Lang::En)),
+    ))
+}
+
 fn first(e: AppError) -> FieldError {
     match e {
         AppError::Invalid(mut v) if !v.is_empty() => v.remove(0),
@@ -362,6 +371,10 @@ impl Services {
                 (f.id, f.version, kind, f.deadline_days)
             }
             (FormChoice::New { .. }, Some((title, kind, days, def))) => {
+                let start = Period::containing(kind, day).start.to_string();
+                if rdb::round_exists(&mut tx, agency_id, &title, &start).await? {
+                    return Err(round_exists(Period::containing(kind, day)));
+                }
                 let json = serde_json::to_string(&def).map_err(AppError::internal)?;
                 let id = rdb::insert_form(&mut tx, agency_id, &title, kind.as_str(), days, &json, me, now).await?;
                 (id, 1, kind, days)
@@ -382,14 +395,7 @@ impl Services {
             now,
         )
         .await?
-        .ok_or_else(|| {
-            AppError::Conflict(FieldError::new(
-                "period_date",
-                "round_exists",
-                format!("Báo cáo này đã được gửi cho kỳ {}.", period.label(Lang::Vi)),
-                format!("This report was already sent for {}.", period.label(Lang::En)),
-            ))
-        })?;
+        .ok_or_else(|| round_exists(period))?;
         for t in &targets {
             rdb::insert_submission(&mut tx, round, *t, now).await?;
         }

@@ -4,6 +4,7 @@
 pub(crate) mod documents;
 mod handlers;
 pub(crate) mod notifications;
+pub(crate) mod reports;
 pub(crate) mod schedules;
 pub(crate) mod signatures;
 pub(crate) mod stats;
@@ -190,6 +191,17 @@ api_routes! {
     post "/me/feeds" Session => schedules::create_feed;
     delete "/me/feeds/{id}" Session => schedules::revoke_feed;
     get "/agencies/{id}/stats" WORK_READ => stats::stats;
+    get "/reports" WORK_READ => reports::lists;
+    post "/report-rounds" WORK_WRITE => reports::create_round;
+    get "/report-rounds/{id}" WORK_READ => reports::get_round;
+    post "/report-rounds/{id}/remind" WORK_WRITE => reports::remind;
+    get "/report-rounds/{id}/export" WORK_READ => reports::export;
+    put "/report-forms/{id}" WORK_WRITE => reports::update_form;
+    get "/report-submissions/{id}" WORK_READ => reports::get_submission;
+    put "/report-submissions/{id}" WORK_WRITE => reports::save_draft;
+    post "/report-submissions/{id}/send" WORK_WRITE => reports::send;
+    post "/report-submissions/{id}/return" WORK_WRITE => reports::return_submission;
+    post "/report-submissions/{id}/accept" WORK_WRITE => reports::accept;
 }
 
 async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
@@ -249,6 +261,7 @@ impl Modify for Security {
         schedules::week, schedules::create_entry, schedules::week_pdf, schedules::get_entry, schedules::update_entry,
         schedules::publish_entry, schedules::cancel_entry, schedules::list_feeds, schedules::create_feed,
         schedules::revoke_feed, stats::stats,
+        reports::lists, reports::create_round, reports::get_round, reports::remind, reports::export, reports::update_form, reports::get_submission, reports::save_draft, reports::send, reports::return_submission, reports::accept,
     ),
     modifiers(&Security, &CommonResponses),
     security(("token" = []), ("session" = [])),

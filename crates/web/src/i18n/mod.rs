@@ -8,6 +8,7 @@ use egov_domain::Lang;
 mod inbox;
 mod notify;
 mod pages;
+mod reports;
 mod work;
 
 /// (key, Vietnamese, English): the words of the document core and administration. Each
@@ -566,7 +567,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
 ];
 
 /// Every list of the catalogue.
-const PARTS: &[&[(&str, &str, &str)]] = &[MESSAGES, inbox::MESSAGES, notify::MESSAGES, pages::MESSAGES, work::MESSAGES];
+const PARTS: &[&[(&str, &str, &str)]] =
+    &[MESSAGES, inbox::MESSAGES, notify::MESSAGES, pages::MESSAGES, reports::MESSAGES, work::MESSAGES];
 
 static CATALOG: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
     LazyLock::new(|| PARTS.iter().flat_map(|p| p.iter()).map(|(k, vi, en)| (*k, (*vi, *en))).collect());

@@ -9,6 +9,7 @@ mod notifications;
 mod notify_prefs;
 mod profile;
 mod records;
+mod reports;
 mod schedules;
 mod stats;
 mod work;
@@ -62,6 +63,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(records::routes())
         .merge(work::routes())
         .merge(schedules::routes())
+        .merge(reports::routes())
         .merge(stats::routes())
         .layer(axum::middleware::from_fn_with_state(state, page_layer))
 }
@@ -338,6 +340,9 @@ pub(crate) fn notice_of(q: Option<&str>) -> Option<&'static str> {
         ("feed_created", "notice.feed_created"),
         ("feed_revoked", "notice.feed_revoked"),
         ("returned", "notice.returned"),
+        ("reminded", "notice.reminded"),
+        ("report_accepted", "notice.report_accepted"),
+        ("report_ready", "notice.report_ready"),
     ];
     let q = q?;
     NOTICES.iter().find(|(name, _)| *name == q).map(|(_, key)| *key)
